@@ -1,0 +1,52 @@
+# Two commands: `make run` (the demo, no servers needed) and `make test` (the suite on PostgreSQL + Redis).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# Re-install only when the dependency list changes.
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The test suite's services; override DATABASE_URL / REDIS_URL to use others.
+TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/outreach
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+
+.PHONY: install run test migrate seed messages check clean
+
+install: $(STAMP)
+
+$(STAMP):
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q -U pip
+	$(PY) -m pip install -q -e ".[dev]"
+	rm -f $(VENV)/.installed-* && touch $@
+
+# The demo: SQLite in var/, Celery with an embedded file broker, worker and beat in the background.
+run: export DEBUG = true
+run: install
+	mkdir -p var/log
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py seed_demo
+	@trap 'kill $$(jobs -p) 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/celery -A outreach worker --pool solo --loglevel INFO --logfile var/log/worker.log & \
+	$(VENV)/bin/celery -A outreach beat --loglevel INFO --logfile var/log/beat.log & \
+	echo ""; \
+	echo "  Open http://$(HOST):$(PORT)/ and log in with a demo account above (worker and beat logs in var/log/)."; \
+	echo ""; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+TEST_ENV = DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+	SECRET_KEY=test-only-secret-key-not-for-production DEBUG=false SECURE_SSL_REDIRECT=false
+
+test: install
+	$(TEST_ENV) bash .ci/services.sh
+	$(TEST_ENV) $(PY) manage.py collectstatic --no-input -v0
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Refresh the zh-hans catalogue after changing source strings, then translate the new entries.
+messages: install
+	DEBUG=true $(PY) manage.py makemessages -l zh_Hans --no-obsolete --add-location file --ignore=var --ignore=tests
+	DEBUG=true $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=var
+
+clean:
+	rm -rf var $(VENV)

@@ -1,0 +1,56 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Region, Unit, User
+from .scoping import ScopedQuerySet
+
+
+class ScopedAdminMixin:
+    """Django admin through the same jurisdiction scoping as every page: lists and choices."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        queryset = db_field.related_model._default_manager.all()
+        if isinstance(queryset, ScopedQuerySet) and "queryset" not in kwargs:
+            kwargs["queryset"] = queryset.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Region)
+class RegionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent"]
+    list_select_related = ["parent"]
+
+
+@admin.register(Unit)
+class UnitAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "kind", "region"]
+    list_filter = ["kind"]
+    search_fields = ["name", "region__name"]
+    autocomplete_fields = ["region"]
+    list_select_related = ["region"]
+
+
+@admin.register(User)
+class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
+    list_display = ["username", "real_name", "unit", "jurisdiction", "phone", "is_active", "last_login"]
+    list_filter = ["is_active", "is_staff", "groups"]
+    search_fields = ["username", "real_name", "phone", "unit__name"]
+    autocomplete_fields = ["unit", "jurisdiction"]
+    list_select_related = ["unit", "jurisdiction"]
+    ordering = ["username"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Personal info"), {"fields": ["real_name", "phone", "email", "unit", "jurisdiction"]}),
+        (_("Roles and permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["username", "real_name", "unit", "jurisdiction", "password1", "password2"]}),
+    ]

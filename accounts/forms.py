@@ -1,0 +1,21 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form with labels and messages for our users."""
+
+    error_messages = {
+        "invalid_login": _("Wrong username or password. Note that the password is case-sensitive."),
+        "inactive": _("This account has been disabled. Ask your administrator."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Username")
+        self.fields["password"].label = _("Password")
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+        self.fields["username"].widget.attrs["autocomplete"] = "username"
+        self.fields["username"].widget.attrs["autocapitalize"] = "none"

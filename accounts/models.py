@@ -1,0 +1,179 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from . import regions
+from .roles import Role
+from .scoping import ScopedQuerySet, jurisdiction_prefix
+
+phone_validator = RegexValidator(r"^1\d{10}$", _("Enter an 11-digit mobile number starting with 1."))
+
+
+class RegionQuerySet(ScopedQuerySet):
+    region_field = "code"
+
+    def visibility_conditions(self, user):
+        # A user also sees the regions above their own, to know where they stand.
+        conditions = super().visibility_conditions(user)
+        if user.jurisdiction_id:
+            conditions.append(Q(code__in=regions.ancestor_codes(user.jurisdiction_id)))
+        return conditions
+
+    def villages(self):
+        return self.filter(level=Region.Level.VILLAGE)
+
+    def townships(self):
+        return self.filter(level=Region.Level.TOWNSHIP)
+
+
+class Region(models.Model):
+    """行政区划, keyed by its 12-digit statistical division code."""
+
+    class Level(models.IntegerChoices):
+        PROVINCE = 1, _("Province")
+        CITY = 2, _("City")
+        COUNTY = 3, _("County / district")
+        TOWNSHIP = 4, _("Township / street")
+        VILLAGE = 5, _("Village / community")
+
+    code = models.CharField(
+        _("division code"),
+        max_length=12,
+        primary_key=True,
+        validators=[RegexValidator(regions.CODE_RE, _("A division code is 12 digits."))],
+    )
+    name = models.CharField(_("name"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent region"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{12}$"), name="region_code_12_digits"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def prefix(self) -> str:
+        return regions.prefix_of(self.code)
+
+    def clean(self):
+        if not regions.is_valid_code(self.code):
+            raise ValidationError({"code": _("A division code is 12 digits.")})
+        if self.level != regions.level_of(self.code):
+            raise ValidationError({"level": _("The level does not match the division code.")})
+        expected_parent = (regions.ancestor_codes(self.code) or [None])[-1]
+        if self.parent_id != expected_parent:
+            raise ValidationError({"parent": _("The parent must be the region whose code is %(code)s.") % {"code": expected_parent}})
+
+
+class UnitQuerySet(ScopedQuerySet):
+    region_field = "region__code"
+
+    def visibility_conditions(self, user):
+        conditions = super().visibility_conditions(user)
+        if user.unit_id:
+            conditions.append(Q(pk=user.unit_id))
+        return conditions
+
+
+class Unit(models.Model):
+    """单位: a party or government body in a region; sends cadres, owns cases."""
+
+    class Kind(models.TextChoices):
+        PARTY = "party", _("Party committee or department")
+        GOVERNMENT = "government", _("Government department")
+        TOWNSHIP = "township", _("Township or street")
+        VILLAGE = "village", _("Village or community committee")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=100)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="units")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.GOVERNMENT)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["region_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="unit_unique_name_in_region")]
+
+    def __str__(self):
+        return self.name
+
+
+class UserQuerySet(ScopedQuerySet):
+    region_field = "jurisdiction__code"
+
+    def visibility_conditions(self, user):
+        conditions = super().visibility_conditions(user)
+        prefix = jurisdiction_prefix(user)
+        if prefix:
+            # People sent by units of the jurisdiction, even without a jurisdiction of their own (cadres).
+            conditions.append(Q(unit__region__code__startswith=prefix))
+        conditions.append(Q(pk=user.pk))
+        return conditions
+
+
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A member of staff: real name, phone, unit and the region they answer for."""
+
+    first_name = None
+    last_name = None
+    real_name = models.CharField(_("real name"), max_length=50)
+    phone = models.CharField(_("mobile phone"), max_length=11, blank=True, validators=[phone_validator])
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    jurisdiction = models.ForeignKey(
+        Region,
+        verbose_name=_("jurisdiction"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The region whose records this user may see. Empty: only their own records."),
+    )
+
+    objects = ScopedUserManager()
+
+    REQUIRED_FIELDS = ["real_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.real_name or self.username
+
+    def get_full_name(self):
+        return self.real_name or self.username
+
+    def get_short_name(self):
+        return self.get_full_name()
+
+    @cached_property
+    def roles(self) -> frozenset[Role]:
+        """The user's roles, read once per request from their groups."""
+        names = set(self.groups.values_list("name", flat=True))
+        return frozenset(role for role in Role if role.value in names)
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles

@@ -1,0 +1,37 @@
+"""The navigation bar: which entries each role sees. Later features add their entries here."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Promise
+    url_name: str
+    roles: frozenset[Role] | None = None  # None: every signed-in user
+    staff_only: bool = False
+
+    def shown_to(self, user) -> bool:
+        if self.staff_only:
+            return user.is_staff
+        return self.roles is None or user.is_superuser or bool(self.roles & user.roles)
+
+
+NAV_ITEMS = [
+    NavItem(_("Home"), "home"),
+    NavItem(_("Administration"), "admin:index", staff_only=True),
+]
+
+
+def nav_for(user, current_path: str) -> list[dict]:
+    items = []
+    for item in NAV_ITEMS:
+        if item.shown_to(user):
+            url = reverse(item.url_name)
+            items.append({"label": item.label, "url": url, "active": current_path == url})
+    return items

@@ -1,0 +1,52 @@
+"""Jurisdiction scoping: the one way a user's lists and details are narrowed.
+
+Every model a user can see gets a queryset deriving from `ScopedQuerySet` and
+is read through `Model.objects.visible_to(user)`. Views fetch single objects
+through it too, so an outsider gets 404 and never learns the object exists.
+"""
+
+from functools import reduce
+from operator import or_
+
+from django.db import models
+from django.db.models import Q
+
+from .regions import prefix_of
+
+
+def jurisdiction_prefix(user) -> str | None:
+    """The division-code prefix of the user's jurisdiction, or None if they have none."""
+    return prefix_of(user.jurisdiction_id) if user.jurisdiction_id else None
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that knows where its rows sit in the region tree.
+
+    `region_field` is the lookup path to a Region code, e.g. "village__code".
+    Region's primary key is its code, so Django reads it straight from the
+    foreign key column without a join. Subclasses add the
+    rows a user owns without a jurisdiction by extending `visibility_conditions`.
+    """
+
+    region_field: str = ""
+
+    def visible_to(self, user):
+        """Rows `user` may see: all for superusers, else the union of their conditions."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.is_superuser:
+            return self
+        conditions = self.visibility_conditions(user)
+        if not conditions:
+            return self.none()
+        return self.filter(reduce(or_, conditions))
+
+    def visibility_conditions(self, user) -> list[Q]:
+        prefix = jurisdiction_prefix(user)
+        if prefix and self.region_field:
+            return [Q(**{f"{self.region_field}__startswith": prefix})]
+        return []
+
+    def in_region(self, code: str):
+        """Rows inside the region with this code (any level)."""
+        return self.filter(**{f"{self.region_field}__startswith": prefix_of(code)})

@@ -1,0 +1,236 @@
+"""The demo county: deterministic, realistic data for `manage.py seed_demo`.
+
+Everything is keyed by natural keys (division codes, unit names, usernames,
+household numbers), so running the build twice leaves the database as it was.
+Names come from a seeded random generator: the same county every time.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Region, Unit, User
+from accounts.roles import Role
+from campaigns.models import Campaign, Household
+
+DEMO_PASSWORD = "Xiaxiang@2026"
+
+PROVINCE = ("430000000000", "湖南省")
+CITY = ("431200000000", "怀化市")
+COUNTY = ("431299000000", "清溪县")
+TOWNSHIPS = ["城关镇", "河西镇", "青石镇", "龙潭镇", "金竹镇", "桃源乡", "白马乡", "杉木乡", "石门乡", "枫树乡"]
+VILLAGES_PER_TOWNSHIP = 10
+HOUSEHOLDS_PER_VILLAGE = 50
+CADRES_PER_UNIT = 10
+
+COUNTY_UNITS = [
+    "县委办公室", "县委组织部", "县委宣传部", "县纪委监委", "县委政法委",
+    "县信访局", "县人力资源和社会保障局", "县农业农村局", "县民政局", "县自然资源局",
+    "县住房和城乡建设局", "县生态环境局", "县水利局", "县交通运输局", "县卫生健康局",
+    "县教育局", "县财政局", "县司法局", "县林业局", "县应急管理局",
+]
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜"
+    "崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万严覃向汤"
+)
+GIVEN = "建国华明伟芳秀英桂兰春梅志强海军玉红金花德福永平小龙丽娟新民光辉文斌长生爱民振华秋菊凤英云霞国庆家兴"
+VILLAGE_FIRST = "大小上下新老东西南北高长双石马龙桃杨竹枫"
+VILLAGE_SECOND = "坪岭冲湾溪坡塘桥田垅"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    real_name: str
+    role: Role
+    unit_name: str
+    jurisdiction_code: str | None
+    is_staff: bool = False
+
+
+def township_code(index: int) -> str:
+    # 镇 are numbered from 100, 乡 from 200, as in the statistical codes.
+    number = 100 + index if TOWNSHIPS[index].endswith("镇") else 200 + index
+    return f"{COUNTY[0][:6]}{number:03d}000"
+
+
+TOWNSHIP_NAMES_BY_CODE = {township_code(i): name for i, name in enumerate(TOWNSHIPS)}
+
+DEMO_LOGINS = [
+    DemoLogin("admin", "周建华", Role.CAMPAIGN_ADMIN, "县委组织部", COUNTY[0], is_staff=True),
+    DemoLogin("ducha", "郑志强", Role.SUPERVISOR, "县纪委监委", COUNTY[0]),
+    DemoLogin("ducha_cg", "罗秋菊", Role.SUPERVISOR, "城关镇人民政府", township_code(0)),
+    DemoLogin("jingban", "何丽娟", Role.HANDLER, "县信访局", None),
+    DemoLogin("lingdao", "唐振华", Role.LEADER, "县委办公室", None),
+]
+DEMO_CADRE_USERNAME = "gb001"  # the first of the 200 cadres doubles as the cadre demo login
+
+
+def build(today: date | None = None) -> list[tuple[str, str, str]]:
+    """Build or refresh the demo county; returns (role, username, what they see) for the printed table."""
+    rng = random.Random(2026)
+    with transaction.atomic():
+        villages = _build_regions(rng)
+        units = _build_units()
+        password = _password_hash()
+        _build_cadres(rng, units, password)
+        _build_demo_logins(units, password)
+        _build_households(rng, villages)
+        _build_campaigns(today or timezone.localdate(), units)
+    roles = [(Role.CADRE, DEMO_CADRE_USERNAME)] + [(login.role, login.username) for login in DEMO_LOGINS]
+    users = User.objects.select_related("unit", "jurisdiction").in_bulk([username for _r, username in roles], field_name="username")
+    return [
+        (str(role.label), username, " · ".join(str(part) for part in (users[username], users[username].unit, users[username].jurisdiction) if part))
+        for role, username in roles
+    ]
+
+
+def _upsert_regions(rows: list[Region]) -> None:
+    Region.objects.bulk_create(rows, update_conflicts=True, unique_fields=["code"], update_fields=["name", "level", "parent"])
+
+
+def _build_regions(rng: random.Random) -> list[Region]:
+    _upsert_regions(
+        [
+            Region(code=PROVINCE[0], name=PROVINCE[1], level=Region.Level.PROVINCE),
+            Region(code=CITY[0], name=CITY[1], level=Region.Level.CITY, parent_id=PROVINCE[0]),
+            Region(code=COUNTY[0], name=COUNTY[1], level=Region.Level.COUNTY, parent_id=CITY[0]),
+        ]
+    )
+    _upsert_regions(
+        [
+            Region(code=code, name=name, level=Region.Level.TOWNSHIP, parent_id=COUNTY[0])
+            for code, name in TOWNSHIP_NAMES_BY_CODE.items()
+        ]
+    )
+    villages = []
+    for code in TOWNSHIP_NAMES_BY_CODE:
+        names = rng.sample([a + b for a in VILLAGE_FIRST for b in VILLAGE_SECOND], VILLAGES_PER_TOWNSHIP)
+        for number, name in enumerate(names, start=201):
+            villages.append(
+                Region(code=f"{code[:9]}{number:03d}", name=f"{name}村", level=Region.Level.VILLAGE, parent_id=code)
+            )
+    _upsert_regions(villages)
+    return villages
+
+
+def _build_units() -> dict[str, Unit]:
+    rows = [Unit(name=name, region_id=COUNTY[0], kind=Unit.Kind.PARTY if name.startswith("县委") else Unit.Kind.GOVERNMENT) for name in COUNTY_UNITS]
+    rows += [Unit(name=f"{name}人民政府", region_id=code, kind=Unit.Kind.TOWNSHIP) for code, name in TOWNSHIP_NAMES_BY_CODE.items()]
+    Unit.objects.bulk_create(rows, update_conflicts=True, unique_fields=["region", "name"], update_fields=["kind"])
+    return {unit.name: unit for unit in Unit.objects.filter(region__code__startswith=COUNTY[0][:6])}
+
+
+def _password_hash() -> str:
+    # Hashing once keeps seeding fast; every demo account shares DEMO_PASSWORD.
+    return make_password(DEMO_PASSWORD)
+
+
+def _person_name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def _phone(rng: random.Random) -> str:
+    return rng.choice(("138", "139", "150", "151", "158", "177", "182", "187", "189", "199")) + f"{rng.randrange(10**8):08d}"
+
+
+def _create_missing_users(users: list[User], role: Role) -> None:
+    """Insert users not there yet (a re-run keeps passwords and edits) and put all of them in the role's group."""
+    existing = set(User.objects.filter(username__in=[u.username for u in users]).values_list("username", flat=True))
+    User.objects.bulk_create([u for u in users if u.username not in existing])
+    group = Group.objects.get(name=role.value)
+    group.user_set.add(*User.objects.filter(username__in=[u.username for u in users]))
+
+
+def _build_cadres(rng: random.Random, units: dict[str, Unit], password: str) -> None:
+    cadres = []
+    for unit_index, unit_name in enumerate(COUNTY_UNITS):
+        for n in range(CADRES_PER_UNIT):
+            number = unit_index * CADRES_PER_UNIT + n + 1
+            cadres.append(
+                User(
+                    username=f"gb{number:03d}",
+                    real_name=_person_name(rng),
+                    phone=_phone(rng),
+                    unit=units[unit_name],
+                    password=password,
+                )
+            )
+    _create_missing_users(cadres, Role.CADRE)
+
+
+def _build_demo_logins(units: dict[str, Unit], password: str) -> None:
+    for login in DEMO_LOGINS:
+        user = User(
+            username=login.username,
+            real_name=login.real_name,
+            unit=units[login.unit_name],
+            jurisdiction_id=login.jurisdiction_code,
+            is_staff=login.is_staff,
+            password=password,
+        )
+        _create_missing_users([user], login.role)
+
+
+def _build_households(rng: random.Random, villages: list[Region]) -> None:
+    rows = []
+    for village in villages:
+        for n in range(1, HOUSEHOLDS_PER_VILLAGE + 1):
+            rows.append(
+                Household(
+                    village_id=village.code,
+                    number=f"{n:04d}",
+                    head_name=_person_name(rng),
+                    address=f"{village.name}{(n - 1) // 10 + 1}组{n}号",
+                    phone=_phone(rng) if rng.random() < 0.85 else "",
+                    members=rng.randint(1, 7),
+                )
+            )
+    Household.objects.bulk_create(
+        rows,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["village", "number"],
+        update_fields=["head_name", "address", "phone", "members"],
+    )
+
+
+def _build_campaigns(today: date, units: dict[str, Unit]) -> None:
+    """One active 三同四民 week around today and last year's closed 千名干部进百村; dates fixed at first run."""
+    organiser = units["县委组织部"]
+    Campaign.objects.get_or_create(
+        name="“三同四民”主题实践活动",
+        organiser_region_id=COUNTY[0],
+        defaults={
+            "kind": Campaign.Kind.SANTONG_SIMIN,
+            "theme": "访民情、解民忧、办实事、促和谐",
+            "organiser_unit": organiser,
+            "start_date": today - timedelta(days=3),
+            "end_date": today + timedelta(days=3),
+            "status": Campaign.Status.ACTIVE,
+            "target_households_visited": 10,
+            "target_nights_stayed": 3,
+            "target_deeds_done": 2,
+        },
+    )
+    Campaign.objects.get_or_create(
+        name="千名干部进百村、五送五帮促和谐",
+        organiser_region_id=COUNTY[0],
+        defaults={
+            "kind": Campaign.Kind.THOUSAND_CADRES,
+            "theme": "送政策、送温暖、送技术、送信息、送法律",
+            "organiser_unit": organiser,
+            "start_date": today - timedelta(days=400),
+            "end_date": today - timedelta(days=340),
+            "status": Campaign.Status.CLOSED,
+            "target_households_visited": 30,
+            "target_nights_stayed": 10,
+            "target_deeds_done": 5,
+        },
+    )

@@ -1,0 +1,58 @@
+"""Reads for the home page, which gathers a little from every app for the user's roles."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import Region, User
+from accounts.roles import Role
+from campaigns.models import Campaign, Household
+
+from .models import Heartbeat
+
+
+@dataclass(frozen=True)
+class JurisdictionCounts:
+    townships: int
+    villages: int
+    households: int
+    staff: int
+
+
+@dataclass(frozen=True)
+class CeleryStatus:
+    last_seen: datetime | None
+
+    @property
+    def running(self) -> bool:
+        # Two missed beats mean the worker or beat is down.
+        limit = timedelta(seconds=settings.HEARTBEAT_SECONDS * 2 + 10)
+        return self.last_seen is not None and timezone.now() - self.last_seen <= limit
+
+
+def jurisdiction_counts(user: User) -> JurisdictionCounts | None:
+    """How much of the region tree the user answers for; None without a jurisdiction."""
+    if not user.jurisdiction_id:
+        return None
+    regions = Region.objects.visible_to(user)
+    return JurisdictionCounts(
+        townships=regions.townships().count(),
+        villages=regions.villages().count(),
+        households=Household.objects.visible_to(user).count(),
+        staff=User.objects.visible_to(user).filter(is_active=True).count(),
+    )
+
+
+def home_campaigns(user: User) -> list[Campaign]:
+    """Campaign admins see every campaign of their jurisdiction; others the active ones."""
+    campaigns = Campaign.objects.visible_to(user).select_related("organiser_region")
+    if not (user.is_superuser or user.has_role(Role.CAMPAIGN_ADMIN)):
+        campaigns = campaigns.active()
+    return list(campaigns[:10])
+
+
+def celery_status() -> CeleryStatus:
+    beat = Heartbeat.objects.filter(name="celery").first()
+    return CeleryStatus(last_seen=beat.last_seen if beat else None)

@@ -1,0 +1,46 @@
+from pathlib import Path
+
+import pytest
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1366, "height": 768}}
+
+
+@pytest.fixture(autouse=True)
+def _static_files_from_the_source(settings):
+    # The live server serves static files from the finders, which know no hashed (manifest) names.
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture
+def screenshot():
+    """Save a PNG under var/screenshots/ for a person to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str):
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    return take
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(**PHONE, locale="zh-CN")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser):
+    context = browser.new_context(**DESKTOP, locale="zh-CN")
+    yield context.new_page()
+    context.close()
+
+
+def log_in(page, live_server, username: str, password: str):
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()

@@ -1,0 +1,129 @@
+import os
+
+# Playwright's sync API keeps an event loop in the main thread; without this every
+# database test after the first browser test fails with SynchronousOnlyOperation.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from accounts.roles import Role  # noqa: E402
+
+from .factories import UnitFactory, UserFactory, region  # noqa: E402
+
+COUNTY = "431299000000"
+TOWNSHIP_A = "431299100000"
+TOWNSHIP_B = "431299101000"
+VILLAGE_A = "431299100201"
+VILLAGE_B = "431299101201"
+
+
+def pytest_configure(config):
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.exit("The test suite runs on PostgreSQL and Redis: use `make test` (it starts them).", returncode=2)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def regions(db):
+    """A county with townships A and B, one village in each."""
+    return {
+        "county": region(COUNTY, "清溪县"),
+        "township_a": region(TOWNSHIP_A, "城关镇"),
+        "township_b": region(TOWNSHIP_B, "河西镇"),
+        "village_a": region(VILLAGE_A, "大坪村"),
+        "village_b": region(VILLAGE_B, "小溪村"),
+    }
+
+
+@pytest.fixture
+def unit_a(regions):
+    return UnitFactory(name="城关镇人民政府", region=regions["township_a"])
+
+
+@pytest.fixture
+def unit_b(regions):
+    return UnitFactory(name="河西镇人民政府", region=regions["township_b"])
+
+
+@pytest.fixture
+def cadre(unit_a):
+    return UserFactory(real_name="李干部", unit=unit_a, roles=[Role.CADRE])
+
+
+@pytest.fixture
+def other_cadre(unit_b):
+    return UserFactory(real_name="王干部", unit=unit_b, roles=[Role.CADRE])
+
+
+@pytest.fixture
+def handler(unit_a):
+    return UserFactory(real_name="何经办", unit=unit_a, roles=[Role.HANDLER])
+
+
+@pytest.fixture
+def leader(unit_a):
+    return UserFactory(real_name="唐领导", unit=unit_a, roles=[Role.LEADER])
+
+
+@pytest.fixture
+def supervisor(regions, unit_a):
+    """Supervisor of township A."""
+    return UserFactory(real_name="罗督查", unit=unit_a, jurisdiction=regions["township_a"], roles=[Role.SUPERVISOR])
+
+
+@pytest.fixture
+def other_supervisor(regions, unit_b):
+    """Supervisor of township B."""
+    return UserFactory(real_name="郑督查", unit=unit_b, jurisdiction=regions["township_b"], roles=[Role.SUPERVISOR])
+
+
+@pytest.fixture
+def campaign_admin(regions):
+    unit = UnitFactory(name="县委组织部", region=regions["county"])
+    return UserFactory(
+        real_name="周管理", unit=unit, jurisdiction=regions["county"], is_staff=True, roles=[Role.CAMPAIGN_ADMIN]
+    )
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but with no role, unit or jurisdiction."""
+    return UserFactory(real_name="路人", unit=None)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # No browser download is possible here: drive Debian's Chromium.
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_connections_before_dropping_the_test_database(django_db_setup, django_db_blocker):
+    """Playwright's sync API runs tests under greenlets, and a query there opens a connection in a
+    context the main thread cannot close; end those sessions so the test database can be dropped."""
+    yield
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )

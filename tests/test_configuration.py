@@ -1,0 +1,78 @@
+"""Start-up configuration, exercised the way an operator meets it: by running manage.py."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x7#kP2!vQ9@mZ4$wL8^rT1&nB6*yH3(eJ5)uF0-cD_aS+gV=iO|pX]qW[zE{tR}",
+    "ALLOWED_HOSTS": "xiaxiang.example.gov.cn",
+    "DATABASE_URL": "postgres://outreach:secret@127.0.0.1:5432/outreach",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "EMAIL_URL": "smtp+tls://mailer:secret@127.0.0.1:587",
+}
+
+
+def manage(*args, env):
+    inherited = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in inherited}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_production_without_secret_key_stops_with_one_clear_line():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = manage("check", env=env)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "SECRET_KEY" in lines[0]
+
+
+def test_an_unreachable_database_is_one_clear_line():
+    env = {**PRODUCTION_ENV, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/nowhere"}
+    result = manage("migrate", "--check", env=env)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Database unreachable (check DATABASE_URL)")
+
+
+def test_a_malformed_database_url_is_one_clear_line():
+    result = manage("check", env={**PRODUCTION_ENV, "DATABASE_URL": "nosuchdb://x"})
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_check_deploy_is_clean_with_the_documented_production_environment():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_the_zero_setup_demo_needs_no_configuration(tmp_path):
+    # No DATABASE_URL, no broker: SQLite and the embedded broker. DEBUG is what `make run` sets.
+    result = manage("check", env={"DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_migrations_are_committed_for_every_model_change():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_ui_defaults_to_simplified_chinese_and_shanghai_time(settings):
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.USE_TZ is True

@@ -1,0 +1,72 @@
+import datetime
+import hashlib
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.db import connection
+
+from accounts.models import Region, Unit, User
+from accounts.roles import Role
+from campaigns.models import Campaign, Household
+from outreach import demo
+
+TABLES = ["accounts_region", "accounts_unit", "accounts_user", "accounts_user_groups", "campaigns_campaign", "campaigns_household"]
+
+
+def snapshot() -> dict[str, str]:
+    """A digest of every row of the seeded tables, so any change shows."""
+    digests = {}
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            cursor.execute(f"SELECT * FROM {table} ORDER BY 1")  # noqa: S608 - fixed table names
+            digests[table] = hashlib.sha256(repr(cursor.fetchall()).encode()).hexdigest()
+    return digests
+
+
+@pytest.fixture
+def seeded(db):
+    demo.build(today=datetime.date(2026, 11, 23))
+
+
+def test_the_demo_county_has_the_promised_size(seeded):
+    county = Region.objects.get(name="清溪县")
+    assert Region.objects.in_region(county.code).townships().count() == 10
+    assert Region.objects.in_region(county.code).villages().count() == 100
+    assert Household.objects.in_region(county.code).count() == 5000
+    cadres = User.objects.filter(groups__name=Role.CADRE.value)
+    assert cadres.count() == 200
+    assert Unit.objects.filter(members__in=cadres).distinct().count() == 20
+
+
+def test_the_demo_has_an_active_and_a_closed_campaign(seeded):
+    active = Campaign.objects.get(status=Campaign.Status.ACTIVE)
+    assert active.kind == Campaign.Kind.SANTONG_SIMIN
+    assert active.start_date <= datetime.date(2026, 11, 23) <= active.end_date
+    closed = Campaign.objects.get(status=Campaign.Status.CLOSED)
+    assert closed.kind == Campaign.Kind.THOUSAND_CADRES
+    assert closed.end_date < active.start_date
+
+
+def test_there_is_a_demo_login_for_every_role(seeded, settings):
+    logins = {username: role for role, username, _who in demo.build(today=datetime.date(2026, 11, 23))}
+    roles_covered = set()
+    for username in logins:
+        user = authenticate(username=username, password=demo.DEMO_PASSWORD)
+        assert user is not None, username
+        roles_covered |= user.roles
+    assert roles_covered == set(Role)
+
+
+def test_seeding_twice_changes_nothing(seeded):
+    before = snapshot()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert snapshot() == before
+
+
+def test_the_demo_is_the_same_county_every_time(seeded):
+    first = list(Household.objects.order_by("village_id", "number").values_list("head_name", flat=True)[:50])
+    Household.objects.all().delete()
+    demo.build(today=datetime.date(2026, 11, 23))
+    again = list(Household.objects.order_by("village_id", "number").values_list("head_name", flat=True)[:50])
+    assert first == again
