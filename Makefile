@@ -28,8 +28,8 @@ run: install
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py seed_demo
 	@trap 'kill $$(jobs -p) 2>/dev/null' EXIT INT TERM; \
-	$(VENV)/bin/celery -A outreach worker --pool solo --loglevel INFO --logfile var/log/worker.log & \
-	$(VENV)/bin/celery -A outreach beat --loglevel INFO --logfile var/log/beat.log & \
+	$(VENV)/bin/celery -A outreach worker --pool solo --loglevel INFO > var/log/worker.log 2>&1 & \
+	$(VENV)/bin/celery -A outreach beat --loglevel INFO > var/log/beat.log 2>&1 & \
 	echo ""; \
 	echo "  Open http://$(HOST):$(PORT)/ and log in with a demo account above (worker and beat logs in var/log/)."; \
 	echo ""; \
