@@ -36,7 +36,8 @@ run: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 TEST_ENV = DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-	SECRET_KEY=test-only-secret-key-not-for-production DEBUG=false SECURE_SSL_REDIRECT=false
+	SECRET_KEY=test-only-secret-key-not-for-production DEBUG=false SECURE_SSL_REDIRECT=false \
+	PII_ENCRYPTION_KEYS=dGVzdC1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24= PII_HASH_KEY=test-only-hash-key
 
 test: install
 	$(TEST_ENV) bash .ci/services.sh

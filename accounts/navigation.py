@@ -24,14 +24,17 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem(_("Home"), "home"),
+    NavItem(_("Campaigns"), "campaigns:list", frozenset({Role.CAMPAIGN_ADMIN, Role.SUPERVISOR})),
+    NavItem(_("Roster import"), "campaigns:imports", frozenset({Role.CAMPAIGN_ADMIN})),
     NavItem(_("Administration"), "admin:index", staff_only=True),
 ]
 
 
 def nav_for(user, current_path: str) -> list[dict]:
-    items = []
-    for item in NAV_ITEMS:
-        if item.shown_to(user):
-            url = reverse(item.url_name)
-            items.append({"label": item.label, "url": url, "active": current_path == url})
+    items = [{"label": item.label, "url": reverse(item.url_name)} for item in NAV_ITEMS if item.shown_to(user)]
+    # The entry whose address is the longest prefix of the current page is the active one.
+    matches = [i for i in items if current_path == i["url"] or (i["url"] != "/" and current_path.startswith(i["url"]))]
+    active = max(matches, key=lambda i: len(i["url"]), default=None)
+    for item in items:
+        item["active"] = item is active
     return items

@@ -19,6 +19,14 @@ def jurisdiction_prefix(user) -> str | None:
     return prefix_of(user.jurisdiction_id) if user.jurisdiction_id else None
 
 
+def within_jurisdiction(user, code: str) -> bool:
+    """Whether the region with this code lies in the user's jurisdiction (superusers: everywhere)."""
+    if user.is_superuser:
+        return True
+    prefix = jurisdiction_prefix(user)
+    return bool(prefix) and code.startswith(prefix)
+
+
 class ScopedQuerySet(models.QuerySet):
     """A queryset that knows where its rows sit in the region tree.
 

@@ -7,7 +7,7 @@ Names come from a seeded random generator: the same county every time.
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from accounts.models import Region, Unit, User
 from accounts.roles import Role
-from campaigns.models import Campaign, Household
+from campaigns.models import Assignment, Campaign, CampaignEvent, Household, TargetVillage
+from outreach import pii
 
 DEMO_PASSWORD = "Xiaxiang@2026"
 
@@ -82,7 +83,9 @@ def build(today: date | None = None) -> list[tuple[str, str, str]]:
         _build_cadres(rng, units, password)
         _build_demo_logins(units, password)
         _build_households(rng, villages)
-        _build_campaigns(today or timezone.localdate(), units)
+        active, closed = _build_campaigns(today or timezone.localdate(), units)
+        _build_teams(rng, active, villages[::2][:40], units, first_cadre=1)
+        _build_teams(rng, closed, villages[1::5][:20], units, first_cadre=101)
     roles = [(Role.CADRE, DEMO_CADRE_USERNAME)] + [(login.role, login.username) for login in DEMO_LOGINS]
     users = User.objects.select_related("unit", "jurisdiction").in_bulk([username for _r, username in roles], field_name="username")
     return [
@@ -178,33 +181,49 @@ def _build_demo_logins(units: dict[str, Unit], password: str) -> None:
         _create_missing_users([user], login.role)
 
 
+def _id_number(rng: random.Random, village: Region, taken: set[str]) -> str:
+    while True:
+        born = date(1940, 1, 1) + timedelta(days=rng.randrange(365 * 60))
+        first17 = f"{village.code[:6]}{born:%Y%m%d}{rng.randrange(1000):03d}"
+        if first17 not in taken:
+            taken.add(first17)
+            return first17 + pii.id_number_check_digit(first17)
+
+
 def _build_households(rng: random.Random, villages: list[Region]) -> None:
-    rows = []
+    # Encryption is randomised: keep the stored token when the number is unchanged, so a re-run changes nothing.
+    stored = {(v, n): (h, c) for v, n, h, c in Household.objects.values_list("village_id", "number", "id_number_hash", "id_number_cipher")}
+    rows, taken = [], set()
     for village in villages:
         for n in range(1, HOUSEHOLDS_PER_VILLAGE + 1):
-            rows.append(
-                Household(
-                    village_id=village.code,
-                    number=f"{n:04d}",
-                    head_name=_person_name(rng),
-                    address=f"{village.name}{(n - 1) // 10 + 1}组{n}号",
-                    phone=_phone(rng) if rng.random() < 0.85 else "",
-                    members=rng.randint(1, 7),
-                )
+            household = Household(
+                village_id=village.code,
+                number=f"{n:04d}",
+                head_name=_person_name(rng),
+                address=f"{village.name}{(n - 1) // 10 + 1}组{n}号",
+                phone=_phone(rng) if rng.random() < 0.85 else "",
+                members=rng.randint(1, 7),
             )
+            id_number = _id_number(rng, village, taken)
+            old_hash, old_cipher = stored.get((village.code, household.number), ("", ""))
+            if old_hash == pii.lookup_hash(id_number):
+                household.id_number_hash, household.id_number_cipher = old_hash, old_cipher
+            else:
+                household.set_id_number(id_number)
+            rows.append(household)
     Household.objects.bulk_create(
         rows,
         batch_size=1000,
         update_conflicts=True,
         unique_fields=["village", "number"],
-        update_fields=["head_name", "address", "phone", "members"],
+        update_fields=["head_name", "address", "phone", "members", "id_number_hash", "id_number_cipher"],
     )
 
 
-def _build_campaigns(today: date, units: dict[str, Unit]) -> None:
+def _build_campaigns(today: date, units: dict[str, Unit]) -> tuple[Campaign, Campaign]:
     """One active 三同四民 week around today and last year's closed 千名干部进百村; dates fixed at first run."""
     organiser = units["县委组织部"]
-    Campaign.objects.get_or_create(
+    active, _created = Campaign.objects.get_or_create(
         name="“三同四民”主题实践活动",
         organiser_region_id=COUNTY[0],
         defaults={
@@ -219,7 +238,7 @@ def _build_campaigns(today: date, units: dict[str, Unit]) -> None:
             "target_deeds_done": 2,
         },
     )
-    Campaign.objects.get_or_create(
+    closed, _created = Campaign.objects.get_or_create(
         name="千名干部进百村、五送五帮促和谐",
         organiser_region_id=COUNTY[0],
         defaults={
@@ -234,3 +253,33 @@ def _build_campaigns(today: date, units: dict[str, Unit]) -> None:
             "target_deeds_done": 5,
         },
     )
+    admin = User.objects.get(username="admin")
+    for campaign, actions in ((active, ["created", "activated"]), (closed, ["created", "activated", "closed"])):
+        for action in actions:
+            CampaignEvent.objects.get_or_create(
+                campaign=campaign, action=action,
+                defaults={"actor": admin, "summary": f"{CampaignEvent.Action(action).label}（演示数据）", "at": timezone.make_aware(
+                    datetime.combine(campaign.end_date if action == "closed" else campaign.start_date - timedelta(days=3 if action == "created" else 0), time(9)))},
+            )
+    return active, closed
+
+
+def _build_teams(rng: random.Random, campaign: Campaign, villages: list[Region], units: dict[str, Unit], first_cadre: int) -> None:
+    """Five cadres a village, the first its leader; a helping unit and the flags that got it chosen."""
+    county_units = [units[name] for name in COUNTY_UNITS]
+    targets = []
+    for index, village in enumerate(villages):
+        flags = rng.sample(TargetVillage.FLAGS, rng.choice((0, 1, 1, 2)))
+        targets.append(TargetVillage(campaign=campaign, village=village, helping_unit=county_units[index % len(county_units)], **{f: True for f in flags}))
+    TargetVillage.objects.bulk_create(targets, ignore_conflicts=True)
+    targets = list(TargetVillage.objects.filter(campaign=campaign).order_by("village_id"))
+    cadres = {u.username: u for u in User.objects.filter(username__startswith="gb")}
+    existing = set(Assignment.objects.filter(target_village__campaign=campaign).values_list("cadre_id", flat=True))
+    new = []
+    for index, target in enumerate(targets):
+        for n in range(5):
+            cadre = cadres[f"gb{first_cadre + index * 5 + n:03d}"]
+            if cadre.pk not in existing:
+                role = Assignment.Role.LEADER if n == 0 else Assignment.Role.MEMBER
+                new.append(Assignment(target_village=target, cadre=cadre, role=role, start_date=campaign.start_date, end_date=campaign.end_date))
+    Assignment.objects.bulk_create(new)

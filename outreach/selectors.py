@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Region, User
 from accounts.roles import Role
-from campaigns.models import Campaign, Household
+from campaigns.models import Assignment, Campaign, Household
 
 from .models import Heartbeat
 
@@ -56,3 +56,19 @@ def home_campaigns(user: User) -> list[Campaign]:
 def celery_status() -> CeleryStatus:
     beat = Heartbeat.objects.filter(name="celery").first()
     return CeleryStatus(last_seen=beat.last_seen if beat else None)
+
+
+def current_assignment(user: User) -> Assignment | None:
+    """The cadre's assignment for today, with its village, campaign and team leader."""
+    assignment = (
+        Assignment.objects.filter(cadre=user)
+        .current_on(timezone.localdate())
+        .select_related("target_village__village__parent", "target_village__campaign")
+        .first()
+    )
+    if assignment:
+        assignment.leader = (
+            Assignment.objects.filter(target_village=assignment.target_village_id, role=Assignment.Role.LEADER)
+            .select_related("cadre").first()
+        )
+    return assignment

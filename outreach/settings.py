@@ -5,6 +5,8 @@ folder and a Celery broker kept in files under var/. Production sets
 DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS; see README.md.
 """
 
+import base64
+import hashlib
 from pathlib import Path
 
 import environ
@@ -104,6 +106,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Personal information (PIPL) -------------------------------------------
+# See outreach/pii.py. Generate a key with:
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+PII_ENCRYPTION_KEYS = env.list("PII_ENCRYPTION_KEYS", default=[])
+PII_HASH_KEY = env.str("PII_HASH_KEY", default="")
+if not (PII_ENCRYPTION_KEYS and PII_HASH_KEY):
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "PII_ENCRYPTION_KEYS and PII_HASH_KEY are not set: production needs keys to encrypt ID numbers."
+        )
+    # Demo only: keys derived from the demo SECRET_KEY.
+    PII_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(f"pii:{SECRET_KEY}".encode()).digest()).decode()]
+    PII_HASH_KEY = hashlib.sha256(f"pii-hash:{SECRET_KEY}".encode()).hexdigest()
 
 # --- Language and time ----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -14,6 +14,7 @@ def home(request):
     context = {
         "roles": sorted(user.roles, key=list(Role).index),
         "is_cadre": user.has_role(Role.CADRE),
+        "assignment": selectors.current_assignment(user) if user.has_role(Role.CADRE) else None,
         "is_case_worker": bool(user.roles & {Role.HANDLER, Role.LEADER}),
         "counts": selectors.jurisdiction_counts(user),
         "campaigns": selectors.home_campaigns(user),

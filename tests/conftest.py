@@ -127,3 +127,12 @@ def _close_stray_connections_before_dropping_the_test_database(django_db_setup, 
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One real worker subprocess for the whole session, for tests that go through the task queue."""
+    from .celery_processes import celery_processes
+
+    with django_db_blocker.unblock(), celery_processes(tmp_path_factory.mktemp("worker")) as logs:
+        yield logs

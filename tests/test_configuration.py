@@ -16,11 +16,14 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://outreach:secret@127.0.0.1:5432/outreach",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "EMAIL_URL": "smtp+tls://mailer:secret@127.0.0.1:587",
+    "PII_ENCRYPTION_KEYS": "q3XbJm0k3bKqv8c1Yp2o6sT9rWgq3eQH6Yt1mN0cZ0k=",
+    "PII_HASH_KEY": "f3a9c1d7e5b24a6c8e0f1a2b3c4d5e6f",
 }
 
 
 def manage(*args, env):
-    inherited = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    inherited = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE",
+                 "PII_ENCRYPTION_KEYS", "PII_HASH_KEY"}
     clean = {k: v for k, v in os.environ.items() if k not in inherited}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60
@@ -34,6 +37,14 @@ def test_production_without_secret_key_stops_with_one_clear_line():
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "SECRET_KEY" in lines[0]
+
+
+def test_production_without_pii_keys_stops_with_one_clear_line():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "PII_ENCRYPTION_KEYS"}
+    result = manage("check", env=env)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "PII_ENCRYPTION_KEYS" in result.stderr
 
 
 def test_an_unreachable_database_is_one_clear_line():

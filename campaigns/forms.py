@@ -1,0 +1,175 @@
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Region, Unit, User
+from accounts.roles import Role
+
+from .models import Campaign, ImportJob, TargetVillage
+
+# What each kind of campaign starts from (seed 000: 三同四民 is one week, twice a year, one theme).
+KIND_DEFAULTS = {
+    Campaign.Kind.SANTONG_SIMIN: {"days": 7, "theme": "访民情、解民忧、办实事、促和谐", "households": 10, "nights": 3, "deeds": 2},
+    Campaign.Kind.THOUSAND_CADRES: {"days": 60, "theme": "送政策、送温暖、送技术、送信息、送法律", "households": 30, "nights": 10, "deeds": 5},
+    Campaign.Kind.TEN_THOUSAND_CADRES: {"days": 90, "theme": "下基层、办实事、解民忧、促和谐", "households": 30, "nights": 10, "deeds": 5},
+    Campaign.Kind.URBAN: {"days": 30, "theme": "为市民解忧、促城区和谐", "households": 20, "nights": 0, "deeds": 3},
+    Campaign.Kind.CUSTOM: {"days": 7, "theme": "", "households": 0, "nights": 0, "deeds": 0},
+}
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+
+
+def initial_for_kind(kind: str, today: datetime.date | None = None) -> dict:
+    defaults = KIND_DEFAULTS[kind]
+    start = (today or timezone.localdate()) + datetime.timedelta(days=7)
+    return {
+        "kind": kind,
+        "name": str(Campaign.Kind(kind).label),
+        "theme": defaults["theme"],
+        "start_date": start,
+        "end_date": start + datetime.timedelta(days=defaults["days"] - 1),
+        "target_households_visited": defaults["households"],
+        "target_nights_stayed": defaults["nights"],
+        "target_deeds_done": defaults["deeds"],
+    }
+
+
+class StyledFormMixin:
+    """Bootstrap classes on every widget, so templates can render fields plainly."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.CheckboxSelectMultiple):
+                continue
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+
+class CampaignForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = [
+            "kind", "name", "theme", "organiser_region", "organiser_unit", "start_date", "end_date",
+            "target_households_visited", "target_nights_stayed", "target_deeds_done",
+        ]
+        widgets = {"start_date": DATE_WIDGET, "end_date": DATE_WIDGET}
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only regions at or above county level inside the user's jurisdiction can organise.
+        regions = Region.objects.visible_to(user).filter(level__lte=Region.Level.TOWNSHIP)
+        if not user.is_superuser and user.jurisdiction_id:
+            regions = regions.in_region(user.jurisdiction_id)
+        self.fields["organiser_region"].queryset = regions
+        self.fields["organiser_unit"].queryset = Unit.objects.visible_to(user).select_related("region")
+        if self.instance.pk and self.instance.status == Campaign.Status.ACTIVE:
+            for name in ("kind", "organiser_region", "organiser_unit", "start_date"):
+                self.fields[name].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date must not be before the start date."))
+        unit, region = data.get("organiser_unit"), data.get("organiser_region")
+        if unit and region and not unit.region_id.startswith(region.prefix):
+            self.add_error("organiser_unit", _("The organising unit must belong to the organising region."))
+        return data
+
+
+class TargetVillageForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = TargetVillage
+        fields = [*TargetVillage.FLAGS, "helping_unit"]
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["helping_unit"].queryset = Unit.objects.visible_to(user)
+
+
+class AssignForm(StyledFormMixin, forms.Form):
+    """Assign by unit (all its cadres), by ticking people, or by a pasted list of usernames or phones."""
+
+    unit = forms.ModelChoiceField(label=_("All cadres of a unit"), queryset=Unit.objects.none(), required=False)
+    cadres = forms.ModelMultipleChoiceField(
+        label=_("Chosen cadres"), queryset=User.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 8})
+    )
+    pasted = forms.CharField(
+        label=_("Usernames or phone numbers, one per line"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    start_date = forms.DateField(label=_("from"), required=False, widget=DATE_WIDGET)
+    end_date = forms.DateField(label=_("to"), required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        cadres = User.objects.visible_to(user).filter(is_active=True, groups__name=Role.CADRE.value)
+        self.cadre_pool = cadres
+        self.fields["cadres"].queryset = cadres.select_related("unit").order_by("unit__name", "real_name")
+        self.fields["unit"].queryset = Unit.objects.visible_to(user).filter(members__in=cadres).distinct()
+
+    def clean(self):
+        data = super().clean()
+        ids = {c.pk for c in data.get("cadres") or []}
+        if data.get("unit"):
+            ids |= set(self.cadre_pool.filter(unit=data["unit"]).values_list("pk", flat=True))
+        names = [line.strip() for line in (data.get("pasted") or "").splitlines() if line.strip()]
+        if names:
+            found = dict(self.cadre_pool.filter(username__in=names).values_list("username", "pk"))
+            found |= dict(self.cadre_pool.filter(phone__in=names).values_list("phone", "pk"))
+            unknown = [name for name in names if name not in found]
+            if unknown:
+                self.add_error("pasted", _("Not cadres of your jurisdiction: %(names)s") % {"names": "、".join(unknown)})
+            ids |= set(found.values())
+        if not ids and not self.errors:
+            raise forms.ValidationError(_("Choose a unit, tick cadres or paste a list."))
+        data["cadre_ids"] = sorted(ids)
+        return data
+
+
+class ReassignForm(StyledFormMixin, forms.Form):
+    target = forms.ModelChoiceField(label=_("Move to"), queryset=TargetVillage.objects.none())
+
+    def __init__(self, *args, assignment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = (
+            TargetVillage.objects.filter(campaign_id=assignment.target_village.campaign_id)
+            .exclude(pk=assignment.target_village_id).select_related("village")
+        )
+
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class ImportForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportJob.Kind.choices)
+    campaign = forms.ModelChoiceField(label=_("Campaign (for assignments)"), queryset=Campaign.objects.none(), required=False)
+    file = forms.FileField(label=_("File (.xlsx or .csv)"))
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.managed_by(user).exclude(status=Campaign.Status.CLOSED)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("Upload an Excel (.xlsx) or CSV (.csv) file."))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 20 MB: split it into smaller files."))
+        if upload.size == 0:
+            raise forms.ValidationError(_("The file is empty."))
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == ImportJob.Kind.ASSIGNMENTS and not data.get("campaign"):
+            self.add_error("campaign", _("Choose the campaign the assignments belong to."))
+        return data

@@ -1,0 +1,80 @@
+"""Runs one ImportJob: read, check every row, then write everything in one transaction or nothing."""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import CampaignEvent, ImportJob
+from .files import FileProblem, read_table
+from .kinds import KINDS
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 2000
+
+
+def _finish(job: ImportJob, status: str, **fields) -> None:
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.status = status
+    job.finished_at = timezone.now()
+    job.save()
+
+
+def run_import(job_id: int) -> None:
+    job = ImportJob.objects.select_related("uploaded_by", "campaign").get(pk=job_id)
+    if job.status != ImportJob.Status.PENDING:
+        return  # a redelivered message: the job already ran or is running
+    updated = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PENDING).update(status=ImportJob.Status.VALIDATING)
+    if not updated:
+        return
+    job.status = ImportJob.Status.VALIDATING
+    try:
+        _run(job)
+    except Exception:
+        log.exception("roster import %s failed", job.pk)
+        _finish(job, ImportJob.Status.FAILED, errors=[{"row": "", "column": "", "message": _("An unexpected error stopped the import; nothing was imported. The administrators have been told.")}])
+
+
+def _run(job: ImportJob) -> None:
+    roster = KINDS[job.kind](job)
+    try:
+        header, rows = read_table(job.file.path)
+    except FileProblem as problem:
+        _finish(job, ImportJob.Status.REJECTED, errors=[{"row": "", "column": "", "message": str(problem)}])
+        return
+    problem = roster.header_problem(header)
+    if problem is None and not rows:
+        problem = _("The file has a header row but no data rows.")
+    if problem:
+        _finish(job, ImportJob.Status.REJECTED, errors=[{"row": 1, "column": "", "message": problem}])
+        return
+
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=len(rows))
+    job.total_rows = len(rows)
+    dict_rows = list(roster.rows_as_dicts(header, rows))
+    roster.prepare(dict_rows)
+    records = []
+    for index, (number, row) in enumerate(dict_rows, start=1):
+        record = roster.check(number, row)
+        if record is not None:
+            records.append(record)
+        if index % PROGRESS_EVERY == 0:
+            ImportJob.objects.filter(pk=job.pk).update(processed_rows=index)
+    if roster.problems:
+        _finish(job, ImportJob.Status.REJECTED, processed_rows=len(rows), errors=list(roster.problems))
+        return
+
+    ImportJob.objects.filter(pk=job.pk).update(processed_rows=len(rows), status=ImportJob.Status.WRITING)
+    with transaction.atomic():
+        created, changed = roster.write(records)
+        if job.campaign_id:
+            CampaignEvent.objects.create(
+                campaign=job.campaign, actor=job.uploaded_by, action=CampaignEvent.Action.IMPORTED,
+                summary=_("Imported %(kind)s from %(file)s: %(created)s new, %(changed)s updated")
+                % {"kind": job.get_kind_display(), "file": job.original_name, "created": created, "changed": changed},
+                changes={"import": job.pk},
+            )
+        _finish(job, ImportJob.Status.DONE, processed_rows=len(rows), created_count=created, updated_count=changed)

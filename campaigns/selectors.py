@@ -1,0 +1,92 @@
+"""Reads for the campaign pages; each decides its joins so a page's query count is fixed here."""
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import Region, User
+
+from .models import Assignment, Campaign, CampaignEvent, ImportJob, TargetVillage
+
+
+def campaign_list(user: User, *, status: str = "", search: str = ""):
+    campaigns = (
+        Campaign.objects.visible_to(user)
+        .select_related("organiser_region")
+        .annotate(
+            village_count=Count("target_villages", distinct=True),
+            cadre_count=Count("target_villages__assignments__cadre", distinct=True),
+        )
+    )
+    if status:
+        campaigns = campaigns.filter(status=status)
+    if search:
+        campaigns = campaigns.filter(Q(name__icontains=search) | Q(theme__icontains=search))
+    return campaigns
+
+
+def campaign_for(user: User, pk: int) -> Campaign:
+    """The campaign if the user may see it, else 404."""
+    return get_object_or_404(Campaign.objects.visible_to(user).select_related("organiser_region", "organiser_unit"), pk=pk)
+
+
+def can_manage(user: User, campaign: Campaign) -> bool:
+    return not campaign.is_closed and Campaign.objects.managed_by(user).filter(pk=campaign.pk).exists()
+
+
+def target_villages(campaign: Campaign, user: User):
+    """The campaign's villages the user may see, with team size and current leader."""
+    today = timezone.localdate()
+    leader = Assignment.objects.filter(target_village=OuterRef("pk"), role=Assignment.Role.LEADER).values("cadre__real_name")[:1]
+    return (
+        TargetVillage.objects.visible_to(user)
+        .filter(campaign=campaign)
+        .select_related("village__parent", "helping_unit")
+        .annotate(
+            team_size=Count("assignments", filter=Q(assignments__end_date__gte=today), distinct=True),
+            leader_name=Subquery(leader),
+        )
+        .order_by("village_id")
+    )
+
+
+def target_village_for(user: User, campaign: Campaign, pk: int) -> TargetVillage:
+    return get_object_or_404(
+        TargetVillage.objects.visible_to(user).filter(campaign=campaign).select_related("village__parent", "helping_unit"), pk=pk
+    )
+
+
+def team(target: TargetVillage):
+    """Everyone ever assigned to the village in this campaign, current first, history after."""
+    return target.assignments.select_related("cadre__unit").order_by("-end_date", "role", "cadre__real_name")
+
+
+def assignment_for(user: User, campaign: Campaign, pk: int) -> Assignment:
+    return get_object_or_404(
+        Assignment.objects.visible_to(user).filter(target_village__campaign=campaign).select_related("cadre", "target_village__village"),
+        pk=pk,
+    )
+
+
+def village_picker(user: User, campaign: Campaign, *, township: str = "", search: str = ""):
+    """Villages of the user's jurisdiction inside the campaign's region, for the picker; and the townships to filter by."""
+    regions = Region.objects.visible_to(user).in_region(campaign.organiser_region_id)
+    villages = regions.villages().select_related("parent")
+    if township:
+        villages = villages.filter(parent_id=township)
+    if search:
+        villages = villages.filter(Q(name__icontains=search) | Q(code__startswith=search))
+    chosen = set(campaign.target_villages.values_list("village_id", flat=True))
+    return regions.townships(), villages, chosen
+
+
+def campaign_events(campaign: Campaign):
+    return CampaignEvent.objects.filter(campaign=campaign).select_related("actor")
+
+
+def import_jobs(user: User):
+    return ImportJob.objects.visible_to(user).select_related("campaign")
+
+
+def import_job_for(user: User, pk: int) -> ImportJob:
+    return get_object_or_404(ImportJob.objects.visible_to(user).select_related("campaign"), pk=pk)
