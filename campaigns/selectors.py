@@ -17,6 +17,7 @@ def campaign_list(user: User, *, status: str = "", search: str = ""):
             village_count=Count("target_villages", distinct=True),
             cadre_count=Count("target_villages__assignments__cadre", distinct=True),
         )
+        .order_by("-start_date", "name", "pk")  # GROUP BY drops Meta.ordering
     )
     if status:
         campaigns = campaigns.filter(status=status)

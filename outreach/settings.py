@@ -154,14 +154,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
-    # Embedded broker for the demo: messages are files, no server to install.
-    # outreach/celery.py creates the folders.
+    # Embedded broker for the demo: messages are files in var/broker/, no server to install.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(VAR_DIR / "broker" / "queue"),
         "data_folder_out": str(VAR_DIR / "broker" / "queue"),
         "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
     }
+    for _folder in ("queue", "control"):
+        (VAR_DIR / "broker" / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
