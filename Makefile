@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/outreach
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run test migrate seed messages check clean
+.PHONY: install run test messages clean bench-import
 
 install: $(STAMP)
 
@@ -51,3 +51,14 @@ messages: install
 
 clean:
 	rm -rf var $(VENV)
+
+# Benchmarks print figures; they never run in the test suite. They use their own database.
+BENCH_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/outreach_bench
+BENCH_ENV = DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" DEBUG=true
+
+bench-import: install
+	$(BENCH_ENV) bash .ci/services.sh
+	psql "$(subst /outreach_bench,/postgres,$(BENCH_DATABASE_URL))" -qtc "SELECT 1 FROM pg_database WHERE datname='outreach_bench'" | grep -q 1 || \
+	  psql "$(subst /outreach_bench,/postgres,$(BENCH_DATABASE_URL))" -qc "CREATE DATABASE outreach_bench"
+	$(BENCH_ENV) $(PY) manage.py migrate --no-input -v0
+	$(BENCH_ENV) $(PY) bench/import_households.py

@@ -171,3 +171,22 @@ def test_a_cadre_sees_their_current_assignment_on_the_home_page(client, campaign
     client.force_login(cadre)
     section = client.get(reverse("home")).content.decode()
     assert "大坪村" in section and "本周活动" in section
+
+
+def test_the_import_list_and_village_picker_have_a_fixed_number_of_queries(client, campaign_admin, draft, regions, django_assert_max_num_queries):
+    from campaigns.models import ImportJob
+
+    client.force_login(campaign_admin)
+    ImportJob.objects.create(kind="households", file="imports/x.xlsx", original_name="first.xlsx", uploaded_by=campaign_admin)
+    pages = [reverse("campaigns:imports"), reverse("campaigns:villages-add", args=[draft.pk])]
+    counts = []
+    for url in pages:
+        with django_assert_max_num_queries(15) as few:
+            client.get(url)
+        counts.append(len(few.captured_queries))
+    for n in range(30):
+        region(f"4312991003{n:02d}")
+        ImportJob.objects.create(kind="households", file="imports/x.xlsx", original_name=f"{n}.xlsx", uploaded_by=campaign_admin)
+    for url, count in zip(pages, counts):
+        with django_assert_max_num_queries(count):
+            assert client.get(url).status_code == 200
