@@ -50,7 +50,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -122,8 +121,9 @@ if not (PII_ENCRYPTION_KEYS and PII_HASH_KEY):
     PII_HASH_KEY = hashlib.sha256(f"pii-hash:{SECRET_KEY}".encode()).hexdigest()
 
 # --- Language and time ----------------------------------------------------
+# Everyone gets Chinese, whatever their browser asks for (no LocaleMiddleware); source strings are English.
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGES = [("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

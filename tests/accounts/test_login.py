@@ -13,6 +13,11 @@ def test_the_login_page_is_in_chinese(client, db):
     assert "用户名" in html and "密码" in html
 
 
+def test_a_browser_asking_for_english_still_gets_chinese(client, db):
+    page = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "用户名" in page.content.decode()
+
+
 def test_anonymous_visitors_are_sent_to_login(client, db):
     response = client.get(reverse("home"))
     assert response.status_code == 302

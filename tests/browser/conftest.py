@@ -27,14 +27,14 @@ def screenshot():
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(**PHONE, locale="zh-CN")
+    context = browser.new_context(**PHONE)
     yield context.new_page()
     context.close()
 
 
 @pytest.fixture
 def desktop(browser):
-    context = browser.new_context(**DESKTOP, locale="zh-CN")
+    context = browser.new_context(**DESKTOP)
     yield context.new_page()
     context.close()
 
