@@ -78,7 +78,11 @@ class Campaign(models.Model):
         verbose_name_plural = _("campaigns")
         ordering = ["-start_date", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="campaign_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="campaign_ends_after_start",
+                violation_error_message=_("The end date must not be before the start date."),
+            ),
         ]
 
     def __str__(self):

@@ -97,7 +97,11 @@ class Assignment(models.Model):
         verbose_name_plural = _("assignments")
         ordering = ["target_village_id", "role", "start_date"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="assignment_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="assignment_ends_after_start",
+                violation_error_message=_("The end date must not be before the start date."),
+            ),
         ]
         indexes = [models.Index(fields=["cadre", "start_date", "end_date"], name="assignment_cadre_dates")]
 

@@ -190,3 +190,12 @@ def test_the_import_list_and_village_picker_have_a_fixed_number_of_queries(clien
     for url, count in zip(pages, counts):
         with django_assert_max_num_queries(count):
             assert client.get(url).status_code == 200
+
+
+def test_refusals_and_missing_pages_are_explained_in_chinese(client, supervisor, other_supervisor, active, regions):
+    client.force_login(supervisor)
+    forbidden = client.get(reverse("campaigns:edit", args=[active.pk]))
+    assert forbidden.status_code == 403 and "您无权进行此操作" in forbidden.content.decode()
+    township_campaign = CampaignFactory(organiser_region=regions["township_b"])
+    missing = client.get(township_campaign.get_absolute_url())
+    assert missing.status_code == 404 and "页面不存在" in missing.content.decode()
