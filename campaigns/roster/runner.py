@@ -20,6 +20,8 @@ def _finish(job: ImportJob, status: str, **fields) -> None:
         setattr(job, name, value)
     job.status = status
     job.finished_at = timezone.now()
+    # The upload holds ID numbers in plain text: once read, it is not kept (PIPL).
+    job.file.delete(save=False)
     job.save()
 
 

@@ -44,6 +44,19 @@ def test_a_household_file_imports_and_encrypts_id_numbers(run, regions):
     assert household.masked_id_number == id_number(1)[:6] + "********" + id_number(1)[-4:]
 
 
+@pytest.mark.parametrize("header", [HOUSEHOLD_HEADER, ["错误表头"]])
+def test_the_uploaded_file_is_not_kept_after_the_import(campaign_admin, regions, header, django_capture_on_commit_callbacks):
+    # The upload holds ID numbers in plain text, whether the import succeeds or not.
+    with django_capture_on_commit_callbacks(execute=False):
+        job = services.roster_import_start(actor=campaign_admin, kind=ImportJob.Kind.HOUSEHOLDS, upload=xlsx(header, households("431299100201", 1)))
+    stored = job.file.path
+    assert os.path.exists(stored)
+    run_import(job.pk)
+    job.refresh_from_db()
+    assert job.is_finished and not job.file
+    assert not os.path.exists(stored)
+
+
 def test_importing_the_same_file_again_creates_no_duplicates(run, regions):
     rows = households("431299100201", 3)
     run(ImportJob.Kind.HOUSEHOLDS, xlsx(HOUSEHOLD_HEADER, rows))
