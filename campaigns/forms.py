@@ -138,10 +138,10 @@ class AssignForm(StyledFormMixin, forms.Form):
 class ReassignForm(StyledFormMixin, forms.Form):
     target = forms.ModelChoiceField(label=_("Move to"), queryset=TargetVillage.objects.none())
 
-    def __init__(self, *args, assignment, **kwargs):
+    def __init__(self, *args, assignment, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].queryset = (
-            TargetVillage.objects.filter(campaign_id=assignment.target_village.campaign_id)
+            TargetVillage.objects.visible_to(user).filter(campaign_id=assignment.target_village.campaign_id)
             .exclude(pk=assignment.target_village_id).select_related("village")
         )
 
@@ -157,6 +157,10 @@ class ImportForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = Campaign.objects.managed_by(user).exclude(status=Campaign.Status.CLOSED)
+
+    def clean_campaign(self):
+        # Only an assignment file belongs to a campaign.
+        return self.cleaned_data["campaign"] if self.data.get("kind") == ImportJob.Kind.ASSIGNMENTS else None
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

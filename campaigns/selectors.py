@@ -1,12 +1,21 @@
 """Reads for the campaign pages; each decides its joins so a page's query count is fixed here."""
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Region, User
+from accounts.scoping import within_jurisdiction
 
 from .models import Assignment, Campaign, CampaignEvent, ImportJob, TargetVillage
+
+
+def _count(queryset, group_by: str, counted: str):
+    """A correlated COUNT subquery: independent of the joins the visibility filter added."""
+    return Coalesce(
+        Subquery(queryset.values(group_by).annotate(n=Count(counted, distinct=True)).values("n")[:1], output_field=IntegerField()), 0
+    )
 
 
 def campaign_list(user: User, *, status: str = "", search: str = ""):
@@ -14,8 +23,8 @@ def campaign_list(user: User, *, status: str = "", search: str = ""):
         Campaign.objects.visible_to(user)
         .select_related("organiser_region")
         .annotate(
-            village_count=Count("target_villages", distinct=True),
-            cadre_count=Count("target_villages__assignments__cadre", distinct=True),
+            village_count=_count(TargetVillage.objects.filter(campaign=OuterRef("pk")), "campaign", "pk"),
+            cadre_count=_count(Assignment.objects.filter(target_village__campaign=OuterRef("pk")), "target_village__campaign", "cadre"),
         )
         .order_by("-start_date", "name", "pk")  # GROUP BY drops Meta.ordering
     )
@@ -31,6 +40,11 @@ def campaign_for(user: User, pk: int) -> Campaign:
     return get_object_or_404(Campaign.objects.visible_to(user).select_related("organiser_region", "organiser_unit"), pk=pk)
 
 
+def can_see_history(user: User, campaign: Campaign) -> bool:
+    """The change log names every village and cadre: only for those whose jurisdiction holds the whole campaign."""
+    return user.has_perm("campaigns.view_campaignevent") and within_jurisdiction(user, campaign.organiser_region_id)
+
+
 def can_manage(user: User, campaign: Campaign) -> bool:
     return not campaign.is_closed and Campaign.objects.managed_by(user).filter(pk=campaign.pk).exists()
 
@@ -38,15 +52,13 @@ def can_manage(user: User, campaign: Campaign) -> bool:
 def target_villages(campaign: Campaign, user: User):
     """The campaign's villages the user may see, with team size and current leader."""
     today = timezone.localdate()
-    leader = Assignment.objects.filter(target_village=OuterRef("pk"), role=Assignment.Role.LEADER).values("cadre__real_name")[:1]
+    current = Assignment.objects.filter(target_village=OuterRef("pk"), end_date__gte=today)
+    leader = current.filter(role=Assignment.Role.LEADER).values("cadre__real_name")[:1]
     return (
         TargetVillage.objects.visible_to(user)
         .filter(campaign=campaign)
         .select_related("village__parent", "helping_unit")
-        .annotate(
-            team_size=Count("assignments", filter=Q(assignments__end_date__gte=today), distinct=True),
-            leader_name=Subquery(leader),
-        )
+        .annotate(team_size=_count(current, "target_village", "cadre"), leader_name=Subquery(leader))
         .order_by("village_id")
     )
 

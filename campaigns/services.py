@@ -36,7 +36,7 @@ def _display(value) -> str:
     return "" if value is None else str(value)
 
 
-def _lock_campaign(actor: User, campaign_id: int) -> Campaign:
+def lock_campaign(actor: User, campaign_id: int) -> Campaign:
     """The campaign, locked, if the actor may change it; closed campaigns are read-only."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
     if not Campaign.objects.managed_by(actor).filter(pk=campaign.pk).exists():
@@ -67,7 +67,7 @@ def campaign_create(*, actor: User, data: dict) -> Campaign:
 @transaction.atomic
 def campaign_update(*, actor: User, campaign_id: int, data: dict) -> Campaign:
     """Change a campaign's settings and record what changed from what to what."""
-    campaign = _lock_campaign(actor, campaign_id)
+    campaign = lock_campaign(actor, campaign_id)
     changes = {}
     for name in CAMPAIGN_FIELDS:
         if name not in data or getattr(campaign, name) == data[name]:
@@ -78,12 +78,9 @@ def campaign_update(*, actor: User, campaign_id: int, data: dict) -> Campaign:
         changes[name] = [_display(getattr(campaign, name)), _display(data[name])]
         setattr(campaign, name, data[name])
     _check_dates(campaign.start_date, campaign.end_date)
-    if campaign.status == Campaign.Status.ACTIVE and "end_date" in data:
-        last = Assignment.objects.filter(target_village__campaign=campaign).order_by("-end_date").first()
-        if last and campaign.end_date < last.end_date:
-            raise ValidationError(
-                _("Assignments run until %(date)s: end them first or choose a later end date.") % {"date": last.end_date}
-            )
+    outside = Assignment.objects.filter(target_village__campaign=campaign).exclude(start_date__gte=campaign.start_date, end_date__lte=campaign.end_date)
+    if outside.exists():
+        raise ValidationError(_("Some assignments fall outside the new dates: change or end them first."))
     if changes:
         campaign.save()
         fields = "、".join(str(Campaign._meta.get_field(name).verbose_name) for name in changes)
@@ -95,7 +92,7 @@ def campaign_update(*, actor: User, campaign_id: int, data: dict) -> Campaign:
 def campaign_activate(*, actor: User, campaign_id: int, today: datetime.date | None = None) -> Campaign:
     """Draft → active, once it has villages and cadres and has not already ended."""
     today = today or timezone.localdate()
-    campaign = _lock_campaign(actor, campaign_id)
+    campaign = lock_campaign(actor, campaign_id)
     if campaign.status != Campaign.Status.DRAFT:
         raise ValidationError(_("Only a draft campaign can be activated."))
     problems = []
@@ -117,7 +114,7 @@ def campaign_activate(*, actor: User, campaign_id: int, today: datetime.date | N
 def campaign_close(*, actor: User, campaign_id: int, today: datetime.date | None = None) -> Campaign:
     """Active → closed. Assignments stop today; those not yet begun are dropped. Read-only afterwards."""
     today = today or timezone.localdate()
-    campaign = _lock_campaign(actor, campaign_id)
+    campaign = lock_campaign(actor, campaign_id)
     if campaign.status != Campaign.Status.ACTIVE:
         raise ValidationError(_("Only an active campaign can be closed."))
     assignments = Assignment.objects.filter(target_village__campaign=campaign)
@@ -139,7 +136,7 @@ def campaign_close(*, actor: User, campaign_id: int, today: datetime.date | None
 @transaction.atomic
 def target_villages_add(*, actor: User, campaign_id: int, village_codes: list[str]) -> int:
     """Add villages of the actor's jurisdiction (and the campaign's region); returns how many were new."""
-    campaign = _lock_campaign(actor, campaign_id)
+    campaign = lock_campaign(actor, campaign_id)
     wanted = set(village_codes)
     allowed = Region.objects.visible_to(actor).villages().in_region(campaign.organiser_region_id).filter(code__in=wanted)
     if allowed.count() != len(wanted):
@@ -158,8 +155,8 @@ def target_villages_add(*, actor: User, campaign_id: int, village_codes: list[st
 
 @transaction.atomic
 def target_village_update(*, actor: User, target_id: int, flags: dict[str, bool], helping_unit: Unit | None) -> TargetVillage:
-    target = TargetVillage.objects.select_for_update().select_related("village", "helping_unit").get(pk=target_id)
-    _lock_campaign(actor, target.campaign_id)
+    target = TargetVillage.objects.select_for_update(of=("self",)).select_related("village", "helping_unit").get(pk=target_id)
+    lock_campaign(actor, target.campaign_id)
     if helping_unit and not Unit.objects.visible_to(actor).filter(pk=helping_unit.pk).exists():
         raise PermissionDenied(_("The helping unit is outside your jurisdiction."))
     changes = {}
@@ -181,8 +178,8 @@ def target_village_update(*, actor: User, target_id: int, flags: dict[str, bool]
 
 @transaction.atomic
 def target_village_remove(*, actor: User, target_id: int) -> None:
-    target = TargetVillage.objects.select_for_update().select_related("village").get(pk=target_id)
-    campaign = _lock_campaign(actor, target.campaign_id)
+    target = TargetVillage.objects.select_for_update(of=("self",)).select_related("village").get(pk=target_id)
+    campaign = lock_campaign(actor, target.campaign_id)
     if target.assignments.exists():
         raise ValidationError(
             _("%(village)s still has cadres assigned: end or remove their assignments first.") % {"village": target.village.name}
@@ -225,7 +222,7 @@ def cadres_assign(
 ) -> AssignResult:
     """Assign cadres to a target village's team as members; a cadre already elsewhere on those days is refused."""
     target = TargetVillage.objects.select_related("village").get(pk=target_id)
-    campaign = _lock_campaign(actor, target.campaign_id)
+    campaign = lock_campaign(actor, target.campaign_id)
     start, end = start_date or campaign.start_date, end_date or campaign.end_date
     _check_dates(start, end)
     if start < campaign.start_date or end > campaign.end_date:
@@ -262,13 +259,15 @@ def _lock_assignment(actor: User, assignment_id: int) -> tuple[Assignment, Campa
         Assignment.objects.select_for_update(of=("self",))
         .select_related("cadre", "target_village__village").get(pk=assignment_id)
     )
-    return assignment, _lock_campaign(actor, assignment.target_village.campaign_id)
+    return assignment, lock_campaign(actor, assignment.target_village.campaign_id)
 
 
 @transaction.atomic
 def team_leader_set(*, actor: User, assignment_id: int) -> Assignment:
     """Make this cadre the team's leader; the previous leader becomes a member."""
     assignment, campaign = _lock_assignment(actor, assignment_id)
+    if assignment.end_date < timezone.localdate():
+        raise ValidationError(_("This assignment has already ended."))
     previous = assignment.target_village.assignments.filter(role=Assignment.Role.LEADER).exclude(pk=assignment.pk)
     previous_names = "、".join(a.cadre.real_name for a in previous.select_related("cadre"))
     previous.update(role=Assignment.Role.MEMBER)
@@ -288,6 +287,8 @@ def assignment_end(*, actor: User, assignment_id: int, today: datetime.date | No
     afterwards it ends today and stays as history."""
     today = today or timezone.localdate()
     assignment, campaign = _lock_assignment(actor, assignment_id)
+    if assignment.end_date < today:
+        raise ValidationError(_("This assignment has already ended."))
     village, cadre = assignment.target_village.village.name, assignment.cadre.real_name
     if campaign.status == Campaign.Status.DRAFT or assignment.start_date > today:
         assignment.delete()
@@ -339,7 +340,7 @@ def roster_import_start(*, actor: User, kind: str, upload, campaign: Campaign | 
     if not (actor.is_superuser or actor.has_perm("campaigns.add_importjob")):
         raise PermissionDenied(_("You may not import rosters."))
     if campaign is not None:
-        campaign = _lock_campaign(actor, campaign.pk)
+        campaign = lock_campaign(actor, campaign.pk)
     job = ImportJob.objects.create(kind=kind, campaign=campaign, file=upload, original_name=upload.name[:255], uploaded_by=actor)
     transaction.on_commit(lambda: run_roster_import.delay(job.pk))
     return job

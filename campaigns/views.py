@@ -16,6 +16,11 @@ from .roster.kinds import KIND_DESCRIPTIONS, KINDS
 PAGE_SIZE = 20
 
 
+def _param(request, name: str) -> str:
+    """A query-string value with NUL bytes removed (PostgreSQL refuses them in text)."""
+    return request.GET.get(name, "").replace("\x00", "").strip()
+
+
 def _page(request, items, size=PAGE_SIZE):
     return Paginator(items, size).get_page(request.GET.get("page"))
 
@@ -46,10 +51,10 @@ def _attempt(request, action, success_message=None):
 @require_GET
 @permission_required("campaigns.view_campaign", raise_exception=True)
 def campaign_list(request):
-    status = request.GET.get("status", "")
+    status = _param(request, "status")
     if status not in Campaign.Status.values:
         status = ""
-    search = request.GET.get("q", "").strip()
+    search = _param(request, "q")
     page = _page(request, selectors.campaign_list(request.user, status=status, search=search))
     return render(request, "campaigns/campaign_list.html", {
         "page": page, "status": status, "search": search, "statuses": Campaign.Status.choices,
@@ -85,7 +90,7 @@ def campaign_detail(request, pk):
         "campaign": campaign,
         "villages": villages,
         "can_manage": selectors.can_manage(request.user, campaign),
-        "events": selectors.campaign_events(campaign)[:8],
+        "events": selectors.campaign_events(campaign)[:8] if selectors.can_see_history(request.user, campaign) else None,
     })
 
 
@@ -134,6 +139,8 @@ def campaign_close(request, pk):
 @permission_required("campaigns.view_campaignevent", raise_exception=True)
 def campaign_events(request, pk):
     campaign = selectors.campaign_for(request.user, pk)
+    if not selectors.can_see_history(request.user, campaign):
+        raise PermissionDenied
     return render(request, "campaigns/campaign_events.html", {"campaign": campaign, "page": _page(request, selectors.campaign_events(campaign), 50)})
 
 
@@ -144,8 +151,8 @@ def campaign_events(request, pk):
 @permission_required("campaigns.add_targetvillage", raise_exception=True)
 def villages_add(request, pk):
     campaign = selectors.campaign_for(request.user, pk)
-    township = request.GET.get("township", "")
-    search = request.GET.get("q", "").strip()
+    township = _param(request, "township")
+    search = _param(request, "q")
     townships, villages, chosen = selectors.village_picker(request.user, campaign, township=township, search=search)
     if request.method == "POST":
         codes = request.POST.getlist("villages")
@@ -255,7 +262,7 @@ def assignment_leader(request, pk, assignment_pk):
 def assignment_reassign(request, pk, assignment_pk):
     campaign = selectors.campaign_for(request.user, pk)
     assignment = selectors.assignment_for(request.user, campaign, assignment_pk)
-    form = ReassignForm(request.POST or None, assignment=assignment)
+    form = ReassignForm(request.POST or None, assignment=assignment, user=request.user)
     if request.method == "POST" and form.is_valid():
         if _attempt(request, lambda: services.cadre_reassign(
             actor=request.user, assignment_id=assignment.pk, target_id=form.cleaned_data["target"].pk), _("Cadre moved."))[0]:

@@ -3,7 +3,7 @@ import hashlib
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.models import Region, Unit, User
@@ -60,8 +60,15 @@ def test_there_is_a_demo_login_for_every_role(seeded, settings):
 
 def test_seeding_twice_changes_nothing(seeded):
     before = snapshot()
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", "--allow-production", stdout=open("/dev/null", "w"))
     assert snapshot() == before
+
+
+def test_seeding_refuses_a_production_setting_unless_told(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert not User.objects.filter(username="admin").exists()
 
 
 def test_the_demo_is_the_same_county_every_time(seeded):

@@ -33,6 +33,10 @@ class Column:
     note: str
 
 
+class WriteConflict(Exception):
+    """The database changed between checking and writing; the message is for the user."""
+
+
 class Problems(list):
     def add(self, row: int, column: str, message: str) -> None:
         if len(self) < MAX_PROBLEMS:
@@ -213,7 +217,11 @@ class CadreRoster(RosterKind):
         self.units = UnitLookup(self.actor, {row["unit"] for _n, row in rows})
         usernames = {row["username"] or row["phone"] for _n, row in rows}
         self.existing = {u.username: u for u in User.objects.filter(username__in=usernames)}
-        self.visible = set(User.objects.visible_to(self.actor).filter(username__in=usernames).values_list("username", flat=True))
+        # Only cadres of the jurisdiction may be updated by a roster, never staff with other roles.
+        self.updatable = set(
+            User.objects.visible_to(self.actor).filter(username__in=usernames, groups__name=Role.CADRE.value, is_staff=False, is_superuser=False)
+            .exclude(groups__name__in=[r.value for r in Role if r != Role.CADRE]).values_list("username", flat=True)
+        )
         self.seen: set[str] = set()
 
     def check(self, number, row):
@@ -231,8 +239,8 @@ class CadreRoster(RosterKind):
             self.problems.add(number, self.label("username"), _("%(name)s appears more than once in the file.") % {"name": username})
             return None
         self.seen.add(username)
-        if username in self.existing and username not in self.visible:
-            self.problems.add(number, self.label("username"), _("The username %(name)s is taken by someone outside your jurisdiction.") % {"name": username})
+        if username in self.existing and username not in self.updatable:
+            self.problems.add(number, self.label("username"), _("The username %(name)s belongs to an account that is not a cadre of your jurisdiction.") % {"name": username})
             return None
         return User(username=username[:150], real_name=row["real_name"][:50], phone=row["phone"], unit=unit)
 
@@ -318,12 +326,19 @@ class HouseholdRoster(RosterKind):
             self.hashes_in_file[digest] = number
             owner = self.hash_owner.get(digest)
             if owner and owner != key:
-                self.problems.add(number, self.label("id_number"), _("This ID number is already registered for household %(number)s of village %(village)s.") % {"number": owner[1], "village": owner[0]})
+                if owner[0] in self.villages:
+                    message = _("This ID number is already registered for household %(number)s of village %(village)s.") % {"number": owner[1], "village": owner[0]}
+                else:  # do not reveal where someone outside the jurisdiction lives
+                    message = _("This ID number is already registered outside your jurisdiction.")
+                self.problems.add(number, self.label("id_number"), message)
                 return None
             old = self.existing.get(key)
             household.id_number_hash = digest
             # The same number keeps its old ciphertext, so a re-import changes nothing.
             household.id_number_cipher = old[1] if old and old[0] == digest else pii.encrypt(id_number)
+        elif key in self.existing:
+            # An empty cell (or a file without the column) leaves the stored number as it was.
+            household.id_number_hash, household.id_number_cipher = self.existing[key]
         return household
 
     def write(self, records):
@@ -361,6 +376,7 @@ class AssignmentRoster(RosterKind):
             self.booked.setdefault(a.cadre_id, []).append(a)
         self.file_rows: dict[int, list[tuple[datetime.date, datetime.date, int]]] = {}
         self.leader_rows: dict[int, int] = {}
+        self.role_changes: list[Assignment] = []
 
     def _date(self, number, row, key, default):
         if not row[key]:
@@ -397,7 +413,10 @@ class AssignmentRoster(RosterKind):
         for other in self.booked.get(cadre.pk, []):
             same = other.target_village_id == target.pk and (other.start_date, other.end_date) == (start, end)
             if same:
-                return None  # already imported: nothing to do
+                if other.role != ROLES[row["role"]]:
+                    other.role = ROLES[row["role"]]
+                    self.role_changes.append(other)
+                return None  # already imported
             if other.start_date <= end and other.end_date >= start:
                 self.problems.add(number, self.label("cadre"), describe_clash(cadre, other))
                 return None
@@ -414,10 +433,19 @@ class AssignmentRoster(RosterKind):
         return Assignment(target_village=target, cadre=cadre, role=ROLES[row["role"]], start_date=start, end_date=end)
 
     def write(self, records):
-        leaders = {a.target_village_id for a in records if a.role == Assignment.Role.LEADER}
+        # Lock the cadres and check again: someone may have assigned them since the rows were checked.
+        cadre_ids = sorted({a.cadre_id for a in records})
+        list(User.objects.select_for_update().filter(pk__in=cadre_ids).values_list("pk", flat=True))
+        for assignment in records:
+            clash = Assignment.objects.filter(cadre_id=assignment.cadre_id).overlapping(assignment.start_date, assignment.end_date).first()
+            if clash:
+                raise WriteConflict(_("%(name)s was assigned elsewhere while the file was being checked; upload it again.") % {"name": assignment.cadre.real_name})
+        changed = [a for a in self.role_changes]
+        leaders = {a.target_village_id for a in [*records, *changed] if a.role == Assignment.Role.LEADER}
         Assignment.objects.filter(target_village_id__in=leaders, role=Assignment.Role.LEADER).update(role=Assignment.Role.MEMBER)
+        Assignment.objects.bulk_update(changed, ["role"])
         Assignment.objects.bulk_create(records)
-        return len(records), 0
+        return len(records), len(changed)
 
 
 KINDS: dict[str, type[RosterKind]] = {

@@ -6,9 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from django.core.exceptions import PermissionDenied, ValidationError
+
 from ..models import CampaignEvent, ImportJob
 from .files import FileProblem, read_table
-from .kinds import KINDS
+from .kinds import KINDS, WriteConflict
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +72,26 @@ def _run(job: ImportJob) -> None:
         return
 
     ImportJob.objects.filter(pk=job.pk).update(processed_rows=len(rows), status=ImportJob.Status.WRITING)
-    with transaction.atomic():
-        created, changed = roster.write(records)
-        if job.campaign_id:
-            CampaignEvent.objects.create(
-                campaign=job.campaign, actor=job.uploaded_by, action=CampaignEvent.Action.IMPORTED,
-                summary=_("Imported %(kind)s from %(file)s: %(created)s new, %(changed)s updated")
-                % {"kind": job.get_kind_display(), "file": job.original_name, "created": created, "changed": changed},
-                changes={"import": job.pk},
-            )
-        _finish(job, ImportJob.Status.DONE, processed_rows=len(rows), created_count=created, updated_count=changed)
+    try:
+        with transaction.atomic():
+            _write(job, roster, records, len(rows))
+    except (ValidationError, PermissionDenied, WriteConflict) as refusal:
+        message = " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
+        message = message or _("You may no longer change this campaign.")
+        _finish(job, ImportJob.Status.REJECTED, errors=[{"row": "", "column": "", "message": message}])
+
+
+def _write(job: ImportJob, roster, records: list, total: int) -> None:
+    from ..services import lock_campaign
+
+    if job.campaign_id:
+        lock_campaign(job.uploaded_by, job.campaign_id)  # still open, and the uploader still manages it
+    created, changed = roster.write(records)
+    if job.campaign_id:
+        CampaignEvent.objects.create(
+            campaign=job.campaign, actor=job.uploaded_by, action=CampaignEvent.Action.IMPORTED,
+            summary=_("Imported %(kind)s from %(file)s: %(created)s new, %(changed)s updated")
+            % {"kind": job.get_kind_display(), "file": job.original_name, "created": created, "changed": changed},
+            changes={"import": job.pk},
+        )
+    _finish(job, ImportJob.Status.DONE, processed_rows=total, created_count=created, updated_count=changed)

@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from outreach import demo
@@ -7,7 +8,15 @@ from outreach import demo
 class Command(BaseCommand):
     help = "Build the demo county (regions, units, cadres, households, campaigns); running it again changes nothing."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production", action="store_true",
+            help="Seed even with DEBUG off (the demo accounts share a published password).",
+        )
+
     def handle(self, *args, **options):
+        if not (settings.DEBUG or options["allow_production"]):
+            raise CommandError(_("DEBUG is off: the demo accounts share a published password. Refusing to seed; pass --allow-production to insist."))
         rows = demo.build()
         self.stdout.write(self.style.SUCCESS(_("Demo county ready. Demo logins (password %(password)s):") % {"password": demo.DEMO_PASSWORD}))
         for role, username, who in rows:
