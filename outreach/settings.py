@@ -174,6 +174,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "outreach.tasks.heartbeat", "schedule": HEARTBEAT_SECONDS},
+    "requeue-stale-imports": {"task": "campaigns.tasks.requeue_stale_imports", "schedule": 300},
 }
 
 # --- Security -------------------------------------------------------------

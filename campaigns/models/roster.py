@@ -31,6 +31,7 @@ class ImportJob(models.Model):
         FAILED = "failed", _("Failed: nothing imported")
 
     FINISHED = {Status.DONE, Status.REJECTED, Status.FAILED}
+    RUNNING = {Status.VALIDATING, Status.WRITING}
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     campaign = models.ForeignKey(
@@ -46,6 +47,7 @@ class ImportJob(models.Model):
     updated_count = models.PositiveIntegerField(_("updated"), default=0)
     errors = models.JSONField(_("problems"), default=list, blank=True)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     objects = ImportJobQuerySet.as_manager()

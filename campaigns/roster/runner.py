@@ -1,6 +1,7 @@
 """Runs one ImportJob: read, check every row, then write everything in one transaction or nothing."""
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,14 +28,18 @@ def _finish(job: ImportJob, status: str, **fields) -> None:
     job.save()
 
 
+# A job claimed longer ago than this is taken to have lost its worker (a 100k-row file takes under a minute).
+STALE_AFTER = timedelta(minutes=15)
+
+
 def run_import(job_id: int) -> None:
-    job = ImportJob.objects.select_related("uploaded_by", "campaign").get(pk=job_id)
-    if job.status != ImportJob.Status.PENDING:
-        return  # a redelivered message: the job already ran or is running
-    updated = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PENDING).update(status=ImportJob.Status.VALIDATING)
-    if not updated:
+    # Claim the job: only one worker moves it from pending; a duplicate message finds it taken.
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
+        status=ImportJob.Status.VALIDATING, claimed_at=timezone.now()
+    )
+    if not claimed:
         return
-    job.status = ImportJob.Status.VALIDATING
+    job = ImportJob.objects.select_related("uploaded_by", "campaign").get(pk=job_id)
     try:
         _run(job)
     except Exception:
@@ -95,3 +100,12 @@ def _write(job: ImportJob, roster, records: list, total: int) -> None:
             changes={"import": job.pk},
         )
     _finish(job, ImportJob.Status.DONE, processed_rows=total, created_count=created, updated_count=changed)
+
+
+def release_stale_imports(now=None) -> list[int]:
+    """Put jobs whose worker died back in the queue. Safe: writing is one transaction, so a
+    crashed job wrote nothing, and its file is deleted only when it finishes."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    stale = list(ImportJob.objects.filter(status__in=ImportJob.RUNNING, claimed_at__lt=cutoff).values_list("pk", flat=True))
+    ImportJob.objects.filter(pk__in=stale, status__in=ImportJob.RUNNING).update(status=ImportJob.Status.PENDING, processed_rows=0)
+    return stale

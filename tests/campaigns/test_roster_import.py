@@ -230,3 +230,24 @@ def test_an_upload_is_worked_by_the_real_worker(client, campaign_admin, regions,
     assert Household.objects.count() == 4
     progress = client.get(f"/campaigns/imports/{job.pk}/progress/").content.decode()
     assert "已导入 4 行" in progress and "hx-trigger" not in progress
+
+
+def test_a_job_whose_worker_died_is_picked_up_again(campaign_admin, regions, django_capture_on_commit_callbacks):
+    import datetime
+
+    from django.utils import timezone
+
+    from campaigns.roster.runner import release_stale_imports
+
+    with django_capture_on_commit_callbacks(execute=False):
+        job = services.roster_import_start(actor=campaign_admin, kind=ImportJob.Kind.HOUSEHOLDS, upload=xlsx(HOUSEHOLD_HEADER, households("431299100201", 2)))
+    # A worker claimed it and died: the job sits in "checking" with nothing written.
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.VALIDATING, claimed_at=timezone.now())
+    run_import(job.pk)  # a duplicate message does nothing while the claim is fresh
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.VALIDATING
+    assert release_stale_imports() == []
+
+    assert release_stale_imports(now=timezone.now() + datetime.timedelta(minutes=16)) == [job.pk]
+    run_import(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and Household.objects.count() == 2
