@@ -7,7 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Region, Unit, User
 from accounts.roles import Role
 
-from .models import Campaign, ImportJob, TargetVillage
+from grievances.models import Case
+from outreach import pii
+
+from .models import Campaign, Household, HouseholdTag, ImportJob, TargetVillage, Visit, VisitKind
 
 # What each kind of campaign starts from (seed 000: 三同四民 is one week, twice a year, one theme).
 KIND_DEFAULTS = {
@@ -177,3 +180,102 @@ class ImportForm(StyledFormMixin, forms.Form):
         if data.get("kind") == ImportJob.Kind.ASSIGNMENTS and not data.get("campaign"):
             self.add_error("campaign", _("Choose the campaign the assignments belong to."))
         return data
+
+
+# --- Field work ---------------------------------------------------------------------------
+
+
+class LocationFields(forms.Form):
+    """Filled by static/js/fieldwork.js when the phone allows geolocation; empty otherwise."""
+
+    latitude = forms.DecimalField(required=False, max_digits=9, decimal_places=6, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    longitude = forms.DecimalField(required=False, max_digits=9, decimal_places=6, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    accuracy = forms.IntegerField(required=False, min_value=0, max_value=1_000_000, widget=forms.HiddenInput)
+
+    def clean_latitude(self):
+        value = self.cleaned_data["latitude"]
+        return round(value, 6) if value is not None else None
+
+    def clean_longitude(self):
+        value = self.cleaned_data["longitude"]
+        return round(value, 6) if value is not None else None
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class CheckInForm(LocationFields):
+    pass
+
+
+class VisitForm(StyledFormMixin, LocationFields):
+    client_id = forms.UUIDField(widget=forms.HiddenInput)
+    household = forms.ModelChoiceField(label=_("Household"), queryset=Household.objects.none(), required=False,
+                                       empty_label=_("— village-level activity —"))
+    visited_on = forms.DateField(label=_("Visited on"), widget=DATE_WIDGET)
+    kinds = forms.MultipleChoiceField(label=_("Kinds of visit"), choices=VisitKind.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    ate_together = forms.BooleanField(label=_("Ate together"), required=False)
+    stayed_overnight = forms.BooleanField(label=_("Stayed overnight"), required=False)
+    laboured_together = forms.BooleanField(label=_("Laboured together"), required=False)
+    diary = forms.CharField(label=_("Diary"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    deed = forms.CharField(label=_("Practical deed done"), max_length=300, required=False)
+    deed_value = forms.DecimalField(label=_("Value of money or goods (yuan)"), required=False, min_value=0, max_digits=12, decimal_places=2)
+    pairing_progress = forms.CharField(label=_("Pairing progress"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    photos = MultipleFileField(label=_("Photos (JPEG or PNG, up to 3, 5 MB each)"), required=False)
+
+    def __init__(self, *args, households: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["household"]
+        field.queryset = Household.objects.filter(pk__in=[h.pk for h in households])
+        field.choices = [("", field.empty_label)] + [(h.pk, f"{h.head_name}（{h.number}）") for h in households]
+
+
+class DemandForm(StyledFormMixin, forms.Form):
+    summary = forms.CharField(label=_("Demand raised"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    type = forms.ChoiceField(label=_("Type"), choices=[(Case.Type.LIVELIHOOD, Case.Type.LIVELIHOOD.label), (Case.Type.PETITION, Case.Type.PETITION.label)])
+    head_count = forms.IntegerField(label=_("People"), min_value=1, max_value=10000, initial=1)
+
+
+DemandFormSet = forms.formset_factory(DemandForm, extra=2, max_num=20, validate_max=True)
+
+
+class VisitEditForm(StyledFormMixin, forms.ModelForm):
+    kinds = forms.MultipleChoiceField(label=_("Kinds of visit"), choices=VisitKind.choices, required=False, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Visit
+        fields = ["kinds", "ate_together", "stayed_overnight", "laboured_together", "diary", "deed", "deed_value", "pairing_progress"]
+        widgets = {"diary": forms.Textarea(attrs={"rows": 5}), "pairing_progress": forms.Textarea(attrs={"rows": 2})}
+
+
+class HouseholdForm(StyledFormMixin, forms.ModelForm):
+    id_number = forms.CharField(label=_("ID number"), required=False, max_length=18,
+                                help_text=_("Stored encrypted. Leave empty to keep the stored number."))
+    tags = forms.MultipleChoiceField(label=_("Tags"), choices=HouseholdTag.choices, required=False, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Household
+        fields = ["number", "head_name", "id_number", "phone", "members", "address", "tags",
+                  "family_situation", "state_of_mind", "hardship_cause", "help_needed"]
+        widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in ["family_situation", "state_of_mind", "hardship_cause", "help_needed"]}
+
+    def clean_id_number(self):
+        value = pii.normalise_id_number(self.cleaned_data["id_number"])
+        if value and not pii.is_valid_id_number(value):
+            raise forms.ValidationError(_("Not a valid 18-digit ID number (check the last digit)."))
+        return value

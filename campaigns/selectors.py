@@ -1,5 +1,7 @@
 """Reads for the campaign pages; each decides its joins so a page's query count is fixed here."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -8,7 +10,7 @@ from django.utils import timezone
 from accounts.models import Region, User
 from accounts.scoping import within_jurisdiction
 
-from .models import Assignment, Campaign, CampaignEvent, ImportJob, TargetVillage
+from .models import Assignment, Campaign, CampaignEvent, CheckIn, Household, ImportJob, Pairing, TargetVillage, Visit
 
 
 def _count(queryset, group_by: str, counted: str):
@@ -103,3 +105,85 @@ def import_jobs(user: User):
 
 def import_job_for(user: User, pk: int) -> ImportJob:
     return get_object_or_404(ImportJob.objects.visible_to(user).select_related("campaign"), pk=pk)
+
+
+# --- Field work (cadres) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    households_visited: int
+    nights_stayed: int
+    deeds_done: int
+    visits: int
+
+
+def my_assignment(cadre: User) -> Assignment | None:
+    """Today's assignment in an active campaign, with village, campaign and current team leader."""
+    today = timezone.localdate()
+    leader = Assignment.objects.filter(target_village=OuterRef("target_village"), role=Assignment.Role.LEADER, end_date__gte=today)
+    return (
+        Assignment.objects.filter(cadre=cadre, target_village__campaign__status=Campaign.Status.ACTIVE)
+        .current_on(today)
+        .select_related("target_village__village__parent", "target_village__campaign")
+        .annotate(leader_name=Subquery(leader.values("cadre__real_name")[:1]))
+        .first()
+    )
+
+
+def my_progress(cadre: User, campaign: Campaign) -> Progress:
+    """Counts against the campaign's per-cadre targets, from the cadre's visits."""
+    visits = Visit.objects.filter(cadre=cadre, assignment__target_village__campaign=campaign)
+    totals = visits.aggregate(
+        visits=Count("pk"),
+        households=Count("household", distinct=True),
+        nights=Count("visited_on", filter=Q(stayed_overnight=True), distinct=True),
+        deeds=Count("pk", filter=~Q(deed="")),
+    )
+    return Progress(totals["households"], totals["nights"], totals["deeds"], totals["visits"])
+
+
+def checked_in_today(cadre: User) -> CheckIn | None:
+    return CheckIn.objects.filter(cadre=cadre, day=timezone.localdate()).first()
+
+
+def my_pairings(cadre: User, campaign: Campaign):
+    return Pairing.objects.filter(cadre=cadre, campaign=campaign).select_related("household")
+
+
+def diary(user: User):
+    """The user's own visits, newest first, with what the diary page shows."""
+    return (
+        Visit.objects.filter(cadre=user)
+        .select_related("household", "assignment__target_village__village")
+        .annotate(case_count=Count("cases"))
+        .order_by("-recorded_at")
+    )
+
+
+def visit_for(user: User, pk: int) -> Visit:
+    return get_object_or_404(
+        Visit.objects.visible_to(user).select_related("household", "cadre", "assignment__target_village__village"), pk=pk
+    )
+
+
+def village_households(user: User, village_code: str, *, search: str = ""):
+    households = Household.objects.visible_to(user).filter(village_id=village_code)
+    if search:
+        households = households.filter(Q(head_name__icontains=search) | Q(address__icontains=search) | Q(number__startswith=search))
+    return households.order_by("number")
+
+
+def household_for(user: User, pk: int) -> Household:
+    return get_object_or_404(Household.objects.visible_to(user).select_related("village"), pk=pk)
+
+
+def household_choices(cadre: User, assignment: Assignment) -> list[Household]:
+    """The village's households for the visit form: paired first, then recently visited, then by number."""
+    households = list(Household.objects.visible_to(cadre).filter(village_id=assignment.target_village.village_id).order_by("number"))
+    paired = set(Pairing.objects.filter(cadre=cadre, campaign=assignment.target_village.campaign_id).values_list("household", flat=True))
+    recent = list(
+        Visit.objects.filter(cadre=cadre, household__isnull=False).order_by("-recorded_at").values_list("household", flat=True)[:20]
+    )
+    rank = {pk: i for i, pk in enumerate(dict.fromkeys(recent))}
+    return sorted(households, key=lambda h: (h.pk not in paired, rank.get(h.pk, len(rank)), h.number))

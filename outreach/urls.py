@@ -7,5 +7,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("work/", include("campaigns.urls_fieldwork")),
     path("admin/", admin.site.urls),
 ]

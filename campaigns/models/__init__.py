@@ -1,9 +1,19 @@
 from .campaign import Campaign, CampaignEvent, CampaignQuerySet
-from .household import Household, HouseholdQuerySet
+from .fieldwork import CheckIn, Evaluation, Pairing, Visit, VisitKind, VisitPhoto, VisitRevision
+from .household import Household, HouseholdQuerySet, HouseholdTag, PersonalDataView
 from .roster import ImportJob
 from .village import Assignment, AssignmentQuerySet, TargetVillage, TargetVillageQuerySet
 
 __all__ = [
+    "CheckIn",
+    "Evaluation",
+    "HouseholdTag",
+    "Pairing",
+    "PersonalDataView",
+    "Visit",
+    "VisitKind",
+    "VisitPhoto",
+    "VisitRevision",
     "Assignment",
     "AssignmentQuerySet",
     "Campaign",

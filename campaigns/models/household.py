@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, phone_validator
@@ -9,6 +10,34 @@ from outreach import pii
 
 class HouseholdQuerySet(ScopedQuerySet):
     region_field = "village__code"
+
+    def visibility_conditions(self, user):
+        # A cadre sees the households of the village they are posted to today, in an active campaign.
+        from .campaign import Campaign
+        from .village import Assignment
+
+        posted = Assignment.objects.filter(cadre=user, target_village__campaign__status=Campaign.Status.ACTIVE).current_on(
+            timezone.localdate()
+        )
+        return [*super().visibility_conditions(user), Q(village__in=posted.values("target_village__village"))]
+
+
+class HouseholdTag(models.TextChoices):
+    # 五类人员 (seed 002): the people cadres are to befriend
+    RESPECTED = "respected", _("Respected in the village")
+    DISCIPLINED = "disciplined", _("Once disciplined or punished")
+    POLICY_DOUBTS = "policy_doubts", _("Doubts about a policy")
+    LAND_TAKEN = "land_taken", _("Land requisitioned or house demolished")
+    POOR = "poor", _("Living in poverty")
+    # 结对 targets
+    BIG_PRODUCER = "big_producer", _("Large producer")
+    OLD_PETITIONER = "old_petitioner", _("Long-standing petitioner")
+    HARDSHIP = "hardship", _("In hardship")
+    ELDERLY_LEFT_BEHIND = "elderly_left_behind", _("Elderly left behind")
+    CHILD_LEFT_BEHIND = "child_left_behind", _("Child left behind")
+    # assistance
+    DIBAO = "dibao", _("Minimum living allowance (低保)")
+    WUBAO = "wubao", _("Five guarantees (五保)")
 
 
 class Household(models.Model):
@@ -28,6 +57,12 @@ class Household(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=11, blank=True, validators=[phone_validator])
     members = models.PositiveSmallIntegerField(_("members"), default=1)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    # 四个清楚: what a cadre must know of the household, kept current by visits
+    family_situation = models.TextField(_("family situation"), blank=True)
+    state_of_mind = models.TextField(_("state of mind"), blank=True)
+    hardship_cause = models.TextField(_("cause of hardship"), blank=True)
+    help_needed = models.TextField(_("help needed"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -37,6 +72,10 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["village_id", "number"]
+        permissions = [
+            ("reveal_id_number", _("Can see full ID numbers")),
+            ("reveal_phone", _("Can see full phone numbers")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["village", "number"], name="household_unique_number_in_village"),
             models.UniqueConstraint(
@@ -59,3 +98,30 @@ class Household(models.Model):
     @property
     def masked_phone(self) -> str:
         return pii.mask_phone(self.phone) if self.phone else ""
+
+    @property
+    def id_number(self) -> str:
+        """The full number: only for views that record who looked (services.household_reveal)."""
+        return pii.decrypt(self.id_number_cipher) if self.id_number_cipher else ""
+
+    @property
+    def tag_labels(self) -> list[str]:
+        return [str(HouseholdTag(tag).label) for tag in self.tags if tag in HouseholdTag.values]
+
+
+class PersonalDataView(models.Model):
+    """Who saw a household's full ID number or phone, and when (PIPL: access is recorded)."""
+
+    class Field(models.TextChoices):
+        ID_NUMBER = "id_number", _("ID number")
+        PHONE = "phone", _("phone")
+
+    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="+")
+    field = models.CharField(_("field"), max_length=20, choices=Field.choices)
+    viewer = models.ForeignKey("accounts.User", verbose_name=_("viewer"), on_delete=models.PROTECT, related_name="+")
+    viewed_at = models.DateTimeField(_("viewed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("personal data view")
+        verbose_name_plural = _("personal data views")
+        ordering = ["-viewed_at"]

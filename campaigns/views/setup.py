@@ -1,48 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import selectors, services
-from .forms import KIND_DEFAULTS, AssignForm, CampaignForm, ImportForm, ReassignForm, TargetVillageForm, initial_for_kind
-from .models import Campaign, ImportJob
-from .roster.files import template_csv, template_xlsx
-from .roster.kinds import KIND_DESCRIPTIONS, KINDS
+from .. import selectors, services
+from ..forms import KIND_DEFAULTS, AssignForm, CampaignForm, ImportForm, ReassignForm, TargetVillageForm, initial_for_kind
+from ..models import Campaign, ImportJob
+from ..roster.files import template_csv, template_xlsx
+from ..roster.kinds import KIND_DESCRIPTIONS, KINDS
 
-PAGE_SIZE = 20
-
-
-def _param(request, name: str) -> str:
-    """A query-string value with NUL bytes removed (PostgreSQL refuses them in text)."""
-    return request.GET.get(name, "").replace("\x00", "").strip()
-
-
-def _page(request, items, size=PAGE_SIZE):
-    return Paginator(items, size).get_page(request.GET.get("page"))
-
-
-def _confirm(request, *, title, message, button, cancel_url, danger=False):
-    return render(
-        request, "campaigns/confirm.html",
-        {"title": title, "message": message, "button": button, "cancel_url": cancel_url, "danger": danger},
-    )
-
-
-def _attempt(request, action, success_message=None):
-    """Call a service. Returns (True, its result), or (False, None) after turning the broken rule into messages."""
-    try:
-        result = action()
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return False, None
-    if success_message:
-        messages.success(request, success_message)
-    return True, result
+from .helpers import attempt as _attempt, confirm as _confirm, page as _page, param as _param
 
 
 # --- Campaigns ----------------------------------------------------------------------------

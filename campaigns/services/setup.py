@@ -16,7 +16,7 @@ from accounts.models import Region, Unit, User
 from accounts.roles import Role
 from accounts.scoping import within_jurisdiction
 
-from .models import Assignment, Campaign, CampaignEvent, ImportJob, TargetVillage
+from ..models import Assignment, Campaign, CampaignEvent, ImportJob, TargetVillage
 
 CAMPAIGN_FIELDS = [
     "name", "kind", "theme", "organiser_region", "organiser_unit", "start_date", "end_date",
@@ -335,7 +335,7 @@ def cadre_reassign(*, actor: User, assignment_id: int, target_id: int, today: da
 @transaction.atomic
 def roster_import_start(*, actor: User, kind: str, upload, campaign: Campaign | None = None) -> ImportJob:
     """Store the uploaded file and queue its import once the job row is committed."""
-    from .tasks import run_roster_import
+    from ..tasks import run_roster_import
 
     if not (actor.is_superuser or actor.has_perm("campaigns.add_importjob")):
         raise PermissionDenied(_("You may not import rosters."))

@@ -1,0 +1,194 @@
+"""What cadres record in the village: check-ins, visits (民情日记), pairings, residents' ratings."""
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scoping import ScopedQuerySet
+
+from .campaign import Campaign
+from .household import Household
+from .village import Assignment, TargetVillage
+
+EDIT_WINDOW = datetime.timedelta(hours=24)
+LATE_DAYS_ALLOWED = 3
+
+
+class OwnOrRegionQuerySet(ScopedQuerySet):
+    """Rows of the user's jurisdiction, and their own."""
+
+    region_field = "assignment__target_village__village__code"
+    owner_field = "cadre"
+
+    def visibility_conditions(self, user):
+        return [*super().visibility_conditions(user), Q(**{self.owner_field: user})]
+
+
+class CheckInQuerySet(OwnOrRegionQuerySet):
+    pass
+
+
+class CheckIn(models.Model):
+    """驻村考勤: a cadre at their village on a day; the server stamps the time."""
+
+    cadre = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="check_ins")
+    assignment = models.ForeignKey(Assignment, verbose_name=_("assignment"), on_delete=models.PROTECT, related_name="check_ins")
+    day = models.DateField(_("day"))
+    checked_at = models.DateTimeField(_("checked in at"), default=timezone.now)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    accuracy_m = models.PositiveIntegerField(_("accuracy (m)"), null=True, blank=True)
+
+    objects = CheckInQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["cadre", "day"], name="one_check_in_a_day")]
+
+    def __str__(self):
+        return f"{self.cadre} {self.day}"
+
+
+class VisitKind(models.TextChoices):
+    """四访 (seed 002)."""
+
+    LIVING = "living", _("Living conditions")
+    PRODUCTION = "production", _("Production")
+    POLICY = "policy", _("Policies carried out")
+    DEVELOPMENT = "development", _("Plans for development")
+
+
+class VisitQuerySet(OwnOrRegionQuerySet):
+    pass
+
+
+class Visit(models.Model):
+    """走访, one entry of the 民情日记. Dated by the server; editable for 24 hours, with history."""
+
+    client_id = models.UUIDField(_("form id"), unique=True, default=uuid.uuid4, editable=False)
+    cadre = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="visits")
+    assignment = models.ForeignKey(Assignment, verbose_name=_("assignment"), on_delete=models.PROTECT, related_name="visits")
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), null=True, blank=True, on_delete=models.PROTECT, related_name="visits",
+        help_text=_("Empty for a village-level activity."),
+    )
+    visited_on = models.DateField(_("visited on"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, db_index=True)
+    kinds = models.JSONField(_("kinds of visit"), default=list, blank=True)
+    ate_together = models.BooleanField(_("ate together"), default=False)
+    stayed_overnight = models.BooleanField(_("stayed overnight"), default=False)
+    laboured_together = models.BooleanField(_("laboured together"), default=False)
+    diary = models.TextField(_("diary"))
+    deed = models.CharField(_("practical deed done"), max_length=300, blank=True)
+    deed_value = models.DecimalField(_("value of money or goods (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    pairing_progress = models.TextField(_("pairing progress"), blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-recorded_at"]
+        indexes = [models.Index(fields=["cadre", "-recorded_at"], name="visit_cadre_recent")]
+
+    def __str__(self):
+        return f"{self.cadre} {self.visited_on}"
+
+    @property
+    def days_late(self) -> int:
+        return (timezone.localtime(self.recorded_at).date() - self.visited_on).days
+
+    @property
+    def editable_until(self) -> datetime.datetime:
+        return self.recorded_at + EDIT_WINDOW
+
+    def is_editable(self, now=None) -> bool:
+        return (now or timezone.now()) < self.editable_until
+
+    @property
+    def kind_labels(self) -> list[str]:
+        return [str(VisitKind(k).label) for k in self.kinds if k in VisitKind.values]
+
+
+class VisitRevision(models.Model):
+    """The diary entry as it was before an edit."""
+
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="revisions")
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("edited by"), on_delete=models.PROTECT, related_name="+")
+    edited_at = models.DateTimeField(_("edited at"), default=timezone.now)
+    previous = models.JSONField(_("before the edit"))
+
+    class Meta:
+        verbose_name = _("visit revision")
+        verbose_name_plural = _("visit revisions")
+        ordering = ["-edited_at"]
+
+
+class VisitPhoto(models.Model):
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("photo"), upload_to="visits/%Y/%m/")
+    content_type = models.CharField(_("type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+
+    class Meta:
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+
+
+class PairingQuerySet(ScopedQuerySet):
+    region_field = "household__village__code"
+
+    def visibility_conditions(self, user):
+        return [*super().visibility_conditions(user), Q(cadre=user)]
+
+
+class Pairing(models.Model):
+    """结对帮扶: a cadre befriends a household for a campaign and follows its needs."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="pairings")
+    cadre = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="pairings")
+    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="pairings")
+    needs = models.TextField(_("needs"), blank=True)
+    progress = models.TextField(_("progress"), blank=True)
+    created_at = models.DateTimeField(_("paired at"), auto_now_add=True)
+
+    objects = PairingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pairing")
+        verbose_name_plural = _("pairings")
+        constraints = [models.UniqueConstraint(fields=["campaign", "cadre", "household"], name="pair_once_per_campaign")]
+
+    def __str__(self):
+        return f"{self.cadre} ↔ {self.household}"
+
+
+class Evaluation(models.Model):
+    """群众评议: a household rates the work team of its village, once a campaign."""
+
+    class Rating(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfied")
+        FAIRLY_SATISFIED = "fairly_satisfied", _("Fairly satisfied")
+        DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="evaluations")
+    target_village = models.ForeignKey(TargetVillage, verbose_name=_("team"), on_delete=models.PROTECT, related_name="evaluations")
+    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="evaluations")
+    rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("rated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+        constraints = [models.UniqueConstraint(fields=["campaign", "household"], name="one_rating_per_household")]

@@ -1,0 +1,36 @@
+"""Every write to campaigns: setup.py (campaigns, villages, teams, imports) and fieldwork.py (what cadres record)."""
+
+from django.core.exceptions import PermissionDenied
+
+from .fieldwork import (
+    DemandInput,
+    check_in,
+    household_reveal,
+    household_save,
+    visit_edit,
+    visit_record,
+)
+from .setup import (
+    AssignResult,
+    assignment_end,
+    cadre_reassign,
+    cadres_assign,
+    campaign_activate,
+    campaign_close,
+    campaign_create,
+    campaign_update,
+    describe_clash,
+    lock_campaign,
+    roster_import_start,
+    target_village_remove,
+    target_village_update,
+    target_villages_add,
+    team_leader_set,
+)
+
+__all__ = [
+    "AssignResult", "DemandInput", "PermissionDenied", "assignment_end", "cadre_reassign", "cadres_assign",
+    "campaign_activate", "campaign_close", "campaign_create", "campaign_update", "check_in", "describe_clash",
+    "household_reveal", "household_save", "lock_campaign", "roster_import_start", "target_village_remove",
+    "target_village_update", "target_villages_add", "team_leader_set", "visit_edit", "visit_record",
+]

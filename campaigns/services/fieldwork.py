@@ -1,0 +1,183 @@
+"""What cadres write in the village: check-ins, households, visits with their demands and photos."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.scoping import within_jurisdiction
+from grievances.models import Case
+from grievances.services import case_register
+from outreach import pii
+
+from ..models import Assignment, Campaign, CheckIn, Household, Pairing, PersonalDataView, Visit, VisitPhoto, VisitRevision
+from ..models.fieldwork import LATE_DAYS_ALLOWED
+
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTOS = 3
+EDITABLE_FIELDS = ["kinds", "ate_together", "stayed_overnight", "laboured_together", "diary", "deed", "deed_value", "pairing_progress"]
+
+
+def assignment_on(cadre: User, day: datetime.date) -> Assignment | None:
+    """The cadre's assignment in an active campaign on that day."""
+    return (
+        Assignment.objects.filter(cadre=cadre, target_village__campaign__status=Campaign.Status.ACTIVE)
+        .current_on(day).select_related("target_village__village", "target_village__campaign").first()
+    )
+
+
+@transaction.atomic
+def check_in(*, cadre: User, latitude=None, longitude=None, accuracy=None, now=None) -> tuple[CheckIn, bool]:
+    """One tap: today's check-in at the assigned village; a second tap changes nothing."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    assignment = assignment_on(cadre, today)
+    if assignment is None:
+        raise ValidationError(_("You have no village assignment today, so there is nowhere to check in."))
+    return CheckIn.objects.get_or_create(
+        cadre=cadre, day=today,
+        defaults={"assignment": assignment, "checked_at": now, "latitude": latitude, "longitude": longitude, "accuracy_m": accuracy},
+    )
+
+
+def can_edit_households(actor: User, village_code: str, today: datetime.date | None = None) -> bool:
+    """Administrators of the jurisdiction, and cadres assigned to the village today."""
+    if actor.is_superuser or (actor.has_perm("campaigns.change_household") and within_jurisdiction(actor, village_code)):
+        return True
+    assignment = assignment_on(actor, today or timezone.localdate())
+    return assignment is not None and assignment.target_village.village_id == village_code
+
+
+@transaction.atomic
+def household_save(*, actor: User, village_code: str, data: dict, household: Household | None = None) -> Household:
+    """Create or edit a household; a new ID number is encrypted and must not belong to another household."""
+    if not can_edit_households(actor, village_code):
+        raise PermissionDenied(_("You may not edit households of this village."))
+    household = household or Household(village_id=village_code)
+    for name in ["number", "head_name", "address", "phone", "members", "tags", "family_situation", "state_of_mind", "hardship_cause", "help_needed"]:
+        if name in data:
+            setattr(household, name, data[name])
+    id_number = pii.normalise_id_number(data.get("id_number", ""))
+    if id_number:
+        digest = pii.lookup_hash(id_number)
+        if Household.objects.filter(id_number_hash=digest).exclude(pk=household.pk).exists():
+            raise ValidationError({"id_number": _("This ID number is already registered for another household.")})
+        if digest != household.id_number_hash:
+            household.set_id_number(id_number)
+    household.full_clean(exclude=["id_number_cipher", "id_number_hash"])
+    household.save()
+    return household
+
+
+@transaction.atomic
+def household_reveal(*, actor: User, household: Household, field: str) -> str:
+    """The full ID number or phone, for roles allowed to see it; every look is recorded."""
+    permission = {"id_number": "campaigns.reveal_id_number", "phone": "campaigns.reveal_phone"}[field]
+    if not actor.has_perm(permission):
+        raise PermissionDenied(_("Your role may not see the full value."))
+    PersonalDataView.objects.create(household=household, field=field, viewer=actor)
+    return household.id_number if field == "id_number" else household.phone
+
+
+@dataclass(frozen=True)
+class DemandInput:
+    """A problem raised on the visit; each becomes a registered case."""
+
+    summary: str
+    type: str = Case.Type.LIVELIHOOD
+    head_count: int = 1
+
+
+def _check_photo(upload) -> str:
+    head = upload.read(8)
+    upload.seek(0)
+    content_type = next((t for magic, t in PHOTO_TYPES.items() if head.startswith(magic)), None)
+    if content_type is None:
+        raise ValidationError(_("%(name)s is not a JPEG or PNG photo.") % {"name": upload.name})
+    if upload.size > MAX_PHOTO_BYTES:
+        raise ValidationError(_("%(name)s is larger than 5 MB.") % {"name": upload.name})
+    return content_type
+
+
+def visit_record(
+    *, cadre: User, client_id, visited_on: datetime.date, diary: str, household: Household | None = None,
+    kinds: list[str] = (), ate_together: bool = False, stayed_overnight: bool = False, laboured_together: bool = False,
+    deed: str = "", deed_value: Decimal | None = None, pairing_progress: str = "", latitude=None, longitude=None,
+    demands: list[DemandInput] = (), photos: list = (), now=None,
+) -> tuple[Visit, bool]:
+    """Record a visit (a diary entry) and register its demands as cases.
+
+    The form carries a client_id made when it was shown: sending it twice (a double tap, a retry
+    on a weak network) returns the first visit instead of making another.
+    """
+    existing = Visit.objects.filter(client_id=client_id).first()
+    if existing:
+        if existing.cadre_id != cadre.pk:
+            raise PermissionDenied
+        return existing, False
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    if not today - datetime.timedelta(days=LATE_DAYS_ALLOWED) <= visited_on <= today:
+        raise ValidationError({"visited_on": _("A visit can be recorded on its day or up to %(days)s days later.") % {"days": LATE_DAYS_ALLOWED}})
+    assignment = assignment_on(cadre, visited_on)
+    if assignment is None:
+        raise ValidationError(_("You had no village assignment on %(day)s.") % {"day": visited_on})
+    village = assignment.target_village.village_id
+    if household is not None and household.village_id != village:
+        raise PermissionDenied(_("The household is not in your village."))
+    photo_types = [_check_photo(p) for p in photos[:MAX_PHOTOS]]
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationError(_("At most %(count)s photos per visit.") % {"count": MAX_PHOTOS})
+    try:
+        with transaction.atomic():
+            visit = Visit.objects.create(
+                client_id=client_id, cadre=cadre, assignment=assignment, household=household, visited_on=visited_on,
+                recorded_at=now, kinds=list(kinds), ate_together=ate_together, stayed_overnight=stayed_overnight,
+                laboured_together=laboured_together, diary=diary, deed=deed, deed_value=deed_value,
+                pairing_progress=pairing_progress, latitude=latitude, longitude=longitude,
+            )
+            for upload, content_type in zip(photos, photo_types):
+                VisitPhoto.objects.create(visit=visit, image=upload, content_type=content_type, size=upload.size)
+            for demand in demands:
+                case_register(
+                    actor=cadre, type=demand.type, source=Case.Source.VISIT, summary=demand.summary,
+                    petitioner_name=household.head_name if household else cadre.real_name,
+                    petitioner_phone=household.phone if household else "", head_count=demand.head_count,
+                    village_id=village, household=household, visit=visit,
+                )
+            if household is not None and pairing_progress:
+                pairing = Pairing.objects.filter(campaign=assignment.target_village.campaign_id, cadre=cadre, household=household).first()
+                if pairing:
+                    pairing.progress = f"{pairing.progress}\n{visited_on:%m-%d} {pairing_progress}".strip()
+                    pairing.save(update_fields=["progress"])
+    except IntegrityError:
+        # The same form arrived twice at once: the other request saved it.
+        visit = Visit.objects.filter(client_id=client_id, cadre=cadre).first()
+        if visit is None:
+            raise
+        return visit, False
+    return visit, True
+
+
+@transaction.atomic
+def visit_edit(*, actor: User, visit_id: int, data: dict, now=None) -> Visit:
+    """Change a diary entry within 24 hours of recording it; the previous text is kept."""
+    visit = Visit.objects.select_for_update().get(pk=visit_id)
+    if visit.cadre_id != actor.pk:
+        raise PermissionDenied(_("Only the cadre who wrote an entry may edit it."))
+    if not visit.is_editable(now):
+        raise ValidationError(_("Entries can be edited for 24 hours; this one is now read-only."))
+    previous = {name: str(getattr(visit, name)) if name == "deed_value" else getattr(visit, name) for name in EDITABLE_FIELDS}
+    changed = {name: value for name, value in data.items() if name in EDITABLE_FIELDS and getattr(visit, name) != value}
+    if changed:
+        VisitRevision.objects.create(visit=visit, edited_by=actor, edited_at=now or timezone.now(), previous=previous)
+        for name, value in changed.items():
+            setattr(visit, name, value)
+        visit.save()
+    return visit

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from .views import fieldwork as views
+
+app_name = "work"
+
+urlpatterns = [
+    path("", views.my_work, name="home"),
+    path("check-in/", views.check_in, name="check-in"),
+    path("households/", views.household_list, name="households"),
+    path("households/new/", views.household_edit, name="household-new"),
+    path("households/<int:pk>/", views.household_detail, name="household"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household-edit"),
+    path("visits/new/", views.visit_new, name="visit-new"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit"),
+    path("visits/<int:pk>/edit/", views.visit_edit, name="visit-edit"),
+    path("diary/", views.diary, name="diary"),
+    path("diary/print/", views.diary_print, name="diary-print"),
+]

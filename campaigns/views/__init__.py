@@ -1,0 +1,1 @@
+"""Pages: setup.py for campaign administrators (desktop), fieldwork.py for cadres (phone)."""

@@ -1,0 +1,176 @@
+"""A cadre's pages, on a phone in the village: my work, check-in, households, visits, diary."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .. import selectors, services
+from ..forms import CheckInForm, DemandFormSet, HouseholdForm, VisitEditForm, VisitForm
+from ..services.fieldwork import can_edit_households
+from .helpers import attempt, page, param
+
+
+def _assignment_or_home(request):
+    assignment = selectors.my_assignment(request.user)
+    if assignment is None:
+        messages.info(request, _("You have no village assignment today."))
+    return assignment
+
+
+@require_GET
+@permission_required("campaigns.add_visit", raise_exception=True)
+def my_work(request):
+    assignment = selectors.my_assignment(request.user)
+    context = {"assignment": assignment}
+    if assignment:
+        campaign = assignment.target_village.campaign
+        context.update(
+            campaign=campaign,
+            progress=selectors.my_progress(request.user, campaign),
+            check_in=selectors.checked_in_today(request.user),
+            pairings=selectors.my_pairings(request.user, campaign)[:10],
+            recent=selectors.diary(request.user)[:5],
+            check_in_form=CheckInForm(),
+        )
+    return render(request, "fieldwork/my_work.html", context)
+
+
+@require_POST
+@permission_required("campaigns.add_checkin", raise_exception=True)
+def check_in(request):
+    form = CheckInForm(request.POST)
+    location = form.cleaned_data if form.is_valid() else {}
+    ok, result = attempt(request, lambda: services.check_in(
+        cadre=request.user, latitude=location.get("latitude"), longitude=location.get("longitude"), accuracy=location.get("accuracy")))
+    if ok:
+        check, created = result
+        when = timezone.localtime(check.checked_at).strftime("%H:%M")
+        messages.success(request, _("Checked in at %(time)s.") % {"time": when} if created else _("Already checked in today at %(time)s.") % {"time": when})
+    return redirect("work:home")
+
+
+@require_GET
+@permission_required("campaigns.view_household", raise_exception=True)
+def household_list(request):
+    assignment = _assignment_or_home(request)
+    if assignment is None:
+        return redirect("work:home")
+    search = param(request, "q")
+    households = selectors.village_households(request.user, assignment.target_village.village_id, search=search)
+    return render(request, "fieldwork/household_list.html", {"assignment": assignment, "page": page(request, households), "search": search})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("campaigns.view_household", raise_exception=True)
+def household_detail(request, pk):
+    household = selectors.household_for(request.user, pk)
+    revealed = {}
+    if request.method == "POST":  # "show the full value": a deliberate act, recorded
+        field = request.POST.get("field")
+        if field not in {"id_number", "phone"}:
+            raise PermissionDenied
+        revealed[field] = services.household_reveal(actor=request.user, household=household, field=field)
+    return render(request, "fieldwork/household_detail.html", {
+        "household": household, "revealed": revealed,
+        "can_edit": can_edit_households(request.user, household.village_id),
+        "can_reveal_id": request.user.has_perm("campaigns.reveal_id_number"),
+        "can_reveal_phone": request.user.has_perm("campaigns.reveal_phone"),
+        "visits": household.visits.select_related("cadre").order_by("-recorded_at")[:10],
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("campaigns.view_household", raise_exception=True)
+def household_edit(request, pk=None):
+    household = selectors.household_for(request.user, pk) if pk else None
+    if household is None:
+        assignment = _assignment_or_home(request)
+        if assignment is None:
+            return redirect("work:home")
+        village = assignment.target_village.village_id
+    else:
+        village = household.village_id
+    if not can_edit_households(request.user, village):
+        raise PermissionDenied
+    form = HouseholdForm(request.POST or None, instance=household, initial={"id_number": ""})
+    if request.method == "POST" and form.is_valid():
+        ok, saved = attempt(request, lambda: services.household_save(actor=request.user, village_code=village, data=form.cleaned_data, household=household), _("Household saved."))
+        if ok:
+            return redirect("work:household", pk=saved.pk)
+    return render(request, "fieldwork/household_form.html", {"form": form, "household": household})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("campaigns.add_visit", raise_exception=True)
+def visit_new(request):
+    assignment = _assignment_or_home(request)
+    if assignment is None:
+        return redirect("work:home")
+    households = selectors.household_choices(request.user, assignment)
+    initial = {"client_id": uuid.uuid4(), "visited_on": timezone.localdate(), "household": request.GET.get("household")}
+    form = VisitForm(request.POST or None, request.FILES or None, households=households, initial=initial)
+    demands = DemandFormSet(request.POST or None, prefix="demand")
+    if request.method == "POST" and form.is_valid() and demands.is_valid():
+        data = form.cleaned_data
+        raised = [
+            services.DemandInput(d["summary"].strip(), d["type"], d.get("head_count") or 1)
+            for d in demands.cleaned_data if d.get("summary", "").strip()
+        ]
+        ok, result = attempt(request, lambda: services.visit_record(
+            cadre=request.user, client_id=data["client_id"], visited_on=data["visited_on"], household=data["household"],
+            kinds=data["kinds"], ate_together=data["ate_together"], stayed_overnight=data["stayed_overnight"],
+            laboured_together=data["laboured_together"], diary=data["diary"], deed=data["deed"], deed_value=data["deed_value"],
+            pairing_progress=data["pairing_progress"], latitude=data["latitude"], longitude=data["longitude"],
+            demands=raised, photos=data["photos"],
+        ))
+        if ok:
+            visit, created = result
+            if created:
+                messages.success(request, _("Visit recorded; %(count)s demands registered as cases.") % {"count": len(raised)})
+            else:
+                messages.info(request, _("This visit was already recorded; nothing was added twice."))
+            return redirect("work:visit", pk=visit.pk)
+    return render(request, "fieldwork/visit_form.html", {"form": form, "demands": demands, "assignment": assignment})
+
+
+@require_GET
+@permission_required("campaigns.view_visit", raise_exception=True)
+def visit_detail(request, pk):
+    visit = selectors.visit_for(request.user, pk)
+    return render(request, "fieldwork/visit_detail.html", {
+        "visit": visit, "cases": visit.cases.all(), "photos": visit.photos.all(),
+        "revisions": visit.revisions.select_related("edited_by"),
+        "can_edit": visit.cadre_id == request.user.pk and visit.is_editable(),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("campaigns.add_visit", raise_exception=True)
+def visit_edit(request, pk):
+    visit = selectors.visit_for(request.user, pk)
+    form = VisitEditForm(request.POST or None, instance=visit)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        visit.refresh_from_db()  # the form changed the instance in memory
+        if attempt(request, lambda: services.visit_edit(actor=request.user, visit_id=visit.pk, data=data), _("Saved."))[0]:
+            return redirect("work:visit", pk=visit.pk)
+    return render(request, "fieldwork/visit_edit.html", {"form": form, "visit": visit})
+
+
+@require_GET
+@permission_required("campaigns.view_visit", raise_exception=True)
+def diary(request):
+    return render(request, "fieldwork/diary.html", {"page": page(request, selectors.diary(request.user))})
+
+
+@require_GET
+@permission_required("campaigns.view_visit", raise_exception=True)
+def diary_print(request):
+    entries = selectors.diary(request.user).order_by("visited_on", "recorded_at")[:500]
+    return render(request, "fieldwork/diary_print.html", {"entries": entries, "printed_at": timezone.localtime()})
