@@ -10,7 +10,7 @@ from accounts.roles import Role
 from grievances.models import Case
 from outreach import pii
 
-from .models import Campaign, Household, HouseholdTag, ImportJob, TargetVillage, Visit, VisitKind
+from .models import Campaign, Evaluation, Household, HouseholdTag, ImportJob, TargetVillage, Visit, VisitKind
 
 # What each kind of campaign starts from (seed 000: 三同四民 is one week, twice a year, one theme).
 KIND_DEFAULTS = {
@@ -279,3 +279,14 @@ class HouseholdForm(StyledFormMixin, forms.ModelForm):
         if value and not pii.is_valid_id_number(value):
             raise forms.ValidationError(_("Not a valid 18-digit ID number (check the last digit)."))
         return value
+
+
+class RatingForm(StyledFormMixin, forms.Form):
+    """群众评议: what a resident fills in on the public page."""
+
+    household_number = forms.CharField(label=_("Household number"), max_length=20,
+                                       help_text=_("On the card the work team left with you."))
+    phone_last4 = forms.RegexField(label=_("Last 4 digits of the registered phone"), regex=r"^\d{4}$", max_length=4,
+                                   error_messages={"invalid": _("Enter 4 digits.")})
+    rating = forms.ChoiceField(label=_("How satisfied are you with the work team?"), choices=Evaluation.Rating.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Comment (optional)"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Region, User
 from accounts.scoping import within_jurisdiction
+from grievances.models import Case
 
 from .models import Assignment, Campaign, CampaignEvent, CheckIn, Household, ImportJob, Pairing, TargetVillage, Visit
 
@@ -187,3 +188,32 @@ def household_choices(cadre: User, assignment: Assignment) -> list[Household]:
     )
     rank = {pk: i for i, pk in enumerate(dict.fromkeys(recent))}
     return sorted(households, key=lambda h: (h.pk not in paired, rank.get(h.pk, len(rank)), h.number))
+
+
+def village_ledger(target: TargetVillage):
+    """民情台账: every household of the village with its visits and demands in this campaign."""
+    visits = Visit.objects.filter(household=OuterRef("pk"), assignment__target_village=target)
+    pairing = Pairing.objects.filter(household=OuterRef("pk"), campaign=target.campaign_id)
+    return (
+        Household.objects.filter(village_id=target.village_id)
+        .annotate(
+            visit_count=_count(visits, "household", "pk"),
+            last_visit=Subquery(visits.order_by("-visited_on").values("visited_on")[:1]),
+            demand_count=_count(Case.objects.filter(household=OuterRef("pk"), visit__assignment__target_village=target), "household", "pk"),
+            paired_with=Subquery(pairing.values("cadre__real_name")[:1]),
+        )
+        .order_by("number")
+    )
+
+
+def absent_today(user: User):
+    """擅自离岗 candidates: cadres of the user's jurisdiction posted today who have not checked in."""
+    today = timezone.localdate()
+    return (
+        Assignment.objects.visible_to(user)
+        .filter(target_village__campaign__status=Campaign.Status.ACTIVE)
+        .current_on(today)
+        .exclude(cadre__check_ins__day=today)
+        .select_related("cadre__unit", "target_village__village__parent", "target_village__campaign")
+        .order_by("target_village__village_id", "cadre__real_name")
+    )

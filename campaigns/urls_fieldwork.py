@@ -16,4 +16,9 @@ urlpatterns = [
     path("visits/<int:pk>/edit/", views.visit_edit, name="visit-edit"),
     path("diary/", views.diary, name="diary"),
     path("diary/print/", views.diary_print, name="diary-print"),
+    path("households/<int:pk>/pair/", views.pair, name="pair"),
+    path("absent/", views.absent, name="absent"),
+    path("rating-link/<int:target_pk>/", views.rating_link, name="rating-link"),
+    path("ledger/<int:target_pk>/", views.ledger, name="ledger"),
+    path("ledger/<int:target_pk>/export.xlsx", views.ledger, {"export": True}, name="ledger-export"),
 ]

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from campaigns.views.public import rate
+
 from . import views
 
 urlpatterns = [
@@ -8,5 +10,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("work/", include("campaigns.urls_fieldwork")),
+    path("rate/<str:token>/", rate, name="rate"),
     path("admin/", admin.site.urls),
 ]

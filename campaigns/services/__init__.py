@@ -3,7 +3,10 @@
 from django.core.exceptions import PermissionDenied
 
 from .fieldwork import (
+    AlreadyRated,
     DemandInput,
+    evaluation_submit,
+    pairing_save,
     check_in,
     household_reveal,
     household_save,
@@ -29,7 +32,7 @@ from .setup import (
 )
 
 __all__ = [
-    "AssignResult", "DemandInput", "PermissionDenied", "assignment_end", "cadre_reassign", "cadres_assign",
+    "AlreadyRated", "AssignResult", "DemandInput", "evaluation_submit", "pairing_save", "PermissionDenied", "assignment_end", "cadre_reassign", "cadres_assign",
     "campaign_activate", "campaign_close", "campaign_create", "campaign_update", "check_in", "describe_clash",
     "household_reveal", "household_save", "lock_campaign", "roster_import_start", "target_village_remove",
     "target_village_update", "target_villages_add", "team_leader_set", "visit_edit", "visit_record",

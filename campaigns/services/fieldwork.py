@@ -15,7 +15,7 @@ from grievances.models import Case
 from grievances.services import case_register
 from outreach import pii
 
-from ..models import Assignment, Campaign, CheckIn, Household, Pairing, PersonalDataView, Visit, VisitPhoto, VisitRevision
+from ..models import Assignment, Campaign, CheckIn, Evaluation, Household, Pairing, PersonalDataView, TargetVillage, Visit, VisitPhoto, VisitRevision
 from ..models.fieldwork import LATE_DAYS_ALLOWED
 
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -181,3 +181,34 @@ def visit_edit(*, actor: User, visit_id: int, data: dict, now=None) -> Visit:
             setattr(visit, name, value)
         visit.save()
     return visit
+
+
+@transaction.atomic
+def pairing_save(*, cadre: User, household: Household, needs: str) -> Pairing:
+    """Pair the cadre with a household of the village they are posted to (结对帮扶), or update the needs."""
+    assignment = assignment_on(cadre, timezone.localdate())
+    if assignment is None or assignment.target_village.village_id != household.village_id:
+        raise PermissionDenied(_("You can pair only with households of the village you are posted to."))
+    pairing, _created = Pairing.objects.update_or_create(
+        campaign_id=assignment.target_village.campaign_id, cadre=cadre, household=household, defaults={"needs": needs}
+    )
+    return pairing
+
+
+class AlreadyRated(ValidationError):
+    pass
+
+
+@transaction.atomic
+def evaluation_submit(*, target: TargetVillage, household_number: str, phone_last4: str, rating: str, comment: str = "") -> Evaluation:
+    """群众评议 without an account: the household proves itself by its number and the last 4 digits of its phone."""
+    if target.campaign.status != Campaign.Status.ACTIVE:
+        raise ValidationError(_("Rating is open only while the campaign runs."))
+    household = Household.objects.filter(village_id=target.village_id, number=household_number.strip()).first()
+    if household is None or not household.phone or household.phone[-4:] != phone_last4.strip():
+        raise ValidationError(_("The household number and phone digits do not match our records. Ask the work team for your household number."))
+    try:
+        with transaction.atomic():
+            return Evaluation.objects.create(campaign=target.campaign, target_village=target, household=household, rating=rating, comment=comment.strip())
+    except IntegrityError:
+        raise AlreadyRated(_("Your household has already rated this campaign. Thank you!")) from None

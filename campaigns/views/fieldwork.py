@@ -5,15 +5,19 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import selectors, services
+from outreach.excel import workbook_response
+
 from ..forms import CheckInForm, DemandFormSet, HouseholdForm, VisitEditForm, VisitForm
+from ..models import TargetVillage
 from ..services.fieldwork import can_edit_households
 from .helpers import attempt, page, param
+from .public import rating_qr_svg, rating_url
 
 
 def _assignment_or_home(request):
@@ -174,3 +178,41 @@ def diary(request):
 def diary_print(request):
     entries = selectors.diary(request.user).order_by("visited_on", "recorded_at")[:500]
     return render(request, "fieldwork/diary_print.html", {"entries": entries, "printed_at": timezone.localtime()})
+
+
+@require_POST
+@permission_required("campaigns.add_pairing", raise_exception=True)
+def pair(request, pk):
+    household = selectors.household_for(request.user, pk)
+    needs = request.POST.get("needs", "").strip()[:2000]
+    services.pairing_save(cadre=request.user, household=household, needs=needs)
+    messages.success(request, _("Paired with %(name)s.") % {"name": household.head_name})
+    return redirect("work:household", pk=household.pk)
+
+
+@require_GET
+@permission_required("campaigns.view_checkin", raise_exception=True)
+def absent(request):
+    """Supervisors: who is posted today and has not checked in."""
+    return render(request, "fieldwork/absent.html", {"page": page(request, selectors.absent_today(request.user), 50), "today": timezone.localdate()})
+
+
+@require_GET
+@permission_required("campaigns.view_targetvillage", raise_exception=True)
+def ledger(request, target_pk, export=False):
+    target = get_object_or_404(TargetVillage.objects.visible_to(request.user).select_related("village", "campaign"), pk=target_pk)
+    rows = selectors.village_ledger(target)
+    if export:
+        headers = [_("Household number"), _("Head of household"), _("Address"), _("Phone"), _("Tags"), _("Visits"), _("Last visit"), _("Demands"), _("Paired with")]
+        data = ([h.number, h.head_name, h.address, h.masked_phone, "、".join(h.tag_labels), h.visit_count, h.last_visit, h.demand_count, h.paired_with or ""] for h in rows)
+        return workbook_response(f"民情台账-{target.village.name}.xlsx", _("People's ledger"), headers, data)
+    return render(request, "fieldwork/ledger.html", {"target": target, "page": page(request, rows, 50)})
+
+
+@require_GET
+@permission_required("campaigns.view_targetvillage", raise_exception=True)
+def rating_link(request, target_pk):
+    """The team's public rating link and its QR code, to show or print for residents."""
+    target = get_object_or_404(TargetVillage.objects.visible_to(request.user).select_related("village", "campaign"), pk=target_pk)
+    url = rating_url(request, target)
+    return render(request, "fieldwork/rating_link.html", {"target": target, "url": url, "qr": rating_qr_svg(url)})

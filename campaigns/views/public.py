@@ -1,0 +1,57 @@
+"""Pages for residents, without an account: rating the work team (群众评议)."""
+
+import segno
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from outreach.ratelimit import allow, client_ip
+
+from .. import services
+from ..forms import RatingForm
+from ..models import TargetVillage
+
+_signer = signing.Signer(salt="campaigns.rating")
+ATTEMPTS_PER_WINDOW = 10
+WINDOW_SECONDS = 600
+
+
+def rating_url(request, target: TargetVillage) -> str:
+    """The short public link for a team, signed so that ids cannot be guessed."""
+    return request.build_absolute_uri(reverse("rate", args=[_signer.sign(str(target.pk))]))
+
+
+def rating_qr_svg(url: str) -> str:
+    return mark_safe(segno.make(url, error="m").svg_inline(scale=4, dark="#000", light="#fff"))
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def rate(request, token):
+    try:
+        target_pk = int(_signer.unsign(token))
+    except (signing.BadSignature, ValueError):
+        raise Http404 from None
+    target = get_object_or_404(TargetVillage.objects.select_related("village", "campaign"), pk=target_pk)
+    form = RatingForm(request.POST or None)
+    context = {"target": target, "form": form}
+    if request.method == "POST":
+        if not allow("rating", client_ip(request), limit=ATTEMPTS_PER_WINDOW, window_seconds=WINDOW_SECONDS):
+            context["notice"] = _("Too many attempts from this network. Please try again in ten minutes.")
+            return render(request, "public/rate.html", context, status=429)
+        if form.is_valid():
+            try:
+                services.evaluation_submit(target=target, **form.cleaned_data)
+            except services.AlreadyRated as already:
+                context["notice"] = already.messages[0]
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return render(request, "public/thanks.html", {"target": target})
+    return render(request, "public/rate.html", context)

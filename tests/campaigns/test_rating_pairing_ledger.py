@@ -1,0 +1,113 @@
+"""Residents' rating without an account, pairing, the absent list and the people's ledger."""
+
+import datetime
+import io
+import random
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from campaigns.models import CheckIn, Evaluation, Pairing
+from tests.factories import CampaignFactory, HouseholdFactory
+
+from .conftest import assign
+
+
+@pytest.fixture
+def team(campaign_admin, regions, cadre):
+    today = datetime.date.today()
+    campaign = CampaignFactory(name="本周活动", organiser_region=regions["county"], start_date=today - datetime.timedelta(days=1), end_date=today + datetime.timedelta(days=5))
+    target = campaign.target_villages.create(village=regions["village_a"])
+    assign(campaign_admin, target, cadre)
+    return target
+
+
+@pytest.fixture
+def household(regions):
+    return HouseholdFactory(village=regions["village_a"], number="0007", head_name="王大伯", phone="13912348765")
+
+
+@pytest.fixture
+def client(client):
+    # Each test comes from its own address, so rate-limit counts in the shared Redis never carry over.
+    client.defaults["REMOTE_ADDR"] = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+    return client
+
+
+def rating_url(client, cadre, team):
+    client.force_login(cadre)
+    page = client.get(reverse("work:rating-link", args=[team.pk]))
+    assert "<svg" in page.content.decode()  # the QR code
+    url = page.context["url"]
+    client.logout()
+    return url.replace("http://testserver", "")
+
+
+def test_a_resident_rates_once_and_a_second_try_is_refused_kindly(client, cadre, team, household):
+    url = rating_url(client, cadre, team)
+    form = {"household_number": "0007", "phone_last4": "8765", "rating": "satisfied", "comment": "干部很实在"}
+    thanks = client.post(url, form)
+    assert "评议已记录" in thanks.content.decode()
+    again = client.post(url, {**form, "rating": "dissatisfied"})
+    assert again.status_code == 200 and "您家已经评议过本次活动了" in again.content.decode()
+    assert list(Evaluation.objects.values_list("rating", flat=True)) == ["satisfied"]
+
+
+def test_the_public_page_shows_no_personal_data(client, cadre, team, household):
+    html = client.get(rating_url(client, cadre, team)).content.decode()
+    assert "王大伯" not in html and cadre.real_name not in html and "13912348765" not in html
+
+
+def test_wrong_phone_digits_are_refused(client, cadre, team, household):
+    url = rating_url(client, cadre, team)
+    page = client.post(url, {"household_number": "0007", "phone_last4": "0000", "rating": "satisfied"})
+    assert "不符" in page.content.decode() and not Evaluation.objects.exists()
+
+
+def test_a_guessed_link_is_404(client, team):
+    assert client.get(f"/rate/{team.pk}/").status_code == 404
+    assert client.get(f"/rate/{team.pk}:forged/").status_code == 404
+
+
+def test_too_many_attempts_are_slowed_down(client, cadre, team, household):
+    url = rating_url(client, cadre, team)
+    statuses = [client.post(url, {"household_number": "9999", "phone_last4": "0000", "rating": "satisfied"}).status_code for _ in range(12)]
+    assert statuses[:10] == [200] * 10 and statuses[10:] == [429, 429]
+
+
+def test_a_cadre_pairs_with_a_household_of_their_village(client, cadre, team, household):
+    client.force_login(cadre)
+    client.post(reverse("work:pair", args=[household.pk]), {"needs": "子女就学"})
+    pairing = Pairing.objects.get()
+    assert (pairing.cadre, pairing.household, pairing.needs) == (cadre, household, "子女就学")
+    assert "王大伯" in client.get(reverse("work:home")).content.decode()
+
+
+def test_the_absent_list_shows_posted_cadres_without_a_check_in(client, campaign_admin, supervisor, other_supervisor, team, cadre, other_cadre, regions):
+    other_target = team.campaign.target_villages.create(village=regions["village_b"])
+    assign(campaign_admin, other_target, other_cadre)
+    client.force_login(supervisor)
+    absent = [a.cadre for a in client.get(reverse("work:absent")).context["page"]]
+    assert absent == [cadre]  # township A only
+    CheckIn.objects.create(cadre=cadre, assignment=cadre.assignments.get(), day=datetime.date.today())
+    assert list(client.get(reverse("work:absent")).context["page"]) == []
+
+
+def test_the_ledger_exports_what_the_screen_shows_with_formulas_neutralised(client, campaign_admin, team, household, regions):
+    HouseholdFactory(village=regions["village_a"], number="0008", head_name="=HYPERLINK(\"http://x\")")
+    client.force_login(campaign_admin)
+    screen = client.get(reverse("work:ledger", args=[team.pk])).context["page"].object_list
+    response = client.get(reverse("work:ledger-export", args=[team.pk]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("户编号", "户主", "住址")
+    assert [r[0] for r in rows[1:]] == [h.number for h in screen]
+    assert rows[2][1] == "'=HYPERLINK(\"http://x\")"
+    assert rows[1][3] == "139****8765"
+
+
+def test_the_ledger_is_scoped(client, other_supervisor, team):
+    client.force_login(other_supervisor)
+    assert client.get(reverse("work:ledger", args=[team.pk])).status_code == 404
+    assert client.get(reverse("work:ledger-export", args=[team.pk])).status_code == 404
