@@ -228,7 +228,7 @@ class VisitForm(StyledFormMixin, LocationFields):
     household = forms.ModelChoiceField(label=_("Household"), queryset=Household.objects.none(), required=False,
                                        empty_label=_("— village-level activity —"))
     visited_on = forms.DateField(label=_("Visited on"), widget=DATE_WIDGET)
-    kinds = forms.MultipleChoiceField(label=_("Kinds of visit"), choices=VisitKind.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    kinds = forms.MultipleChoiceField(label=_("Kinds of visit"), choices=VisitKind.choices, required=False, widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}))
     ate_together = forms.BooleanField(label=_("Ate together"), required=False)
     stayed_overnight = forms.BooleanField(label=_("Stayed overnight"), required=False)
     laboured_together = forms.BooleanField(label=_("Laboured together"), required=False)
@@ -255,7 +255,7 @@ DemandFormSet = forms.formset_factory(DemandForm, extra=2, max_num=20, validate_
 
 
 class VisitEditForm(StyledFormMixin, forms.ModelForm):
-    kinds = forms.MultipleChoiceField(label=_("Kinds of visit"), choices=VisitKind.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    kinds = forms.MultipleChoiceField(label=_("Kinds of visit"), choices=VisitKind.choices, required=False, widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}))
 
     class Meta:
         model = Visit
@@ -266,7 +266,7 @@ class VisitEditForm(StyledFormMixin, forms.ModelForm):
 class HouseholdForm(StyledFormMixin, forms.ModelForm):
     id_number = forms.CharField(label=_("ID number"), required=False, max_length=18,
                                 help_text=_("Stored encrypted. Leave empty to keep the stored number."))
-    tags = forms.MultipleChoiceField(label=_("Tags"), choices=HouseholdTag.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    tags = forms.MultipleChoiceField(label=_("Tags"), choices=HouseholdTag.choices, required=False, widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}))
 
     class Meta:
         model = Household

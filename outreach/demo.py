@@ -6,6 +6,7 @@ Names come from a seeded random generator: the same county every time.
 """
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -16,7 +17,19 @@ from django.utils import timezone
 
 from accounts.models import Region, Unit, User
 from accounts.roles import Role
-from campaigns.models import Assignment, Campaign, CampaignEvent, Household, TargetVillage
+from campaigns.models import (
+    Assignment,
+    Campaign,
+    CampaignEvent,
+    CheckIn,
+    Evaluation,
+    Household,
+    Pairing,
+    TargetVillage,
+    Visit,
+    VisitKind,
+)
+from grievances.models import Case, CaseNumberCounter
 from outreach import pii
 
 DEMO_PASSWORD = "Xiaxiang@2026"
@@ -86,6 +99,7 @@ def build(today: date | None = None) -> list[tuple[str, str, str]]:
         active, closed = _build_campaigns(today or timezone.localdate(), units)
         _build_teams(rng, active, villages[::2][:40], units, first_cadre=1)
         _build_teams(rng, closed, villages[1::5][:20], units, first_cadre=101)
+        _build_field_work(rng, active, today or timezone.localdate())
     roles = [(Role.CADRE, DEMO_CADRE_USERNAME)] + [(login.role, login.username) for login in DEMO_LOGINS]
     users = User.objects.select_related("unit", "jurisdiction").in_bulk([username for _r, username in roles], field_name="username")
     return [
@@ -283,3 +297,70 @@ def _build_teams(rng: random.Random, campaign: Campaign, villages: list[Region],
                 role = Assignment.Role.LEADER if n == 0 else Assignment.Role.MEMBER
                 new.append(Assignment(target_village=target, cadre=cadre, role=role, start_date=campaign.start_date, end_date=campaign.end_date))
     Assignment.objects.bulk_create(new)
+
+
+DIARY_LINES = [
+    "到户里拉家常，了解今年收成和家里的开支。", "帮老人打扫院子，听他讲村里的变化。", "和户主一起下地，了解种植技术上的难处。",
+    "宣讲了新农合和养老保险政策，解答了报销流程的疑问。", "了解到孩子上学路远，记下了校车的诉求。", "与村干部一起走访，核对低保户家庭情况。",
+    "户主反映灌溉渠堵塞，影响春耕。", "在户里吃了午饭，聊到外出务工的打算。",
+]
+DEMANDS = [
+    ("村道路灯损坏，夜间出行不便", Case.Type.LIVELIHOOD), ("灌溉水渠年久失修", Case.Type.LIVELIHOOD), ("低保评定有异议", Case.Type.PETITION),
+    ("宅基地边界纠纷", Case.Type.PETITION), ("饮水管道漏水", Case.Type.LIVELIHOOD), ("山林流转补偿未到位", Case.Type.PETITION),
+]
+DEEDS = [("帮助联系农技员指导果树修剪", 0), ("送去米油慰问", 200), ("协助办理医保报销", 0), ("帮助修缮屋顶", 800), ("联系就业岗位", 0)]
+
+
+def _build_field_work(rng: random.Random, campaign: Campaign, today: date) -> None:
+    """A few days of check-ins, visits (some with demands and deeds), pairings and residents' ratings.
+
+    Built once: if the campaign already has visits, a re-run leaves everything as it is.
+    """
+    if Visit.objects.filter(assignment__target_village__campaign=campaign).exists():
+        return
+    assignments = list(Assignment.objects.filter(target_village__campaign=campaign).select_related("cadre", "target_village"))
+    households = {}
+    for household in Household.objects.filter(village__in=[a.target_village.village_id for a in assignments]).order_by("number"):
+        households.setdefault(household.village_id, []).append(household)
+    days = [campaign.start_date + timedelta(days=n) for n in range((min(today, campaign.end_date) - campaign.start_date).days + 1)]
+    check_ins, visits, pairings, cases = [], [], [], []
+    for assignment in assignments:
+        village_households = households[assignment.target_village.village_id]
+        paired = rng.sample(village_households, 2)
+        pairings += [Pairing(campaign=campaign, cadre=assignment.cadre, household=h, needs=rng.choice(["子女就学", "产业发展资金", "危房改造", "就医报销", "技能培训"])) for h in paired]
+        for day in days:
+            if rng.random() < 0.93:  # a few are absent each day
+                at = timezone.make_aware(datetime.combine(day, time(7 + rng.randrange(2), rng.randrange(60))))
+                check_ins.append(CheckIn(cadre=assignment.cadre, assignment=assignment, day=day, checked_at=at))
+            for n in range(rng.choice((2, 3, 3, 4))):
+                household = rng.choice(paired + village_households)
+                deed, value = rng.choice(DEEDS) if rng.random() < 0.25 else ("", 0)
+                visits.append(Visit(
+                    client_id=uuid.UUID(int=rng.getrandbits(128)), cadre=assignment.cadre, assignment=assignment, household=household,
+                    visited_on=day, recorded_at=timezone.make_aware(datetime.combine(day, time(9 + 3 * n, rng.randrange(60)))),
+                    kinds=rng.sample(VisitKind.values, rng.choice((1, 2))), ate_together=rng.random() < 0.4,
+                    stayed_overnight=n == 0 and rng.random() < 0.5, laboured_together=rng.random() < 0.3,
+                    diary=rng.choice(DIARY_LINES), deed=deed, deed_value=value or None,
+                ))
+    Pairing.objects.bulk_create(pairings)
+    CheckIn.objects.bulk_create(check_ins)
+    Visit.objects.bulk_create(visits)
+    year = timezone.localtime().year
+    counter, _created = CaseNumberCounter.objects.get_or_create(year=year)
+    for visit in Visit.objects.filter(assignment__target_village__campaign=campaign).select_related("household", "assignment__target_village").order_by("recorded_at", "pk"):
+        if rng.random() < 0.06:
+            summary, kind = rng.choice(DEMANDS)
+            counter.last += 1
+            cases.append(Case(
+                number=f"XF-{year}-{counter.last:06d}", type=kind, source=Case.Source.VISIT, summary=summary,
+                petitioner_name=visit.household.head_name, petitioner_phone=visit.household.phone, village_id=visit.assignment.target_village.village_id,
+                household=visit.household, visit=visit, registered_by=visit.cadre, registered_at=visit.recorded_at,
+            ))
+    Case.objects.bulk_create(cases)
+    counter.save(update_fields=["last"])
+    ratings = [Evaluation.Rating.SATISFIED] * 8 + [Evaluation.Rating.FAIRLY_SATISFIED] * 3 + [Evaluation.Rating.DISSATISFIED]
+    evaluations = []
+    for target in sorted({a.target_village for a in assignments}, key=lambda t: t.pk):
+        for household in rng.sample(households[target.village_id], 15):
+            evaluations.append(Evaluation(campaign=campaign, target_village=target, household=household, rating=rng.choice(ratings)))
+    Evaluation.objects.bulk_create(evaluations)

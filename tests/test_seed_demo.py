@@ -11,7 +11,11 @@ from accounts.roles import Role
 from campaigns.models import Campaign, Household
 from outreach import demo
 
-TABLES = ["accounts_region", "accounts_unit", "accounts_user", "accounts_user_groups", "campaigns_campaign", "campaigns_household"]
+TABLES = [
+    "accounts_region", "accounts_unit", "accounts_user", "accounts_user_groups", "campaigns_campaign", "campaigns_household",
+    "campaigns_targetvillage", "campaigns_assignment", "campaigns_campaignevent", "campaigns_visit", "campaigns_checkin",
+    "campaigns_pairing", "campaigns_evaluation", "grievances_case", "grievances_casenumbercounter",
+]
 
 
 def snapshot() -> dict[str, str]:
@@ -58,6 +62,18 @@ def test_there_is_a_demo_login_for_every_role(seeded, settings):
     assert roles_covered == set(Role)
 
 
+def test_the_active_campaign_has_days_of_field_work(seeded):
+    from campaigns.models import CheckIn, Evaluation, Pairing, Visit
+    from grievances.models import Case
+
+    active = Campaign.objects.get(status=Campaign.Status.ACTIVE)
+    visits = Visit.objects.filter(assignment__target_village__campaign=active)
+    assert visits.count() > 2000
+    assert set(visits.values_list("visited_on", flat=True)) == {active.start_date + datetime.timedelta(days=n) for n in range(4)}
+    assert CheckIn.objects.count() > 600 and Pairing.objects.count() == 400 and Evaluation.objects.count() == 600
+    assert Case.objects.filter(source=Case.Source.VISIT, visit__isnull=False).count() > 50
+
+
 def test_seeding_twice_changes_nothing(seeded):
     before = snapshot()
     call_command("seed_demo", "--allow-production", stdout=open("/dev/null", "w"))
@@ -72,8 +88,12 @@ def test_seeding_refuses_a_production_setting_unless_told(db, settings):
 
 
 def test_the_demo_is_the_same_county_every_time(seeded):
+    from campaigns.models import CheckIn, Evaluation, Pairing, Visit
+    from grievances.models import Case
+
     first = list(Household.objects.order_by("village_id", "number").values_list("head_name", flat=True)[:50])
-    Household.objects.all().delete()
+    for model in (Case, Evaluation, Pairing, Visit, CheckIn, Household):
+        model.objects.all().delete()
     demo.build(today=datetime.date(2026, 11, 23))
     again = list(Household.objects.order_by("village_id", "number").values_list("head_name", flat=True)[:50])
     assert first == again
