@@ -68,3 +68,29 @@ def test_a_cadre_logs_a_visit_on_a_phone(live_server, phone, campaign_admin, cad
     assert statuses == [200, 200]
     assert Visit.objects.filter(diary="第二次走访").count() == 1
     assert Visit.objects.count() == 2
+
+
+def test_a_resident_rates_the_team_through_the_public_link(live_server, phone, browser, campaign_admin, cadre, regions, screenshot):
+    today = datetime.date.today()
+    campaign = CampaignFactory(name="本周三同四民", organiser_region=regions["county"], start_date=today, end_date=today + datetime.timedelta(days=5))
+    target = campaign.target_villages.create(village=regions["village_a"])
+    assign(campaign_admin, target, cadre)
+    HouseholdFactory(village=regions["village_a"], number="0031", head_name="李大娘", phone="13700001234")
+
+    log_in(phone, live_server, cadre.username, TEST_PASSWORD)
+    phone.goto(f"{live_server.url}/work/rating-link/{target.pk}/")
+    expect(phone.get_by_test_id("qr").locator("svg")).to_be_visible()
+    link = phone.get_by_test_id("rating-url").get_attribute("href")
+
+    resident = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()  # no account
+    for attempt in range(2):
+        resident.goto(link)
+        resident.get_by_label("户编号").fill("0031")
+        resident.get_by_label("登记手机号的后 4 位").fill("1234")
+        resident.get_by_label("满意", exact=True).check()
+        resident.get_by_role("button", name="提交").click()
+        if attempt == 0:
+            expect(resident.get_by_test_id("thanks")).to_contain_text("评议已记录")
+            screenshot(resident, "rating-thanks-phone")
+    expect(resident.get_by_test_id("notice")).to_contain_text("您家已经评议过本次活动了")
+    assert target.evaluations.count() == 1
