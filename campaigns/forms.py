@@ -257,10 +257,12 @@ DemandFormSet = forms.formset_factory(DemandForm, extra=2, max_num=20, validate_
 class VisitEditForm(StyledFormMixin, forms.ModelForm):
     kinds = forms.MultipleChoiceField(label=_("Kinds of visit"), choices=VisitKind.choices, required=False, widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}))
 
+    diary = forms.CharField(label=_("Diary"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
+    deed_value = forms.DecimalField(label=_("Value of money or goods (yuan)"), required=False, min_value=0, max_digits=12, decimal_places=2)
+
     class Meta:
         model = Visit
-        fields = ["kinds", "ate_together", "stayed_overnight", "laboured_together", "diary", "deed", "deed_value", "pairing_progress"]
-        widgets = {"diary": forms.Textarea(attrs={"rows": 5}), "pairing_progress": forms.Textarea(attrs={"rows": 2})}
+        fields = ["kinds", "ate_together", "stayed_overnight", "laboured_together", "diary", "deed", "deed_value"]
 
 
 class HouseholdForm(StyledFormMixin, forms.ModelForm):
@@ -273,6 +275,13 @@ class HouseholdForm(StyledFormMixin, forms.ModelForm):
         fields = ["number", "head_name", "id_number", "phone", "members", "address", "tags",
                   "family_situation", "state_of_mind", "hardship_cause", "help_needed"]
         widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in ["family_situation", "state_of_mind", "hardship_cause", "help_needed"]}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The stored phone is never put in the page (viewing it in full is recorded); empty keeps it.
+        self.initial["phone"] = ""
+        if self.instance.pk and self.instance.phone:
+            self.fields["phone"].help_text = _("Stored: %(masked)s. Leave empty to keep it.") % {"masked": self.instance.masked_phone}
 
     def clean_id_number(self):
         value = pii.normalise_id_number(self.cleaned_data["id_number"])

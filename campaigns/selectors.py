@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -122,7 +123,7 @@ class Progress:
 def my_assignment(cadre: User) -> Assignment | None:
     """Today's assignment in an active campaign, with village, campaign and current team leader."""
     today = timezone.localdate()
-    leader = Assignment.objects.filter(target_village=OuterRef("target_village"), role=Assignment.Role.LEADER, end_date__gte=today)
+    leader = Assignment.objects.filter(target_village=OuterRef("target_village"), role=Assignment.Role.LEADER).current_on(today)
     return (
         Assignment.objects.filter(cadre=cadre, target_village__campaign__status=Campaign.Status.ACTIVE)
         .current_on(today)
@@ -190,12 +191,22 @@ def household_choices(cadre: User, assignment: Assignment) -> list[Household]:
     return sorted(households, key=lambda h: (h.pk not in paired, rank.get(h.pk, len(rank)), h.number))
 
 
-def village_ledger(target: TargetVillage):
+def team_village_for(user: User, pk: int) -> TargetVillage:
+    """A target village for its ledger or rating link: its households must be visible to the user
+    (their jurisdiction, or posted there today), not merely the team."""
+    target = get_object_or_404(TargetVillage.objects.visible_to(user).select_related("village", "campaign"), pk=pk)
+    posted_today = Assignment.objects.filter(cadre=user, target_village=target).current_on(timezone.localdate()).exists()
+    if not (within_jurisdiction(user, target.village_id) or posted_today):
+        raise Http404
+    return target
+
+
+def village_ledger(user: User, target: TargetVillage):
     """民情台账: every household of the village with its visits and demands in this campaign."""
     visits = Visit.objects.filter(household=OuterRef("pk"), assignment__target_village=target)
     pairing = Pairing.objects.filter(household=OuterRef("pk"), campaign=target.campaign_id)
     return (
-        Household.objects.filter(village_id=target.village_id)
+        Household.objects.visible_to(user).filter(village_id=target.village_id)
         .annotate(
             visit_count=_count(visits, "household", "pk"),
             last_visit=Subquery(visits.order_by("-visited_on").values("visited_on")[:1]),

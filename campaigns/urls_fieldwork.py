@@ -14,6 +14,7 @@ urlpatterns = [
     path("visits/new/", views.visit_new, name="visit-new"),
     path("visits/<int:pk>/", views.visit_detail, name="visit"),
     path("visits/<int:pk>/edit/", views.visit_edit, name="visit-edit"),
+    path("visits/<int:pk>/photos/<int:photo_pk>/", views.visit_photo, name="visit-photo"),
     path("diary/", views.diary, name="diary"),
     path("diary/print/", views.diary_print, name="diary-print"),
     path("households/<int:pk>/pair/", views.pair, name="pair"),

@@ -1,12 +1,18 @@
 """A fixed-window rate limit on the cache (Redis in production): for public, unauthenticated endpoints."""
 
+from django.conf import settings
 from django.core.cache import cache
 
 
 def client_ip(request) -> str:
-    # Behind the proxy the app trusts (SECURE_PROXY_SSL_HEADER), the first forwarded address is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
+    """The client's address. Behind NUM_PROXIES trusted proxies, the entry the outermost of them added
+    to X-Forwarded-For; the entries before it are whatever the client chose to send."""
+    proxies = settings.NUM_PROXIES
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 def allow(scope: str, key: str, *, limit: int, window_seconds: int) -> bool:
@@ -19,3 +25,8 @@ def allow(scope: str, key: str, *, limit: int, window_seconds: int) -> bool:
     except ValueError:  # expired between add and incr
         cache.add(name, 1, timeout=window_seconds)
         return True
+
+
+def blocked(scope: str, key: str, *, limit: int) -> bool:
+    """Whether `limit` attempts are already counted (without counting one more)."""
+    return (cache.get(f"ratelimit:{scope}:{key}") or 0) >= limit

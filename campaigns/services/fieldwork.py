@@ -1,6 +1,7 @@
 """What cadres write in the village: check-ins, households, visits with their demands and photos."""
 
 import datetime
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,7 +22,8 @@ from ..models.fieldwork import LATE_DAYS_ALLOWED
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 3
-EDITABLE_FIELDS = ["kinds", "ate_together", "stayed_overnight", "laboured_together", "diary", "deed", "deed_value", "pairing_progress"]
+# pairing_progress is not editable: it was appended to the pairing when the visit was recorded.
+EDITABLE_FIELDS = ["kinds", "ate_together", "stayed_overnight", "laboured_together", "diary", "deed", "deed_value"]
 
 
 def assignment_on(cadre: User, day: datetime.date) -> Assignment | None:
@@ -55,14 +57,19 @@ def can_edit_households(actor: User, village_code: str, today: datetime.date | N
 
 
 @transaction.atomic
-def household_save(*, actor: User, village_code: str, data: dict, household: Household | None = None) -> Household:
+def household_save(*, actor: User, village_code: str, data: dict, household_id: int | None = None) -> Household:
     """Create or edit a household; a new ID number is encrypted and must not belong to another household."""
     if not can_edit_households(actor, village_code):
         raise PermissionDenied(_("You may not edit households of this village."))
-    household = household or Household(village_id=village_code)
-    for name in ["number", "head_name", "address", "phone", "members", "tags", "family_situation", "state_of_mind", "hardship_cause", "help_needed"]:
+    if household_id:
+        household = Household.objects.select_for_update().get(pk=household_id, village_id=village_code)
+    else:
+        household = Household(village_id=village_code)
+    for name in ["number", "head_name", "address", "members", "tags", "family_situation", "state_of_mind", "hardship_cause", "help_needed"]:
         if name in data:
             setattr(household, name, data[name])
+    if data.get("phone"):  # the form never shows the stored number: empty keeps it
+        household.phone = data["phone"]
     id_number = pii.normalise_id_number(data.get("id_number", ""))
     if id_number:
         digest = pii.lookup_hash(id_number)
@@ -71,7 +78,11 @@ def household_save(*, actor: User, village_code: str, data: dict, household: Hou
         if digest != household.id_number_hash:
             household.set_id_number(id_number)
     household.full_clean(exclude=["id_number_cipher", "id_number_hash"])
-    household.save()
+    try:
+        with transaction.atomic():
+            household.save()
+    except IntegrityError:  # saved by someone else at the same moment
+        raise ValidationError(_("Another household with this number or ID number was just saved. Check and try again.")) from None
     return household
 
 
@@ -130,7 +141,7 @@ def visit_record(
         raise ValidationError(_("You had no village assignment on %(day)s.") % {"day": visited_on})
     village = assignment.target_village.village_id
     if household is not None and household.village_id != village:
-        raise PermissionDenied(_("The household is not in your village."))
+        raise ValidationError(_("The household is not in the village you were posted to on that day."))
     photo_types = [_check_photo(p) for p in photos[:MAX_PHOTOS]]
     if len(photos) > MAX_PHOTOS:
         raise ValidationError(_("At most %(count)s photos per visit.") % {"count": MAX_PHOTOS})
@@ -143,6 +154,7 @@ def visit_record(
                 pairing_progress=pairing_progress, latitude=latitude, longitude=longitude,
             )
             for upload, content_type in zip(photos, photo_types):
+                upload.name = f"{uuid.uuid4().hex}.{content_type.split('/')[1]}"  # never the client's name or extension
                 VisitPhoto.objects.create(visit=visit, image=upload, content_type=content_type, size=upload.size)
             for demand in demands:
                 case_register(
@@ -173,7 +185,9 @@ def visit_edit(*, actor: User, visit_id: int, data: dict, now=None) -> Visit:
         raise PermissionDenied(_("Only the cadre who wrote an entry may edit it."))
     if not visit.is_editable(now):
         raise ValidationError(_("Entries can be edited for 24 hours; this one is now read-only."))
-    previous = {name: str(getattr(visit, name)) if name == "deed_value" else getattr(visit, name) for name in EDITABLE_FIELDS}
+    previous = {name: getattr(visit, name) for name in EDITABLE_FIELDS}
+    if previous["deed_value"] is not None:
+        previous["deed_value"] = str(previous["deed_value"])
     changed = {name: value for name, value in data.items() if name in EDITABLE_FIELDS and getattr(visit, name) != value}
     if changed:
         VisitRevision.objects.create(visit=visit, edited_by=actor, edited_at=now or timezone.now(), previous=previous)
@@ -183,12 +197,18 @@ def visit_edit(*, actor: User, visit_id: int, data: dict, now=None) -> Visit:
     return visit
 
 
+def can_pair(user: User, household: Household) -> bool:
+    """Pairing is a cadre's own commitment: only those posted to the household's village today."""
+    assignment = assignment_on(user, timezone.localdate())
+    return assignment is not None and assignment.target_village.village_id == household.village_id and user.has_perm("campaigns.add_pairing")
+
+
 @transaction.atomic
 def pairing_save(*, cadre: User, household: Household, needs: str) -> Pairing:
     """Pair the cadre with a household of the village they are posted to (结对帮扶), or update the needs."""
-    assignment = assignment_on(cadre, timezone.localdate())
-    if assignment is None or assignment.target_village.village_id != household.village_id:
+    if not can_pair(cadre, household):
         raise PermissionDenied(_("You can pair only with households of the village you are posted to."))
+    assignment = assignment_on(cadre, timezone.localdate())
     pairing, _created = Pairing.objects.update_or_create(
         campaign_id=assignment.target_village.campaign_id, cadre=cadre, household=household, defaults={"needs": needs}
     )

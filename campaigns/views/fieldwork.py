@@ -5,6 +5,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,8 +15,7 @@ from .. import selectors, services
 from outreach.excel import workbook_response
 
 from ..forms import CheckInForm, DemandFormSet, HouseholdForm, VisitEditForm, VisitForm
-from ..models import TargetVillage
-from ..services.fieldwork import can_edit_households
+from ..services.fieldwork import can_edit_households, can_pair
 from .helpers import attempt, page, param
 from .public import rating_qr_svg, rating_url
 
@@ -83,6 +83,7 @@ def household_detail(request, pk):
     return render(request, "fieldwork/household_detail.html", {
         "household": household, "revealed": revealed,
         "can_edit": can_edit_households(request.user, household.village_id),
+        "can_pair": can_pair(request.user, household),
         "can_reveal_id": request.user.has_perm("campaigns.reveal_id_number"),
         "can_reveal_phone": request.user.has_perm("campaigns.reveal_phone"),
         "visits": household.visits.select_related("cadre").order_by("-recorded_at")[:10],
@@ -104,7 +105,7 @@ def household_edit(request, pk=None):
         raise PermissionDenied
     form = HouseholdForm(request.POST or None, instance=household, initial={"id_number": ""})
     if request.method == "POST" and form.is_valid():
-        ok, saved = attempt(request, lambda: services.household_save(actor=request.user, village_code=village, data=form.cleaned_data, household=household), _("Household saved."))
+        ok, saved = attempt(request, lambda: services.household_save(actor=request.user, village_code=village, data=form.cleaned_data, household_id=household.pk if household else None), _("Household saved."))
         if ok:
             return redirect("work:household", pk=saved.pk)
     return render(request, "fieldwork/household_form.html", {"form": form, "household": household})
@@ -200,8 +201,8 @@ def absent(request):
 @require_GET
 @permission_required("campaigns.view_targetvillage", raise_exception=True)
 def ledger(request, target_pk, export=False):
-    target = get_object_or_404(TargetVillage.objects.visible_to(request.user).select_related("village", "campaign"), pk=target_pk)
-    rows = selectors.village_ledger(target)
+    target = selectors.team_village_for(request.user, target_pk)
+    rows = selectors.village_ledger(request.user, target)
     if export:
         headers = [_("Household number"), _("Head of household"), _("Address"), _("Phone"), _("Tags"), _("Visits"), _("Last visit"), _("Demands"), _("Paired with")]
         data = ([h.number, h.head_name, h.address, h.masked_phone, "、".join(h.tag_labels), h.visit_count, h.last_visit, h.demand_count, h.paired_with or ""] for h in rows)
@@ -213,6 +214,15 @@ def ledger(request, target_pk, export=False):
 @permission_required("campaigns.view_targetvillage", raise_exception=True)
 def rating_link(request, target_pk):
     """The team's public rating link and its QR code, to show or print for residents."""
-    target = get_object_or_404(TargetVillage.objects.visible_to(request.user).select_related("village", "campaign"), pk=target_pk)
+    target = selectors.team_village_for(request.user, target_pk)
     url = rating_url(request, target)
     return render(request, "fieldwork/rating_link.html", {"target": target, "url": url, "qr": rating_qr_svg(url)})
+
+
+@require_GET
+@permission_required("campaigns.view_visit", raise_exception=True)
+def visit_photo(request, pk, photo_pk):
+    """Photos are served only to those who may see the visit, never from a public folder."""
+    visit = selectors.visit_for(request.user, pk)
+    photo = get_object_or_404(visit.photos, pk=photo_pk)
+    return FileResponse(photo.image.open("rb"), content_type=photo.content_type)

@@ -11,14 +11,15 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from outreach.ratelimit import allow, client_ip
+from outreach.ratelimit import allow, blocked, client_ip
 
 from .. import services
 from ..forms import RatingForm
 from ..models import TargetVillage
 
 _signer = signing.Signer(salt="campaigns.rating")
-ATTEMPTS_PER_WINDOW = 10
+FAILURES_PER_ADDRESS = 10
+FAILURES_PER_HOUSEHOLD = 5
 WINDOW_SECONDS = 600
 
 
@@ -42,8 +43,12 @@ def rate(request, token):
     form = RatingForm(request.POST or None)
     context = {"target": target, "form": form}
     if request.method == "POST":
-        if not allow("rating", client_ip(request), limit=ATTEMPTS_PER_WINDOW, window_seconds=WINDOW_SECONDS):
-            context["notice"] = _("Too many attempts from this network. Please try again in ten minutes.")
+        # Failed attempts are counted per address and per household, so guessing phone digits is slow
+        # while residents sharing one network can all rate.
+        address = client_ip(request)
+        household_key = f"{target.pk}:{request.POST.get('household_number', '')[:20]}"
+        if blocked("rating-ip", address, limit=FAILURES_PER_ADDRESS) or blocked("rating-household", household_key, limit=FAILURES_PER_HOUSEHOLD):
+            context["notice"] = _("Too many attempts. Please try again in ten minutes.")
             return render(request, "public/rate.html", context, status=429)
         if form.is_valid():
             try:
@@ -52,6 +57,8 @@ def rate(request, token):
                 context["notice"] = already.messages[0]
             except ValidationError as error:
                 form.add_error(None, error)
+                allow("rating-ip", address, limit=FAILURES_PER_ADDRESS, window_seconds=WINDOW_SECONDS)
+                allow("rating-household", household_key, limit=FAILURES_PER_HOUSEHOLD, window_seconds=WINDOW_SECONDS)
             else:
                 return render(request, "public/thanks.html", {"target": target})
     return render(request, "public/rate.html", context)

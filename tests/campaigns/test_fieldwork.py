@@ -79,7 +79,7 @@ def test_a_late_visit_shows_the_gap_and_a_too_late_one_is_refused(posted):
 
 def test_a_household_of_another_village_cannot_be_visited(posted, regions):
     elsewhere = HouseholdFactory(village=regions["village_b"])
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError):
         record(posted, household=elsewhere)
 
 

@@ -164,3 +164,28 @@ def test_people_without_the_role_get_403(client, supervisor):
     client.force_login(supervisor)
     assert client.get(reverse("work:visit-new")).status_code == 403
     assert client.get(reverse("work:home")).status_code == 403
+
+
+def test_photos_are_served_only_to_those_who_may_see_the_visit(client, posted, households, other_cadre):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(posted)
+    jpeg = b"\xff\xd8\xff\xe0" + b"0" * 64
+    client.post(reverse("work:visit-new"), {**visit_post(households[0]), "photos": [SimpleUploadedFile("x.html", jpeg)]})
+    visit = Visit.objects.get()
+    photo = visit.photos.get()
+    assert photo.image.name.endswith(".jpeg") and "x.html" not in photo.image.name
+    url = reverse("work:visit-photo", args=[visit.pk, photo.pk])
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    client.force_login(other_cadre)
+    assert client.get(url).status_code == 404
+
+
+def test_the_household_edit_form_never_shows_the_full_phone(client, posted, households):
+    client.force_login(posted)
+    html = client.get(reverse("work:household-edit", args=[households[0].pk])).content.decode()
+    assert "13812345678" not in html and "138****5678" in html
+    client.post(reverse("work:household-edit", args=[households[0].pk]), {"number": households[0].number, "head_name": "改名", "members": 3})
+    households[0].refresh_from_db()
+    assert households[0].head_name == "改名" and households[0].phone == "13812345678"

@@ -2,7 +2,7 @@
 
 import datetime
 import io
-import random
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -28,11 +28,10 @@ def household(regions):
     return HouseholdFactory(village=regions["village_a"], number="0007", head_name="王大伯", phone="13912348765")
 
 
-@pytest.fixture
-def client(client):
-    # Each test comes from its own address, so rate-limit counts in the shared Redis never carry over.
-    client.defaults["REMOTE_ADDR"] = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
-    return client
+@pytest.fixture(autouse=True)
+def _own_rate_limit_counts(settings):
+    # The real Redis cache, under a key prefix of this test's own: counts never carry over between tests or runs.
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": uuid.uuid4().hex}}
 
 
 def rating_url(client, cadre, team):
@@ -70,10 +69,39 @@ def test_a_guessed_link_is_404(client, team):
     assert client.get(f"/rate/{team.pk}:forged/").status_code == 404
 
 
-def test_too_many_attempts_are_slowed_down(client, cadre, team, household):
+def test_guessing_a_households_phone_digits_is_stopped(client, cadre, team, household):
     url = rating_url(client, cadre, team)
-    statuses = [client.post(url, {"household_number": "9999", "phone_last4": "0000", "rating": "satisfied"}).status_code for _ in range(12)]
-    assert statuses[:10] == [200] * 10 and statuses[10:] == [429, 429]
+    statuses = [client.post(url, {"household_number": "0007", "phone_last4": f"{n:04d}", "rating": "satisfied"}).status_code for n in range(7)]
+    assert statuses == [200] * 5 + [429, 429]
+    # Even the right digits wait now: the household is locked for the window.
+    assert client.post(url, {"household_number": "0007", "phone_last4": "8765", "rating": "satisfied"}).status_code == 429
+    assert not Evaluation.objects.exists()
+
+
+def test_many_failures_from_one_address_are_stopped(client, cadre, team, household):
+    url = rating_url(client, cadre, team)
+    statuses = [client.post(url, {"household_number": f"{9000 + n}", "phone_last4": "0000", "rating": "satisfied"}).status_code for n in range(11)]
+    assert statuses == [200] * 10 + [429]
+
+
+def test_residents_sharing_a_network_can_all_rate(client, cadre, team, regions):
+    url = rating_url(client, cadre, team)
+    for n in range(12):
+        HouseholdFactory(village=regions["village_a"], number=f"{100 + n:04d}", phone=f"1390000{n:04d}")
+        response = client.post(url, {"household_number": f"{100 + n:04d}", "phone_last4": f"{n:04d}", "rating": "satisfied"})
+        assert "评议已记录" in response.content.decode()
+    assert Evaluation.objects.count() == 12
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_limit(client, cadre, team, household, settings):
+    settings.NUM_PROXIES = 1  # one nginx in front: it appends the real client address last
+    url = rating_url(client, cadre, team)
+    statuses = [
+        client.post(url, {"household_number": f"{9000 + n}", "phone_last4": "0000", "rating": "satisfied"},
+                    HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, 203.0.113.9").status_code
+        for n in range(11)
+    ]
+    assert statuses[-1] == 429
 
 
 def test_a_cadre_pairs_with_a_household_of_their_village(client, cadre, team, household):
@@ -105,6 +133,16 @@ def test_the_ledger_exports_what_the_screen_shows_with_formulas_neutralised(clie
     assert [r[0] for r in rows[1:]] == [h.number for h in screen]
     assert rows[2][1] == "'=HYPERLINK(\"http://x\")"
     assert rows[1][3] == "139****8765"
+
+
+def test_a_cadre_whose_posting_ended_cannot_read_the_ledger(client, campaign_admin, cadre, team):
+    assignment = cadre.assignments.get()
+    assignment.start_date = assignment.end_date = datetime.date.today() - datetime.timedelta(days=1)
+    assignment.save()
+    client.force_login(cadre)
+    assert client.get(reverse("work:ledger", args=[team.pk])).status_code == 404
+    assert client.get(reverse("work:ledger-export", args=[team.pk])).status_code == 404
+    assert client.get(reverse("work:rating-link", args=[team.pk])).status_code == 404
 
 
 def test_the_ledger_is_scoped(client, other_supervisor, team):
