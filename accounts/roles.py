@@ -36,8 +36,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "campaigns.add_pairing",
         "grievances.view_case",
     ],
-    Role.HANDLER: [*_VIEW_GEOGRAPHY],
-    Role.LEADER: [*_VIEW_GEOGRAPHY],
+    Role.HANDLER: [*_VIEW_GEOGRAPHY, "grievances.view_case", "grievances.add_case", "grievances.change_case"],
+    Role.LEADER: [*_VIEW_GEOGRAPHY, "grievances.view_case", "grievances.change_case"],
     Role.SUPERVISOR: [
         *_VIEW_GEOGRAPHY,
         "accounts.view_user",

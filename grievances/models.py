@@ -1,23 +1,61 @@
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Region
-from accounts.scoping import ScopedQuerySet
+from accounts.models import Region, Unit
+from accounts.regions import prefix_of
+from accounts.roles import Role
+from accounts.scoping import ScopedQuerySet, jurisdiction_prefix
+
+from . import deadlines
+
+
+class CaseCategory(models.Model):
+    """诉求类别, with the time limits for its cases (defaults from the 2022 regulations), editable by admins."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    accept_days = models.PositiveSmallIntegerField(_("days to forward or accept"), default=15)
+    objection_working_days = models.PositiveSmallIntegerField(_("working days to object to the remit"), default=5)
+    resolve_days = models.PositiveSmallIntegerField(_("days to resolve after acceptance"), default=60)
+    max_extension_days = models.PositiveSmallIntegerField(_("longest extension (days)"), default=30)
+    review_days = models.PositiveSmallIntegerField(_("days to request or answer a review"), default=30)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("case category")
+        verbose_name_plural = _("case categories")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
 
 
 class CaseQuerySet(ScopedQuerySet):
     region_field = "village__code"
 
     def visibility_conditions(self, user):
-        # Whoever registered a case follows it, even outside a jurisdiction (a cadre's demands).
-        return [*super().visibility_conditions(user), Q(registered_by=user)]
+        conditions = [
+            *super().visibility_conditions(user),
+            Q(registered_by=user), Q(leader=user), Q(handlers=user), Q(supervising_leader=user),
+        ]
+        if user.unit_id:
+            conditions += [Q(unit=user.unit_id), Q(pending_unit=user.unit_id)]
+            if user.has_role(Role.HANDLER):
+                # The intake office: handlers of a unit whose region holds the village (县信访局, 乡镇).
+                conditions.append(Q(village__code__startswith=prefix_of(user.unit.region_id)))
+        return conditions
+
+    def visible_to(self, user):
+        return super().visible_to(user).distinct()
 
 
 class Case(models.Model):
-    """诉求/信访件/矛盾纠纷. This first cut holds registration; the workflow comes with the grievances issue."""
+    """诉求/信访件/矛盾纠纷: one matter, one leader, one team, with legal time limits (seed 002)."""
 
     class Type(models.TextChoices):
         PETITION = "petition", _("Petition (信访)")
@@ -34,11 +72,43 @@ class Case(models.Model):
 
     class Status(models.TextChoices):
         REGISTERED = "registered", _("Registered")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Not accepted")
+        ASSIGNED = "assigned", _("Assigned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        RESOLVED = "resolved", _("Resolved")
+        EVALUATED = "evaluated", _("Evaluated")
+        CLOSED = "closed", _("Closed (销号)")
+
+    class Level(models.TextChoices):
+        VILLAGE = "village", _("Village")
+        TOWNSHIP = "township", _("Township")
+        COUNTY = "county", _("County")
+
+    class Outcome(models.TextChoices):
+        SOLVED = "solved", _("Solved (解决到位)")
+        EXPLAINED = "explained", _("Explained (解释到位)")
+        HELPED = "helped", _("Helped (帮扶到位)")
+        STABILISED = "stabilised", _("Stabilised (稳控到位)")
+        LAWFULLY_HANDLED = "lawfully_handled", _("Handled by law (依法处理到位)")
+
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfied")
+        FAIRLY_SATISFIED = "fairly_satisfied", _("Fairly satisfied")
+        DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+    class Stage(models.TextChoices):
+        ORIGINAL = "original", _("Original")
+        REVIEW = "review", _("Review (复查)")
+        RE_REVIEW = "re_review", _("Re-review (复核)")
 
     number = models.CharField(_("case number"), max_length=20, unique=True)
     type = models.CharField(_("type"), max_length=20, choices=Type.choices)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    category = models.ForeignKey(CaseCategory, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED, db_index=True)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.ORIGINAL)
+    parent = models.ForeignKey("self", verbose_name=_("reviewed case"), null=True, blank=True, on_delete=models.PROTECT, related_name="reviews")
     summary = models.TextField(_("what is asked"))
     petitioner_name = models.CharField(_("petitioner"), max_length=50)
     petitioner_phone = models.CharField(_("petitioner's phone"), max_length=11, blank=True)
@@ -50,8 +120,35 @@ class Case(models.Model):
     visit = models.ForeignKey(
         "campaigns.Visit", verbose_name=_("visit"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
+    level = models.CharField(_("handling level"), max_length=10, choices=Level.choices, default=Level.VILLAGE)
+    unit = models.ForeignKey(Unit, verbose_name=_("responsible unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    pending_unit = models.ForeignKey(
+        Unit, verbose_name=_("transfer requested to"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text=_("首接负责: the first unit stays accountable until this one accepts."),
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("responsible leader"), null=True, blank=True, on_delete=models.PROTECT, related_name="led_cases"
+    )
+    handlers = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("handlers"), blank=True, related_name="handled_cases")
+    supervised = models.BooleanField(_("supervised by a leader (挂牌督办)"), default=False)
+    supervising_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("supervising leader"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="+")
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    accept_due = models.DateField(_("accept by"), null=True, blank=True)
+    objection_due = models.DateField(_("object to the remit by"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    resolve_due = models.DateField(_("resolve by"), null=True, blank=True, db_index=True)
+    extension_days = models.PositiveSmallIntegerField(_("extension (days)"), default=0)
+    extension_reason = models.TextField(_("reason for the extension (told to the petitioner)"), blank=True)
+    rejection_reason = models.TextField(_("reason for not accepting"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    reply = models.TextField(_("reply to the petitioner"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
+    evaluated_at = models.DateTimeField(_("evaluated at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -59,6 +156,9 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-registered_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(extension_days__lte=90), name="case_extension_bounded"),
+        ]
 
     def __str__(self):
         return self.number
@@ -67,6 +167,45 @@ class Case(models.Model):
     def is_collective(self) -> bool:
         """集体访: five people or more."""
         return self.head_count >= 5
+
+    @property
+    def current_due(self) -> tuple[str, datetime.date] | None:
+        """The limit that runs now: acceptance before acceptance, resolution after, none once resolved."""
+        if self.status == self.Status.REGISTERED and self.accept_due:
+            return "accept", self.accept_due
+        if self.status in {self.Status.ACCEPTED, self.Status.ASSIGNED, self.Status.IN_PROGRESS} and self.resolve_due:
+            return "resolve", self.resolve_due
+        return None
+
+    def days_left(self, today: datetime.date | None = None) -> int | None:
+        due = self.current_due
+        return deadlines.days_left(due[1], today or timezone.localdate()) if due else None
+
+
+class CaseEvent(models.Model):
+    """One move of a case: who, when, from → to, and why. The timeline is the case's audit trail."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    action = models.CharField(_("action"), max_length=30)
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.case} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("Case events are never changed."))
+        super().save(*args, **kwargs)
 
 
 class CaseNumberCounter(models.Model):

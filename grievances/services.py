@@ -1,9 +1,25 @@
-"""Writes to cases. Numbers come from a locked per-year counter: unique, never reused, safe in parallel."""
+"""Every change to a case: registration, then the moves of grievances/workflow.py, each an immutable CaseEvent.
 
+Numbers come from a locked per-year counter: unique, never reused, safe in parallel.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Case, CaseNumberCounter
+from accounts.models import Unit, User
+from accounts.regions import prefix_of
+from accounts.roles import Role
+
+from . import deadlines, workflow
+from .models import Case, CaseCategory, CaseEvent, CaseNumberCounter
+
+DEFAULT_CATEGORY = "其他"
+LEVEL_UP = {Case.Level.VILLAGE: Case.Level.TOWNSHIP, Case.Level.TOWNSHIP: Case.Level.COUNTY}
+NEXT_STAGE = {Case.Stage.ORIGINAL: Case.Stage.REVIEW, Case.Stage.REVIEW: Case.Stage.RE_REVIEW}
 
 
 def next_case_number(year: int) -> str:
@@ -19,13 +35,222 @@ def next_case_number(year: int) -> str:
     return f"XF-{year}-{counter.last:06d}"
 
 
+def _record(case: Case, actor: User, action: str, before: str, note: str = "", **data) -> None:
+    CaseEvent.objects.create(case=case, actor=actor, action=action, from_status=before, to_status=case.status, note=note, data=data)
+
+
+def _default_category() -> CaseCategory:
+    return CaseCategory.objects.get_or_create(name=DEFAULT_CATEGORY)[0]
+
+
 @transaction.atomic
 def case_register(*, actor, type: str, source: str, summary: str, petitioner_name: str, village_id: str,
-                  petitioner_phone: str = "", head_count: int = 1, household=None, visit=None) -> Case:
-    """Register a case in its first state (登记)."""
-    now = timezone.now()
-    return Case.objects.create(
-        number=next_case_number(timezone.localtime(now).year), type=type, source=source, summary=summary,
+                  petitioner_phone: str = "", head_count: int = 1, household=None, visit=None,
+                  category: CaseCategory | None = None, now=None, **extra) -> Case:
+    """Register a case (登记): its number, and the acceptance and remit-objection limits from the day received."""
+    now = now or timezone.now()
+    received = timezone.localtime(now).date()
+    category = category or _default_category()
+    case = Case.objects.create(
+        number=next_case_number(received.year), type=type, source=source, summary=summary, category=category,
         petitioner_name=petitioner_name, petitioner_phone=petitioner_phone, head_count=head_count,
         village_id=village_id, household=household, visit=visit, registered_by=actor, registered_at=now,
+        accept_due=received + datetime.timedelta(days=category.accept_days),
+        objection_due=deadlines.add_working_days(received, category.objection_working_days),
+        **extra,
     )
+    _record(case, actor, "register", "", head_count=head_count)
+    return case
+
+
+def _lock(case_id: int) -> Case:
+    return Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case_id)
+
+
+def _move(actor, action: str, case_id: int, *, now=None):
+    """Lock the case, check the move; returns (case, status before, now)."""
+    case = _lock(case_id)
+    move = workflow.check(actor, action, case)
+    before = case.status
+    if move.target:
+        case.status = move.target
+    return case, before, now or timezone.now()
+
+
+@transaction.atomic
+def case_accept(*, actor, case_id: int, note: str = "", now=None) -> Case:
+    case, before, now = _move(actor, "accept", case_id, now=now)
+    case.accepted_at = now
+    # A review (复查/复核) is answered within its own, shorter limit.
+    days = case.category.resolve_days if case.stage == Case.Stage.ORIGINAL else case.category.review_days
+    case.resolve_due = timezone.localtime(now).date() + datetime.timedelta(days=days)
+    case.save()
+    _record(case, actor, "accept", before, note, resolve_due=case.resolve_due.isoformat())
+    return case
+
+
+@transaction.atomic
+def case_reject(*, actor, case_id: int, reason: str, now=None) -> Case:
+    if not reason.strip():
+        raise ValidationError(_("Say why the case is not accepted; the petitioner is told."))
+    case, before, now = _move(actor, "reject", case_id, now=now)
+    case.rejection_reason = reason.strip()
+    case.save()
+    _record(case, actor, "reject", before, reason.strip())
+    return case
+
+
+@transaction.atomic
+def case_assign(*, actor, case_id: int, unit: Unit, leader: User, handlers=(), level: str | None = None, note: str = "") -> Case:
+    """交办: a responsible unit, a 包案领导 and the unit's handlers ("一个案子、一名领导、一支队伍")."""
+    case, before, _now = _move(actor, "assign", case_id)
+    if not case.village_id.startswith(prefix_of(unit.region_id)):
+        raise ValidationError(_("The unit must be of the village, its township or its county."))
+    if not leader.is_active or not leader.has_role(Role.LEADER):
+        raise ValidationError(_("%(name)s is not a responsible leader.") % {"name": leader})
+    handlers = list(handlers)
+    if any(h.unit_id != unit.pk or not h.has_role(Role.HANDLER) for h in handlers):
+        raise ValidationError(_("Handlers must be handlers of the responsible unit."))
+    case.unit, case.leader = unit, leader
+    if level:
+        case.level = level
+    case.save()
+    case.handlers.set(handlers)
+    _record(case, actor, "assign", before, note, unit=unit.name, leader=leader.real_name, handlers=[h.real_name for h in handlers], level=case.level)
+    return case
+
+
+@transaction.atomic
+def case_start(*, actor, case_id: int, note: str = "") -> Case:
+    case, before, _now = _move(actor, "start", case_id)
+    case.save()
+    _record(case, actor, "start", before, note)
+    return case
+
+
+@transaction.atomic
+def case_resolve(*, actor, case_id: int, outcome: str, reply: str, now=None) -> Case:
+    """办结: one of the five outcomes (seed 002) and the reply the petitioner gets."""
+    if outcome not in Case.Outcome.values or not reply.strip():
+        raise ValidationError(_("Choose an outcome and write the reply to the petitioner."))
+    case, before, now = _move(actor, "resolve", case_id, now=now)
+    case.outcome, case.reply, case.resolved_at = outcome, reply.strip(), now
+    case.save()
+    _record(case, actor, "resolve", before, reply.strip(), outcome=outcome)
+    return case
+
+
+@transaction.atomic
+def case_evaluate(*, actor, case_id: int, satisfaction: str, note: str = "", callback: bool = False, now=None) -> Case:
+    """评价: the petitioner's rating, or the result of the 回访 call when they gave none in time."""
+    if satisfaction not in Case.Satisfaction.values:
+        raise ValidationError(_("Choose the petitioner's rating."))
+    case, before, now = _move(actor, "evaluate", case_id, now=now)
+    case.satisfaction, case.evaluated_at = satisfaction, now
+    case.save()
+    _record(case, actor, "evaluate", before, note, satisfaction=satisfaction, callback=callback)
+    return case
+
+
+@transaction.atomic
+def case_close(*, actor, case_id: int, note: str = "", now=None) -> Case:
+    case, before, now = _move(actor, "close", case_id, now=now)
+    case.closed_at = now
+    case.save()
+    _record(case, actor, "close", before, note)
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, actor, case_id: int, note: str) -> Case:
+    if not note.strip():
+        raise ValidationError(_("Say why the case is reopened."))
+    case, before, _now = _move(actor, "reopen", case_id)
+    case.outcome, case.satisfaction, case.resolved_at, case.evaluated_at = "", "", None, None
+    case.save()
+    _record(case, actor, "reopen", before, note.strip())
+    return case
+
+
+@transaction.atomic
+def case_extend(*, actor, case_id: int, days: int, reason: str) -> Case:
+    """延期: once, at most the category's limit (30 days), approved by the 包案领导; the petitioner is told why."""
+    case, before, _now = _move(actor, "extend", case_id)
+    if case.extension_days:
+        raise ValidationError(_("The time limit was already extended once; it cannot be extended again."))
+    if not 1 <= days <= case.category.max_extension_days:
+        raise ValidationError(_("An extension is 1 to %(max)s days.") % {"max": case.category.max_extension_days})
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for the extension; the petitioner is told."))
+    case.extension_days, case.extension_reason = days, reason.strip()
+    case.resolve_due += datetime.timedelta(days=days)
+    case.save()
+    _record(case, actor, "extend", before, reason.strip(), days=days, resolve_due=case.resolve_due.isoformat())
+    return case
+
+
+@transaction.atomic
+def case_escalate(*, actor, case_id: int, note: str = "") -> Case:
+    """Up one level: 小事不出村、大事不出乡、难事不出县."""
+    case, before, _now = _move(actor, "escalate", case_id)
+    if case.level not in LEVEL_UP:
+        raise ValidationError(_("The case is already handled at county level."))
+    old, case.level = case.level, LEVEL_UP[case.level]
+    case.save()
+    _record(case, actor, "escalate", before, note, level=[old, case.level])
+    return case
+
+
+@transaction.atomic
+def case_transfer(*, actor, case_id: int, unit: Unit, note: str) -> Case:
+    """Ask another unit to take the case; the first unit stays accountable until it accepts (首接负责)."""
+    case, before, _now = _move(actor, "transfer", case_id)
+    if unit.pk == case.unit_id or not case.village_id.startswith(prefix_of(unit.region_id)):
+        raise ValidationError(_("Choose another unit of the village, its township or its county."))
+    case.pending_unit = unit
+    case.save()
+    _record(case, actor, "transfer", before, note, to_unit=unit.name)
+    return case
+
+
+@transaction.atomic
+def case_accept_transfer(*, actor, case_id: int, note: str = "") -> Case:
+    case, before, _now = _move(actor, "accept_transfer", case_id)
+    old = case.unit.name if case.unit else ""
+    case.unit, case.pending_unit = case.pending_unit, None
+    case.save()
+    case.handlers.set([actor])
+    _record(case, actor, "accept_transfer", before, note, unit=[old, case.unit.name])
+    return case
+
+
+@transaction.atomic
+def case_request_review(*, actor, case_id: int, note: str = "", now=None) -> Case:
+    """复查/复核: a linked case with its own clock, requested within the limit after the reply; none after 复核."""
+    now = now or timezone.now()
+    case = _lock(case_id)
+    if not workflow.is_intake(actor, case) and not actor.is_superuser:
+        raise PermissionDenied(_("Reviews are registered by the petition office."))
+    if case.stage not in NEXT_STAGE:
+        raise ValidationError(_("After a re-review (复核) the same matter is not accepted again."))
+    if case.status not in {Case.Status.RESOLVED, Case.Status.EVALUATED, Case.Status.CLOSED} or case.resolved_at is None:
+        raise ValidationError(_("A review can be requested only after the reply."))
+    if case.reviews.exists():
+        raise ValidationError(_("A review of this case was already requested."))
+    deadline = timezone.localtime(case.resolved_at).date() + datetime.timedelta(days=case.category.review_days)
+    if timezone.localtime(now).date() > deadline:
+        raise ValidationError(_("The time to request a review ended on %(date)s.") % {"date": deadline})
+    review = case_register(
+        actor=actor, type=case.type, source=case.source, summary=case.summary, petitioner_name=case.petitioner_name,
+        village_id=case.village_id, petitioner_phone=case.petitioner_phone, head_count=case.head_count,
+        household=case.household, category=case.category, now=now, parent=case, stage=NEXT_STAGE[case.stage],
+    )
+    _record(case, actor, "request_review", case.status, note, review=review.number)
+    return review
+
+
+MOVE_SERVICES = {
+    "accept": case_accept, "reject": case_reject, "assign": case_assign, "start": case_start, "resolve": case_resolve,
+    "evaluate": case_evaluate, "close": case_close, "reopen": case_reopen, "extend": case_extend,
+    "escalate": case_escalate, "transfer": case_transfer, "accept_transfer": case_accept_transfer,
+}

@@ -29,7 +29,8 @@ from campaigns.models import (
     Visit,
     VisitKind,
 )
-from grievances.models import Case, CaseNumberCounter
+from grievances import deadlines
+from grievances.models import Case, CaseCategory, CaseEvent, CaseNumberCounter
 from outreach import pii
 
 DEMO_PASSWORD = "Xiaxiang@2026"
@@ -305,8 +306,9 @@ DIARY_LINES = [
     "户主反映灌溉渠堵塞，影响春耕。", "在户里吃了午饭，聊到外出务工的打算。",
 ]
 DEMANDS = [
-    ("村道路灯损坏，夜间出行不便", Case.Type.LIVELIHOOD), ("灌溉水渠年久失修", Case.Type.LIVELIHOOD), ("低保评定有异议", Case.Type.PETITION),
-    ("宅基地边界纠纷", Case.Type.PETITION), ("饮水管道漏水", Case.Type.LIVELIHOOD), ("山林流转补偿未到位", Case.Type.PETITION),
+    ("村道路灯损坏，夜间出行不便", Case.Type.LIVELIHOOD, "其他"), ("灌溉水渠年久失修", Case.Type.LIVELIHOOD, "其他"),
+    ("低保评定有异议", Case.Type.PETITION, "低保分配"), ("宅基地边界纠纷", Case.Type.PETITION, "权属纠纷"),
+    ("饮水管道漏水", Case.Type.LIVELIHOOD, "其他"), ("山林流转补偿未到位", Case.Type.PETITION, "山林土地流转"),
 ]
 DEEDS = [("帮助联系农技员指导果树修剪", 0), ("送去米油慰问", 200), ("协助办理医保报销", 0), ("帮助修缮屋顶", 800), ("联系就业岗位", 0)]
 
@@ -347,16 +349,25 @@ def _build_field_work(rng: random.Random, campaign: Campaign, today: date) -> No
     Visit.objects.bulk_create(visits)
     year = timezone.localtime().year
     counter, _created = CaseNumberCounter.objects.get_or_create(year=year)
+    categories = {c.name: c for c in CaseCategory.objects.all()}
     for visit in Visit.objects.filter(assignment__target_village__campaign=campaign).select_related("household", "assignment__target_village").order_by("recorded_at", "pk"):
         if rng.random() < 0.06:
-            summary, kind = rng.choice(DEMANDS)
+            summary, kind, category = rng.choice(DEMANDS)
             counter.last += 1
+            received = timezone.localtime(visit.recorded_at).date()
             cases.append(Case(
                 number=f"XF-{year}-{counter.last:06d}", type=kind, source=Case.Source.VISIT, summary=summary,
-                petitioner_name=visit.household.head_name, petitioner_phone=visit.household.phone, village_id=visit.assignment.target_village.village_id,
-                household=visit.household, visit=visit, registered_by=visit.cadre, registered_at=visit.recorded_at,
+                category=categories[category], petitioner_name=visit.household.head_name, petitioner_phone=visit.household.phone,
+                village_id=visit.assignment.target_village.village_id, household=visit.household, visit=visit,
+                registered_by=visit.cadre, registered_at=visit.recorded_at,
+                accept_due=received + timedelta(days=categories[category].accept_days),
+                objection_due=deadlines.add_working_days(received, categories[category].objection_working_days),
             ))
     Case.objects.bulk_create(cases)
+    CaseEvent.objects.bulk_create(
+        CaseEvent(case=case, actor_id=case.registered_by_id, at=case.registered_at, action="register", to_status=Case.Status.REGISTERED)
+        for case in Case.objects.filter(visit__assignment__target_village__campaign=campaign)
+    )
     counter.save(update_fields=["last"])
     ratings = [Evaluation.Rating.SATISFIED] * 8 + [Evaluation.Rating.FAIRLY_SATISFIED] * 3 + [Evaluation.Rating.DISSATISFIED]
     evaluations = []

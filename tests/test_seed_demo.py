@@ -14,7 +14,7 @@ from outreach import demo
 TABLES = [
     "accounts_region", "accounts_unit", "accounts_user", "accounts_user_groups", "campaigns_campaign", "campaigns_household",
     "campaigns_targetvillage", "campaigns_assignment", "campaigns_campaignevent", "campaigns_visit", "campaigns_checkin",
-    "campaigns_pairing", "campaigns_evaluation", "grievances_case", "grievances_casenumbercounter",
+    "campaigns_pairing", "campaigns_evaluation", "grievances_case", "grievances_casenumbercounter", "grievances_caseevent",
 ]
 
 
@@ -92,7 +92,9 @@ def test_the_demo_is_the_same_county_every_time(seeded):
     from grievances.models import Case
 
     first = list(Household.objects.order_by("village_id", "number").values_list("head_name", flat=True)[:50])
-    for model in (Case, Evaluation, Pairing, Visit, CheckIn, Household):
+    from grievances.models import CaseEvent
+
+    for model in (CaseEvent, Case, Evaluation, Pairing, Visit, CheckIn, Household):
         model.objects.all().delete()
     demo.build(today=datetime.date(2026, 11, 23))
     again = list(Household.objects.order_by("village_id", "number").values_list("head_name", flat=True)[:50])

@@ -1,0 +1,82 @@
+"""The case state machine: which move leads where, from which states, and who may make it.
+
+Services call `check(actor, action, case)` before any change; an illegal move raises
+InvalidMove (a ValidationError, shown to the user), a move by the wrong person PermissionDenied.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.regions import prefix_of
+from accounts.roles import Role
+
+from .models import Case
+
+S = Case.Status
+OPEN = {S.REGISTERED, S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS}
+
+
+class InvalidMove(ValidationError):
+    pass
+
+
+@dataclass(frozen=True)
+class Move:
+    label: str
+    sources: frozenset
+    target: str | None  # None: the status stays (a side move)
+    who: str  # "intake", "unit", "pending_unit", "leader"
+
+
+MOVES: dict[str, Move] = {
+    "accept": Move(gettext_lazy("Accept"), frozenset({S.REGISTERED}), S.ACCEPTED, "intake"),
+    "reject": Move(gettext_lazy("Do not accept"), frozenset({S.REGISTERED}), S.REJECTED, "intake"),
+    "assign": Move(gettext_lazy("Assign to a unit"), frozenset({S.ACCEPTED}), S.ASSIGNED, "intake"),
+    "start": Move(gettext_lazy("Start work"), frozenset({S.ASSIGNED}), S.IN_PROGRESS, "unit"),
+    "resolve": Move(gettext_lazy("Resolve"), frozenset({S.IN_PROGRESS}), S.RESOLVED, "unit"),
+    "evaluate": Move(gettext_lazy("Record the petitioner's rating"), frozenset({S.RESOLVED}), S.EVALUATED, "unit"),
+    "close": Move(gettext_lazy("Close (销号)"), frozenset({S.EVALUATED}), S.CLOSED, "leader"),
+    "reopen": Move(gettext_lazy("Reopen"), frozenset({S.RESOLVED, S.EVALUATED}), S.IN_PROGRESS, "leader"),
+    "extend": Move(gettext_lazy("Extend the time limit"), frozenset({S.ASSIGNED, S.IN_PROGRESS}), None, "leader"),
+    "escalate": Move(gettext_lazy("Escalate one level"), frozenset(OPEN), None, "intake"),
+    "transfer": Move(gettext_lazy("Transfer to another unit"), frozenset({S.ASSIGNED, S.IN_PROGRESS}), None, "unit"),
+    "accept_transfer": Move(gettext_lazy("Accept the transfer"), frozenset({S.ASSIGNED, S.IN_PROGRESS}), None, "pending_unit"),
+}
+
+
+def is_intake(actor, case: Case) -> bool:
+    """A handler of a unit whose region holds the village: the petition office or the township."""
+    return bool(actor.unit_id) and actor.has_role(Role.HANDLER) and case.village_id.startswith(prefix_of(actor.unit.region_id))
+
+
+def may(actor, action: str, case: Case) -> bool:
+    if actor.is_superuser:
+        return True
+    who = MOVES[action].who
+    if who == "intake":
+        return is_intake(actor, case)
+    if who == "unit":
+        return actor.has_role(Role.HANDLER) and (case.unit_id == actor.unit_id or case.handlers.filter(pk=actor.pk).exists())
+    if who == "pending_unit":
+        return actor.has_role(Role.HANDLER) and case.pending_unit_id is not None and case.pending_unit_id == actor.unit_id
+    return case.leader_id == actor.pk  # "leader"
+
+
+def check(actor, action: str, case: Case) -> Move:
+    """The move, if it is legal from the case's state and the actor may make it."""
+    move = MOVES[action]
+    if case.status not in move.sources:
+        raise InvalidMove(
+            _("“%(move)s” is not possible while the case is “%(status)s”.") % {"move": move.label, "status": case.get_status_display()}
+        )
+    if not may(actor, action, case):
+        raise PermissionDenied(_("You may not “%(move)s” on this case.") % {"move": move.label})
+    return move
+
+
+def available(actor, case: Case) -> list[str]:
+    """Moves the actor can make now, for the case page's buttons."""
+    return [name for name, move in MOVES.items() if case.status in move.sources and may(actor, name, case)]
