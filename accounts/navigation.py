@@ -28,6 +28,7 @@ NAV_ITEMS = [
     NavItem(_("Log a visit"), "work:visit-new", frozenset({Role.CADRE})),
     NavItem(_("Households"), "work:households", frozenset({Role.CADRE})),
     NavItem(_("Diary"), "work:diary", frozenset({Role.CADRE})),
+    NavItem(_("Cases"), "grievances:list", frozenset({Role.HANDLER, Role.LEADER, Role.SUPERVISOR})),
     NavItem(_("Not checked in"), "work:absent", frozenset({Role.SUPERVISOR})),
     NavItem(_("Campaigns"), "campaigns:list", frozenset({Role.CAMPAIGN_ADMIN, Role.SUPERVISOR})),
     NavItem(_("Roster import"), "campaigns:imports", frozenset({Role.CAMPAIGN_ADMIN})),

@@ -140,6 +140,7 @@ class Case(models.Model):
     objection_due = models.DateField(_("object to the remit by"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     resolve_due = models.DateField(_("resolve by"), null=True, blank=True, db_index=True)
+    extension_requested_days = models.PositiveSmallIntegerField(_("extension asked for (days)"), default=0)
     extension_days = models.PositiveSmallIntegerField(_("extension (days)"), default=0)
     extension_reason = models.TextField(_("reason for the extension (told to the petitioner)"), blank=True)
     rejection_reason = models.TextField(_("reason for not accepting"), blank=True)

@@ -172,17 +172,32 @@ def case_reopen(*, actor, case_id: int, note: str) -> Case:
     return case
 
 
-@transaction.atomic
-def case_extend(*, actor, case_id: int, days: int, reason: str) -> Case:
-    """延期: once, at most the category's limit (30 days), approved by the 包案领导; the petitioner is told why."""
-    case, before, _now = _move(actor, "extend", case_id)
+def _check_extension(case: Case, days: int, reason: str) -> None:
     if case.extension_days:
         raise ValidationError(_("The time limit was already extended once; it cannot be extended again."))
     if not 1 <= days <= case.category.max_extension_days:
         raise ValidationError(_("An extension is 1 to %(max)s days.") % {"max": case.category.max_extension_days})
     if not reason.strip():
         raise ValidationError(_("Give the reason for the extension; the petitioner is told."))
-    case.extension_days, case.extension_reason = days, reason.strip()
+
+
+@transaction.atomic
+def case_request_extension(*, actor, case_id: int, days: int, reason: str) -> Case:
+    """The unit asks the 包案领导 for more time (第34条); the leader approves with `case_extend`."""
+    case, before, _now = _move(actor, "request_extension", case_id)
+    _check_extension(case, days, reason)
+    case.extension_requested_days, case.extension_reason = days, reason.strip()
+    case.save()
+    _record(case, actor, "request_extension", before, reason.strip(), days=days)
+    return case
+
+
+@transaction.atomic
+def case_extend(*, actor, case_id: int, days: int, reason: str) -> Case:
+    """延期: once, at most the category's limit (30 days), approved by the 包案领导; the petitioner is told why."""
+    case, before, _now = _move(actor, "extend", case_id)
+    _check_extension(case, days, reason)
+    case.extension_days, case.extension_reason, case.extension_requested_days = days, reason.strip(), 0
     case.resolve_due += datetime.timedelta(days=days)
     case.save()
     _record(case, actor, "extend", before, reason.strip(), days=days, resolve_due=case.resolve_due.isoformat())
@@ -252,5 +267,6 @@ def case_request_review(*, actor, case_id: int, note: str = "", now=None) -> Cas
 MOVE_SERVICES = {
     "accept": case_accept, "reject": case_reject, "assign": case_assign, "start": case_start, "resolve": case_resolve,
     "evaluate": case_evaluate, "close": case_close, "reopen": case_reopen, "extend": case_extend,
+    "request_extension": case_request_extension,
     "escalate": case_escalate, "transfer": case_transfer, "accept_transfer": case_accept_transfer,
 }

@@ -30,6 +30,7 @@ from campaigns.models import (
     VisitKind,
 )
 from grievances import deadlines
+from grievances.categories import ensure_default_categories
 from grievances.models import Case, CaseCategory, CaseEvent, CaseNumberCounter
 from outreach import pii
 
@@ -349,6 +350,7 @@ def _build_field_work(rng: random.Random, campaign: Campaign, today: date) -> No
     Visit.objects.bulk_create(visits)
     year = timezone.localtime().year
     counter, _created = CaseNumberCounter.objects.get_or_create(year=year)
+    ensure_default_categories(CaseCategory)
     categories = {c.name: c for c in CaseCategory.objects.all()}
     for visit in Visit.objects.filter(assignment__target_village__campaign=campaign).select_related("household", "assignment__target_village").order_by("recorded_at", "pk"):
         if rng.random() < 0.06:

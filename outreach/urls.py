@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from campaigns.views.public import rate
+from grievances import views as grievance_views
 
 from . import views
 
@@ -11,5 +12,7 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("work/", include("campaigns.urls_fieldwork")),
     path("rate/<str:token>/", rate, name="rate"),
+    path("cases/", include("grievances.urls")),
+    path("lookup/", grievance_views.lookup, name="lookup"),
     path("admin/", admin.site.urls),
 ]

@@ -1,12 +1,10 @@
 from django.db import migrations
 
-CATEGORIES = ["农村土地征用", "城市拆迁", "环境污染", "安全事故", "权属纠纷", "山林土地流转", "低保分配", "村务财务", "劳资", "其他"]
+from grievances.categories import ensure_default_categories
 
 
 def create_categories(apps, schema_editor):
-    CaseCategory = apps.get_model("grievances", "CaseCategory")
-    for name in CATEGORIES:
-        CaseCategory.objects.get_or_create(name=name)
+    ensure_default_categories(apps.get_model("grievances", "CaseCategory"))
 
 
 class Migration(migrations.Migration):

@@ -5,9 +5,17 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from grievances import services
+from grievances.categories import ensure_default_categories
+from grievances.models import CaseCategory
 from tests.factories import UnitFactory, UserFactory
 
 NOW = timezone.make_aware(datetime.datetime(2026, 11, 23, 9, 0))
+
+
+@pytest.fixture(autouse=True)
+def categories(db):
+    """Transactional tests flush the migration-made categories: make them again."""
+    ensure_default_categories(CaseCategory)
 
 
 @pytest.fixture

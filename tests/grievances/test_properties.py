@@ -17,12 +17,12 @@ from tests.factories import UnitFactory, UserFactory
 
 from .conftest import NOW
 
-ACTIONS = ["accept", "reject", "assign", "start", "resolve", "evaluate", "close", "reopen", "extend", "escalate", "transfer", "accept_transfer"]
+ACTIONS = ["accept", "reject", "assign", "start", "resolve", "evaluate", "close", "reopen", "request_extension", "extend", "escalate", "transfer", "accept_transfer"]
 ACTORS = ["intake", "unit_handler", "boss", "other_handler", "cadre"]
 RIGHT_PERSON = {
     "accept": "intake", "reject": "intake", "assign": "intake", "escalate": "intake", "start": "unit_handler",
     "resolve": "unit_handler", "evaluate": "unit_handler", "transfer": "unit_handler", "accept_transfer": "other_handler",
-    "close": "boss", "reopen": "boss", "extend": "boss",
+    "close": "boss", "reopen": "boss", "extend": "boss", "request_extension": "unit_handler",
 }
 
 NATURAL_NEXT = {"registered": "accept", "accepted": "assign", "assigned": "start", "in_progress": "resolve", "resolved": "evaluate", "evaluated": "close"}
@@ -58,7 +58,7 @@ def attempt(action, actor, number, text, case, people):
         kwargs["satisfaction"] = Case.Satisfaction.SATISFIED
     elif action == "reopen":
         kwargs["note"] = text
-    elif action == "extend":
+    elif action in {"extend", "request_extension"}:
         kwargs.update(days=number, reason=text)
     elif action == "transfer":
         kwargs.update(unit=people["other_unit"], note=text)

@@ -1,0 +1,111 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Region, Unit, User, phone_validator
+from accounts.roles import Role
+from campaigns.forms import StyledFormMixin
+
+from .models import Case, CaseCategory
+
+
+class CaseRegisterForm(StyledFormMixin, forms.ModelForm):
+    """登记: what the petition office writes down when a matter comes in."""
+
+    village = forms.ModelChoiceField(label=_("Village"), queryset=Region.objects.none())
+    petitioner_phone = forms.CharField(label=_("Petitioner's phone"), max_length=11, required=False, validators=[phone_validator])
+
+    class Meta:
+        model = Case
+        fields = ["type", "source", "category", "summary", "petitioner_name", "petitioner_phone", "head_count", "village"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = CaseCategory.objects.filter(is_active=True)
+        self.fields["category"].required = True
+        villages = Region.objects.villages().select_related("parent")
+        self.fields["village"].queryset = villages.in_region(user.unit.region_id) if user.unit_id and not user.is_superuser else villages
+        self.fields["village"].label_from_instance = lambda v: f"{v.parent.name} · {v.name}"
+        self.fields["head_count"].help_text = _("Five or more people make a collective petition (集体访).")
+
+
+class NoteForm(StyledFormMixin, forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RejectForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason (the petitioner is told)"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CaseAssignForm(StyledFormMixin, forms.Form):
+    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none())
+    leader = forms.ModelChoiceField(label=_("Responsible leader"), queryset=User.objects.none())
+    handlers = forms.ModelMultipleChoiceField(label=_("Handlers"), queryset=User.objects.none(), required=False,
+                                              widget=forms.SelectMultiple(attrs={"size": 4}))
+    level = forms.ChoiceField(label=_("Handling level"), choices=Case.Level.choices)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Units of the village, its township and its county: the region codes that prefix the village's.
+        ancestors = [case.village_id[:n].ljust(12, "0") for n in (6, 9, 12)]
+        units = Unit.objects.filter(region_id__in=ancestors).select_related("region")
+        self.fields["unit"].queryset = units
+        self.fields["leader"].queryset = User.objects.filter(is_active=True, groups__name=Role.LEADER.value, unit__in=units).distinct()
+        self.fields["handlers"].queryset = User.objects.filter(is_active=True, groups__name=Role.HANDLER.value, unit__in=units).select_related("unit")
+        self.fields["handlers"].label_from_instance = lambda u: f"{u.real_name}（{u.unit}）"
+        self.initial.setdefault("level", case.level)
+
+
+class ResolveForm(StyledFormMixin, forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Case.Outcome.choices)
+    reply = forms.CharField(label=_("Reply to the petitioner"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EvaluateForm(StyledFormMixin, forms.Form):
+    satisfaction = forms.ChoiceField(label=_("Petitioner's rating"), choices=Case.Satisfaction.choices)
+    callback = forms.BooleanField(label=_("Recorded on a return call (回访)"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+
+class ExtendForm(StyledFormMixin, forms.Form):
+    days = forms.IntegerField(label=_("Extend by (days)"), min_value=1, max_value=30)
+    reason = forms.CharField(label=_("Reason (the petitioner is told)"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExtensionRequestForm(ExtendForm):
+    pass
+
+
+class TransferForm(StyledFormMixin, forms.Form):
+    unit = forms.ModelChoiceField(label=_("Transfer to"), queryset=Unit.objects.none())
+    note = forms.CharField(label=_("Why"), max_length=2000)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        ancestors = [case.village_id[:n].ljust(12, "0") for n in (6, 9, 12)]
+        self.fields["unit"].queryset = Unit.objects.filter(region_id__in=ancestors).exclude(pk=case.unit_id)
+
+
+# Which form each move takes, and how its cleaned data becomes the service's arguments.
+MOVE_FORMS = {
+    "accept": NoteForm, "start": NoteForm, "close": NoteForm, "escalate": NoteForm, "accept_transfer": NoteForm,
+    "reopen": NoteForm, "reject": RejectForm, "assign": CaseAssignForm, "resolve": ResolveForm,
+    "evaluate": EvaluateForm, "extend": ExtendForm, "request_extension": ExtensionRequestForm, "transfer": TransferForm,
+}
+NEEDS_CASE = {CaseAssignForm, TransferForm}
+
+
+def move_form(action: str, case: Case, data=None):
+    form_class = MOVE_FORMS[action]
+    kwargs = {"case": case} if form_class in NEEDS_CASE else {}
+    if action == "extend" and case.extension_requested_days:
+        kwargs["initial"] = {"days": case.extension_requested_days, "reason": case.extension_reason}  # approve what was asked
+    return form_class(data, prefix=action, **kwargs)
+
+
+class LookupForm(StyledFormMixin, forms.Form):
+    number = forms.RegexField(label=_("Case number"), regex=r"^[Xx][Ff]-\d{4}-\d{6}$", max_length=20,
+                              error_messages={"invalid": _("A case number looks like XF-2026-000123.")})
+    phone_last4 = forms.RegexField(label=_("Last 4 digits of your phone"), regex=r"^\d{4}$", max_length=4,
+                                   error_messages={"invalid": _("Enter 4 digits.")})
+

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "grievances"
+
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("export.xlsx", views.case_export, name="export"),
+    path("new/", views.case_register, name="register"),
+    path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/review/", views.case_request_review, name="review"),
+    path("<int:pk>/<str:action>/", views.case_move, name="move"),
+]

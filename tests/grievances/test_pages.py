@@ -1,0 +1,124 @@
+"""Case pages: scoping by jurisdiction, unit and leadership; moves by POST; the list's query count; public lookup."""
+
+import io
+import uuid
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from accounts.roles import Role
+from grievances import services
+from grievances.models import Case, CaseCategory
+from tests.factories import UserFactory
+
+from .conftest import NOW
+
+
+@pytest.fixture(autouse=True)
+def _own_rate_limit_counts(settings):
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": uuid.uuid4().hex}}
+
+
+def register(actor, village, **extra):
+    data = {"type": "livelihood", "source": "phone", "summary": "路灯坏了", "petitioner_name": "王建国", "petitioner_phone": "13812345678"}
+    return services.case_register(actor=actor, village_id=village.code, **{**data, **extra})
+
+
+def test_registering_through_the_page(client, intake, regions):
+    client.force_login(intake)
+    category = CaseCategory.objects.get(name="低保分配")
+    response = client.post(reverse("grievances:register"), {
+        "type": "petition", "source": "in_person", "category": category.pk, "summary": "低保评定不公", "petitioner_name": "李四",
+        "petitioner_phone": "13900001111", "head_count": 6, "village": regions["village_a"].code,
+    }, follow=True)
+    case = Case.objects.get()
+    assert f"已登记，编号 {case.number}" in response.content.decode()
+    assert case.is_collective and case.category == category
+
+
+def test_a_handler_of_unit_a_cannot_open_or_move_unit_bs_case(client, assigned, regions, unit_b):
+    other_handler = UserFactory(unit=unit_b, roles=[Role.HANDLER])
+    client.force_login(other_handler)
+    assert client.get(reverse("grievances:detail", args=[assigned.pk])).status_code == 404
+    assert client.post(reverse("grievances:move", args=[assigned.pk, "start"])).status_code == 404
+    assigned.refresh_from_db()
+    assert assigned.status == Case.Status.ASSIGNED
+
+
+def test_moves_by_post_show_up_on_the_timeline(client, assigned, unit_handler, boss):
+    client.force_login(unit_handler)
+    client.post(reverse("grievances:move", args=[assigned.pk, "start"]), {"start-note": "已联系信访人"})
+    client.force_login(boss)
+    page = client.post(reverse("grievances:move", args=[assigned.pk, "extend"]), {"extend-days": "20", "extend-reason": "需要鉴定"}, follow=True)
+    html = page.content.decode()
+    assert "已完成：批准延期" in html and "需要鉴定" in html
+    assigned.refresh_from_db()
+    assert (assigned.status, assigned.extension_days) == (Case.Status.IN_PROGRESS, 20)
+
+
+def test_a_move_by_the_wrong_person_is_403(client, assigned, unit_handler):
+    client.force_login(unit_handler)
+    assert client.post(reverse("grievances:move", args=[assigned.pk, "extend"]), {"extend-days": "5", "extend-reason": "x"}).status_code == 403
+
+
+def test_an_illegal_move_is_explained(client, case, intake):
+    client.force_login(intake)
+    page = client.post(reverse("grievances:move", args=[case.pk, "assign"]), {}, follow=True)
+    assert page.status_code == 200 and Case.objects.get(pk=case.pk).status == Case.Status.REGISTERED
+
+
+def test_the_case_page_shows_deadlines_with_their_articles(client, case, intake):
+    client.force_login(intake)
+    html = client.get(reverse("grievances:detail", args=[case.pk])).content.decode()
+    assert "《信访工作条例》第22、23条" in html and "5个工作日" in html
+
+
+def test_lists_are_scoped_filtered_and_keep_their_query_count(client, intake, unit_handler, boss, unit_a, regions, django_assert_max_num_queries):
+    register(intake, regions["village_a"])
+    client.force_login(intake)
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("grievances:list"))
+    for n in range(30):
+        case = register(intake, regions["village_a" if n % 2 else "village_b"], petitioner_name=f"人{n}")
+        if n % 2 and n % 3 == 0:  # cases of village A, for its township's unit
+            services.case_accept(actor=intake, case_id=case.pk)
+            services.case_assign(actor=intake, case_id=case.pk, unit=unit_a, leader=boss, handlers=[unit_handler])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("grievances:list"))
+    assert page.context["page"].paginator.count == 31
+    client.force_login(unit_handler)
+    mine = client.get(reverse("grievances:list"), {"tab": "mine"}).context["page"].paginator.count
+    assert mine == 5
+    client.force_login(boss)
+    assert client.get(reverse("grievances:list"), {"tab": "led"}).context["page"].paginator.count == 5
+
+
+def test_the_overdue_tab_and_the_export_match(client, intake, regions):
+    import datetime
+
+    late = register(intake, regions["village_a"], now=NOW - datetime.timedelta(days=30))
+    register(intake, regions["village_a"])
+    client.force_login(intake)
+    listed = list(client.get(reverse("grievances:list"), {"tab": "overdue"}).context["page"].object_list)
+    assert listed == [late]
+    sheet = load_workbook(io.BytesIO(client.get(reverse("grievances:export"), {"tab": "overdue"}).content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "案件编号" and [r[0] for r in rows[1:]] == [late.number]
+    assert rows[1][8] == "138****5678"
+
+
+def test_the_public_lookup_shows_progress_without_personal_data(client, case, intake):
+    services.case_accept(actor=intake, case_id=case.pk)
+    page = client.post(reverse("lookup"), {"number": case.number.lower(), "phone_last4": "5678"})
+    html = page.content.decode()
+    assert case.number in html and "受理" in html
+    assert "王建国" not in html and "13812345678" not in html and "宅基地" not in html
+
+
+def test_the_public_lookup_says_the_same_for_every_miss_and_slows_down_guessing(client, case):
+    wrong_digits = client.post(reverse("lookup"), {"number": case.number, "phone_last4": "0000"}).content.decode()
+    unknown = client.post(reverse("lookup"), {"number": "XF-2026-999999", "phone_last4": "5678"}).content.decode()
+    assert "没有与该编号和手机号后 4 位相符的案件" in wrong_digits and "没有与该编号和手机号后 4 位相符的案件" in unknown
+    statuses = [client.post(reverse("lookup"), {"number": f"XF-2026-{n:06d}", "phone_last4": "0000"}).status_code for n in range(10)]
+    assert statuses[-1] == 429
