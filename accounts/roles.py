@@ -50,6 +50,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "campaigns.view_checkin",
         "campaigns.view_pairing",
         "grievances.view_case",
+        "grievances.change_case",
     ],
     Role.CAMPAIGN_ADMIN: [
         "accounts.view_region",

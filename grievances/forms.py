@@ -5,7 +5,7 @@ from accounts.models import Region, Unit, User, phone_validator
 from accounts.roles import Role
 from campaigns.forms import StyledFormMixin
 
-from .models import Case, CaseCategory
+from .models import Case, CaseCategory, MediationSession
 
 
 class CaseRegisterForm(StyledFormMixin, forms.ModelForm):
@@ -86,11 +86,20 @@ class TransferForm(StyledFormMixin, forms.Form):
         self.fields["unit"].queryset = Unit.objects.filter(region_id__in=ancestors).exclude(pk=case.unit_id)
 
 
+class MediationForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of mediation"), choices=MediationSession.Kind.choices)
+    held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    mediator = forms.CharField(label=_("Mediator"), max_length=100)
+    result = forms.ChoiceField(label=_("Result"), choices=MediationSession.Result.choices)
+    agreement = forms.CharField(label=_("Agreement"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 # Which form each move takes, and how its cleaned data becomes the service's arguments.
 MOVE_FORMS = {
     "accept": NoteForm, "start": NoteForm, "close": NoteForm, "escalate": NoteForm, "accept_transfer": NoteForm,
     "reopen": NoteForm, "reject": RejectForm, "assign": CaseAssignForm, "resolve": ResolveForm,
     "evaluate": EvaluateForm, "extend": ExtendForm, "request_extension": ExtensionRequestForm, "transfer": TransferForm,
+    "supervise": NoteForm, "mediate": MediationForm,
 }
 NEEDS_CASE = {CaseAssignForm, TransferForm}
 

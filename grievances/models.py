@@ -209,6 +209,37 @@ class CaseEvent(models.Model):
         super().save(*args, **kwargs)
 
 
+class MediationSession(models.Model):
+    """矛盾纠纷排查调处: one session of 人民调解, 行政调解 or 司法调解 (三调联动) on a dispute."""
+
+    class Kind(models.TextChoices):
+        PEOPLES = "peoples", _("People's mediation (人民调解)")
+        ADMINISTRATIVE = "administrative", _("Administrative mediation (行政调解)")
+        JUDICIAL = "judicial", _("Judicial mediation (司法调解)")
+
+    class Result(models.TextChoices):
+        AGREED = "agreed", _("Agreement reached")
+        PARTIAL = "partial", _("Partly agreed")
+        FAILED = "failed", _("No agreement")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="mediations")
+    kind = models.CharField(_("kind of mediation"), max_length=20, choices=Kind.choices)
+    held_on = models.DateField(_("held on"))
+    mediator = models.CharField(_("mediator"), max_length=100)
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices)
+    agreement = models.TextField(_("agreement"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mediation session")
+        verbose_name_plural = _("mediation sessions")
+        ordering = ["held_on", "id"]
+
+    def __str__(self):
+        return f"{self.case} {self.get_kind_display()}"
+
+
 class CaseNumberCounter(models.Model):
     """The last case number given out in a year; locked while the next is taken, so numbers never repeat."""
 

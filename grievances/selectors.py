@@ -1,8 +1,9 @@
 """Reads for the case pages: one place decides the joins, so each page's query count is fixed."""
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -71,3 +72,71 @@ def public_case(number: str, phone_last4: str) -> Case | None:
     if case is None or not case.petitioner_phone or case.petitioner_phone[-4:] != phone_last4:
         return None
     return case
+
+
+@dataclass(frozen=True)
+class Rates:
+    """接诉即办's three rates over a set of cases; None where nothing is counted yet (shown as —)."""
+
+    responded: int
+    due_response: int
+    resolved: int
+    accepted: int
+    satisfied: int
+    evaluated: int
+
+    @staticmethod
+    def _share(part, whole):
+        return None if not whole else round(100 * part / whole, 1)
+
+    @property
+    def response_rate(self):
+        return self._share(self.responded, self.due_response)
+
+    @property
+    def resolution_rate(self):
+        return self._share(self.resolved, self.accepted)
+
+    @property
+    def satisfaction_rate(self):
+        return self._share(self.satisfied, self.evaluated)
+
+
+RESPONDED = [Case.Status.ACCEPTED, Case.Status.REJECTED, Case.Status.ASSIGNED, Case.Status.IN_PROGRESS, Case.Status.RESOLVED, Case.Status.EVALUATED, Case.Status.CLOSED]
+RESOLVED = [Case.Status.RESOLVED, Case.Status.EVALUATED, Case.Status.CLOSED]
+
+
+def rates(cases, today: datetime.date | None = None) -> Rates:
+    """响应率: responded / (responded + waiting past the acceptance limit); 解决率: resolved / accepted;
+    满意率: satisfied or fairly satisfied / rated. One query."""
+    today = today or timezone.localdate()
+    totals = cases.order_by().aggregate(
+        responded=Count("pk", filter=Q(status__in=RESPONDED), distinct=True),
+        late=Count("pk", filter=Q(status=Case.Status.REGISTERED, accept_due__lt=today), distinct=True),
+        resolved=Count("pk", filter=Q(status__in=RESOLVED), distinct=True),
+        accepted=Count("pk", filter=Q(status__in=RESPONDED) & ~Q(status=Case.Status.REJECTED), distinct=True),
+        satisfied=Count("pk", filter=Q(satisfaction__in=[Case.Satisfaction.SATISFIED, Case.Satisfaction.FAIRLY_SATISFIED]), distinct=True),
+        evaluated=Count("pk", filter=~Q(satisfaction=""), distinct=True),
+    )
+    return Rates(totals["responded"], totals["responded"] + totals["late"], totals["resolved"], totals["accepted"],
+                 totals["satisfied"], totals["evaluated"])
+
+
+def rectification_ledger(cases, today: datetime.date | None = None):
+    """整改台账, 分层级、分类别、分时限: per level and category, how many are overdue, due within 7 days,
+    running, and closed (销号)."""
+    today = today or timezone.localdate()
+    soon = today + datetime.timedelta(days=7)
+    running = Q(status__in=OPEN)
+    return (
+        cases.order_by()
+        .values("level", "category__name")
+        .annotate(
+            total=Count("pk", distinct=True),
+            overdue=Count("pk", filter=overdue_q(today), distinct=True),
+            due_soon=Count("pk", filter=running & ~overdue_q(today) & (Q(status=Case.Status.REGISTERED, accept_due__lte=soon) | Q(status__in=OPEN[1:], resolve_due__lte=soon)), distinct=True),
+            open=Count("pk", filter=running, distinct=True),
+            closed=Count("pk", filter=Q(status=Case.Status.CLOSED), distinct=True),
+        )
+        .order_by("level", "category__name")
+    )

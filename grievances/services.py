@@ -15,7 +15,7 @@ from accounts.regions import prefix_of
 from accounts.roles import Role
 
 from . import deadlines, workflow
-from .models import Case, CaseCategory, CaseEvent, CaseNumberCounter
+from .models import Case, CaseCategory, CaseEvent, CaseNumberCounter, MediationSession
 
 DEFAULT_CATEGORY = "其他"
 LEVEL_UP = {Case.Level.VILLAGE: Case.Level.TOWNSHIP, Case.Level.TOWNSHIP: Case.Level.COUNTY}
@@ -35,8 +35,10 @@ def next_case_number(year: int) -> str:
     return f"XF-{year}-{counter.last:06d}"
 
 
-def _record(case: Case, actor: User, action: str, before: str, note: str = "", **data) -> None:
-    CaseEvent.objects.create(case=case, actor=actor, action=action, from_status=before, to_status=case.status, note=note, data=data)
+def _record(case: Case, actor: User, action: str, before: str, note: str = "", *, at=None, **data) -> None:
+    CaseEvent.objects.create(
+        case=case, actor=actor, action=action, from_status=before, to_status=case.status, note=note, data=data, at=at or timezone.now()
+    )
 
 
 def _default_category() -> CaseCategory:
@@ -59,7 +61,7 @@ def case_register(*, actor, type: str, source: str, summary: str, petitioner_nam
         objection_due=deadlines.add_working_days(received, category.objection_working_days),
         **extra,
     )
-    _record(case, actor, "register", "", head_count=head_count)
+    _record(case, actor, "register", "", at=now, head_count=head_count)
     return case
 
 
@@ -85,7 +87,7 @@ def case_accept(*, actor, case_id: int, note: str = "", now=None) -> Case:
     days = case.category.resolve_days if case.stage == Case.Stage.ORIGINAL else case.category.review_days
     case.resolve_due = timezone.localtime(now).date() + datetime.timedelta(days=days)
     case.save()
-    _record(case, actor, "accept", before, note, resolve_due=case.resolve_due.isoformat())
+    _record(case, actor, "accept", before, note, resolve_due=case.resolve_due.isoformat(), at=now)
     return case
 
 
@@ -96,14 +98,14 @@ def case_reject(*, actor, case_id: int, reason: str, now=None) -> Case:
     case, before, now = _move(actor, "reject", case_id, now=now)
     case.rejection_reason = reason.strip()
     case.save()
-    _record(case, actor, "reject", before, reason.strip())
+    _record(case, actor, "reject", before, reason.strip(), at=now)
     return case
 
 
 @transaction.atomic
-def case_assign(*, actor, case_id: int, unit: Unit, leader: User, handlers=(), level: str | None = None, note: str = "") -> Case:
+def case_assign(*, actor, case_id: int, unit: Unit, leader: User, handlers=(), level: str | None = None, note: str = "", now=None) -> Case:
     """交办: a responsible unit, a 包案领导 and the unit's handlers ("一个案子、一名领导、一支队伍")."""
-    case, before, _now = _move(actor, "assign", case_id)
+    case, before, now = _move(actor, "assign", case_id, now=now)
     if not case.village_id.startswith(prefix_of(unit.region_id)):
         raise ValidationError(_("The unit must be of the village, its township or its county."))
     if not leader.is_active or not leader.has_role(Role.LEADER):
@@ -116,15 +118,15 @@ def case_assign(*, actor, case_id: int, unit: Unit, leader: User, handlers=(), l
         case.level = level
     case.save()
     case.handlers.set(handlers)
-    _record(case, actor, "assign", before, note, unit=unit.name, leader=leader.real_name, handlers=[h.real_name for h in handlers], level=case.level)
+    _record(case, actor, "assign", before, note, unit=unit.name, leader=leader.real_name, handlers=[h.real_name for h in handlers], level=case.level, at=now)
     return case
 
 
 @transaction.atomic
-def case_start(*, actor, case_id: int, note: str = "") -> Case:
-    case, before, _now = _move(actor, "start", case_id)
+def case_start(*, actor, case_id: int, note: str = "", now=None) -> Case:
+    case, before, now = _move(actor, "start", case_id, now=now)
     case.save()
-    _record(case, actor, "start", before, note)
+    _record(case, actor, "start", before, note, at=now)
     return case
 
 
@@ -136,7 +138,7 @@ def case_resolve(*, actor, case_id: int, outcome: str, reply: str, now=None) -> 
     case, before, now = _move(actor, "resolve", case_id, now=now)
     case.outcome, case.reply, case.resolved_at = outcome, reply.strip(), now
     case.save()
-    _record(case, actor, "resolve", before, reply.strip(), outcome=outcome)
+    _record(case, actor, "resolve", before, reply.strip(), outcome=outcome, at=now)
     return case
 
 
@@ -148,7 +150,7 @@ def case_evaluate(*, actor, case_id: int, satisfaction: str, note: str = "", cal
     case, before, now = _move(actor, "evaluate", case_id, now=now)
     case.satisfaction, case.evaluated_at = satisfaction, now
     case.save()
-    _record(case, actor, "evaluate", before, note, satisfaction=satisfaction, callback=callback)
+    _record(case, actor, "evaluate", before, note, satisfaction=satisfaction, callback=callback, at=now)
     return case
 
 
@@ -157,18 +159,18 @@ def case_close(*, actor, case_id: int, note: str = "", now=None) -> Case:
     case, before, now = _move(actor, "close", case_id, now=now)
     case.closed_at = now
     case.save()
-    _record(case, actor, "close", before, note)
+    _record(case, actor, "close", before, note, at=now)
     return case
 
 
 @transaction.atomic
-def case_reopen(*, actor, case_id: int, note: str) -> Case:
+def case_reopen(*, actor, case_id: int, note: str, now=None) -> Case:
     if not note.strip():
         raise ValidationError(_("Say why the case is reopened."))
-    case, before, _now = _move(actor, "reopen", case_id)
+    case, before, now = _move(actor, "reopen", case_id, now=now)
     case.outcome, case.satisfaction, case.resolved_at, case.evaluated_at = "", "", None, None
     case.save()
-    _record(case, actor, "reopen", before, note.strip())
+    _record(case, actor, "reopen", before, note.strip(), at=now)
     return case
 
 
@@ -182,60 +184,60 @@ def _check_extension(case: Case, days: int, reason: str) -> None:
 
 
 @transaction.atomic
-def case_request_extension(*, actor, case_id: int, days: int, reason: str) -> Case:
+def case_request_extension(*, actor, case_id: int, days: int, reason: str, now=None) -> Case:
     """The unit asks the 包案领导 for more time (第34条); the leader approves with `case_extend`."""
-    case, before, _now = _move(actor, "request_extension", case_id)
+    case, before, now = _move(actor, "request_extension", case_id, now=now)
     _check_extension(case, days, reason)
     case.extension_requested_days, case.extension_reason = days, reason.strip()
     case.save()
-    _record(case, actor, "request_extension", before, reason.strip(), days=days)
+    _record(case, actor, "request_extension", before, reason.strip(), days=days, at=now)
     return case
 
 
 @transaction.atomic
-def case_extend(*, actor, case_id: int, days: int, reason: str) -> Case:
+def case_extend(*, actor, case_id: int, days: int, reason: str, now=None) -> Case:
     """延期: once, at most the category's limit (30 days), approved by the 包案领导; the petitioner is told why."""
-    case, before, _now = _move(actor, "extend", case_id)
+    case, before, now = _move(actor, "extend", case_id, now=now)
     _check_extension(case, days, reason)
     case.extension_days, case.extension_reason, case.extension_requested_days = days, reason.strip(), 0
     case.resolve_due += datetime.timedelta(days=days)
     case.save()
-    _record(case, actor, "extend", before, reason.strip(), days=days, resolve_due=case.resolve_due.isoformat())
+    _record(case, actor, "extend", before, reason.strip(), days=days, resolve_due=case.resolve_due.isoformat(), at=now)
     return case
 
 
 @transaction.atomic
-def case_escalate(*, actor, case_id: int, note: str = "") -> Case:
+def case_escalate(*, actor, case_id: int, note: str = "", now=None) -> Case:
     """Up one level: 小事不出村、大事不出乡、难事不出县."""
-    case, before, _now = _move(actor, "escalate", case_id)
+    case, before, now = _move(actor, "escalate", case_id, now=now)
     if case.level not in LEVEL_UP:
         raise ValidationError(_("The case is already handled at county level."))
     old, case.level = case.level, LEVEL_UP[case.level]
     case.save()
-    _record(case, actor, "escalate", before, note, level=[old, case.level])
+    _record(case, actor, "escalate", before, note, level=[old, case.level], at=now)
     return case
 
 
 @transaction.atomic
-def case_transfer(*, actor, case_id: int, unit: Unit, note: str) -> Case:
+def case_transfer(*, actor, case_id: int, unit: Unit, note: str, now=None) -> Case:
     """Ask another unit to take the case; the first unit stays accountable until it accepts (首接负责)."""
-    case, before, _now = _move(actor, "transfer", case_id)
+    case, before, now = _move(actor, "transfer", case_id, now=now)
     if unit.pk == case.unit_id or not case.village_id.startswith(prefix_of(unit.region_id)):
         raise ValidationError(_("Choose another unit of the village, its township or its county."))
     case.pending_unit = unit
     case.save()
-    _record(case, actor, "transfer", before, note, to_unit=unit.name)
+    _record(case, actor, "transfer", before, note, to_unit=unit.name, at=now)
     return case
 
 
 @transaction.atomic
-def case_accept_transfer(*, actor, case_id: int, note: str = "") -> Case:
-    case, before, _now = _move(actor, "accept_transfer", case_id)
+def case_accept_transfer(*, actor, case_id: int, note: str = "", now=None) -> Case:
+    case, before, now = _move(actor, "accept_transfer", case_id, now=now)
     old = case.unit.name if case.unit else ""
     case.unit, case.pending_unit = case.pending_unit, None
     case.save()
     case.handlers.set([actor])
-    _record(case, actor, "accept_transfer", before, note, unit=[old, case.unit.name])
+    _record(case, actor, "accept_transfer", before, note, unit=[old, case.unit.name], at=now)
     return case
 
 
@@ -260,13 +262,36 @@ def case_request_review(*, actor, case_id: int, note: str = "", now=None) -> Cas
         village_id=case.village_id, petitioner_phone=case.petitioner_phone, head_count=case.head_count,
         household=case.household, category=case.category, now=now, parent=case, stage=NEXT_STAGE[case.stage],
     )
-    _record(case, actor, "request_review", case.status, note, review=review.number)
+    _record(case, actor, "request_review", case.status, note, at=now, review=review.number)
     return review
+
+
+@transaction.atomic
+def case_supervise(*, actor, case_id: int, note: str = "", now=None) -> Case:
+    """挂牌督办 (第39条): a supervisor of the jurisdiction puts the case under their watch."""
+    case, before, now = _move(actor, "supervise", case_id, now=now)
+    case.supervised, case.supervising_leader = True, actor
+    case.save()
+    _record(case, actor, "supervise", before, note, at=now)
+    return case
+
+
+@transaction.atomic
+def case_mediate(*, actor, case_id: int, kind: str, held_on: datetime.date, mediator: str, result: str, agreement: str = "", now=None) -> MediationSession:
+    """A mediation session on a dispute, by the responsible unit."""
+    case, before, now = _move(actor, "mediate", case_id)
+    if held_on > timezone.localtime(now).date():
+        raise ValidationError(_("A mediation session is recorded after it is held."))
+    session = MediationSession.objects.create(
+        case=case, kind=kind, held_on=held_on, mediator=mediator.strip(), result=result, agreement=agreement.strip(), recorded_by=actor
+    )
+    _record(case, actor, "mediate", before, agreement.strip(), kind=kind, result=result, mediator=mediator.strip(), at=now)
+    return session
 
 
 MOVE_SERVICES = {
     "accept": case_accept, "reject": case_reject, "assign": case_assign, "start": case_start, "resolve": case_resolve,
     "evaluate": case_evaluate, "close": case_close, "reopen": case_reopen, "extend": case_extend,
-    "request_extension": case_request_extension,
+    "request_extension": case_request_extension, "supervise": case_supervise, "mediate": case_mediate,
     "escalate": case_escalate, "transfer": case_transfer, "accept_transfer": case_accept_transfer,
 }

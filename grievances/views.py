@@ -34,7 +34,7 @@ def _filtered(request):
 def case_list(request):
     cases, values = _filtered(request)
     return render(request, "grievances/case_list.html", {
-        "page": page(request, cases), "filters": values, "today": timezone.localdate(),
+        "page": page(request, cases), "filters": values, "today": timezone.localdate(), "rates": selectors.rates(cases),
         "statuses": Case.Status.choices, "types": Case.Type.choices, "levels": Case.Level.choices,
         "categories": CaseCategory.objects.filter(is_active=True),
         "tabs": [("all", _("All I can see")), ("mine", _("Mine")), ("unit", _("My unit's")), ("led", _("I lead")),
@@ -81,8 +81,26 @@ def case_detail(request, pk):
     return render(request, "grievances/case_detail.html", {
         "case": case, "moves": moves, "timeline": selectors.timeline(case), "handlers": case.handlers.all(),
         "due_kind": due[0] if due else None, "due_date": due[1] if due else None, "days_left": case.days_left(),
-        "articles": deadlines.ARTICLES, "reviews": case.reviews.all(),
+        "articles": deadlines.ARTICLES, "reviews": case.reviews.all(), "mediations": case.mediations.all(),
     })
+
+
+LEVELS = dict(Case.Level.choices)
+
+
+@require_GET
+@permission_required("grievances.view_case", raise_exception=True)
+def rectification_ledger(request, export=False):
+    """整改台账: the visible cases counted by level, category and time limit, with 销号 state."""
+    cases, values = _filtered(request)
+    groups = list(selectors.rectification_ledger(cases))
+    for group in groups:
+        group["level_label"] = str(LEVELS.get(group["level"], group["level"]))
+    if export:
+        headers = [_("Handling level"), _("Category"), _("Cases"), _("Overdue"), _("Due within 7 days"), _("Open"), _("Closed (销号)")]
+        rows = ([g["level_label"], g["category__name"] or "", g["total"], g["overdue"], g["due_soon"], g["open"], g["closed"]] for g in groups)
+        return workbook_response(f"整改台账-{timezone.localdate():%Y%m%d}.xlsx", _("Rectification ledger"), headers, rows)
+    return render(request, "grievances/rectification.html", {"groups": groups, "filters": values, "rates": selectors.rates(cases)})
 
 
 @require_POST

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.regions import prefix_of
 from accounts.roles import Role
+from accounts.scoping import within_jurisdiction
 
 from .models import Case
 
@@ -28,7 +29,7 @@ class Move:
     label: str
     sources: frozenset
     target: str | None  # None: the status stays (a side move)
-    who: str  # "intake", "unit", "pending_unit", "leader"
+    who: str  # "intake", "unit", "pending_unit", "leader", "supervisor"
 
 
 MOVES: dict[str, Move] = {
@@ -45,6 +46,8 @@ MOVES: dict[str, Move] = {
     "escalate": Move(gettext_lazy("Escalate one level"), frozenset(OPEN), None, "intake"),
     "transfer": Move(gettext_lazy("Transfer to another unit"), frozenset({S.ASSIGNED, S.IN_PROGRESS}), None, "unit"),
     "accept_transfer": Move(gettext_lazy("Accept the transfer"), frozenset({S.ASSIGNED, S.IN_PROGRESS}), None, "pending_unit"),
+    "supervise": Move(gettext_lazy("Put under supervision (挂牌督办)"), frozenset(OPEN), None, "supervisor"),
+    "mediate": Move(gettext_lazy("Record a mediation session"), frozenset({S.ASSIGNED, S.IN_PROGRESS}), None, "unit"),
 }
 
 
@@ -63,6 +66,8 @@ def may(actor, action: str, case: Case) -> bool:
         return actor.has_role(Role.HANDLER) and (case.unit_id == actor.unit_id or case.handlers.filter(pk=actor.pk).exists())
     if who == "pending_unit":
         return actor.has_role(Role.HANDLER) and case.pending_unit_id is not None and case.pending_unit_id == actor.unit_id
+    if who == "supervisor":
+        return actor.has_role(Role.SUPERVISOR) and within_jurisdiction(actor, case.village_id) and not case.supervised
     return case.leader_id == actor.pk  # "leader"
 
 

@@ -102,6 +102,7 @@ def build(today: date | None = None) -> list[tuple[str, str, str]]:
         _build_teams(rng, active, villages[::2][:40], units, first_cadre=1)
         _build_teams(rng, closed, villages[1::5][:20], units, first_cadre=101)
         _build_field_work(rng, active, today or timezone.localdate())
+        _build_case_work(rng, units, password)
     roles = [(Role.CADRE, DEMO_CADRE_USERNAME)] + [(login.role, login.username) for login in DEMO_LOGINS]
     users = User.objects.select_related("unit", "jurisdiction").in_bulk([username for _r, username in roles], field_name="username")
     return [
@@ -377,3 +378,86 @@ def _build_field_work(rng: random.Random, campaign: Campaign, today: date) -> No
         for household in rng.sample(households[target.village_id], 15):
             evaluations.append(Evaluation(campaign=campaign, target_village=target, household=household, rating=rng.choice(ratings)))
     Evaluation.objects.bulk_create(evaluations)
+
+
+OFFICE_MATTERS = [
+    ("反映征地补偿款未足额发放", Case.Type.PETITION, "农村土地征用"), ("养殖场污水直排河道", Case.Type.PETITION, "环境污染"),
+    ("与邻居宅基地界址争议", Case.Type.DISPUTE, "权属纠纷"), ("工地拖欠农民工工资", Case.Type.PETITION, "劳资"),
+    ("村务公开不及时，账目有疑问", Case.Type.PETITION, "村务财务"), ("山林承包合同纠纷", Case.Type.DISPUTE, "山林土地流转"),
+    ("低保名额分配不公", Case.Type.PETITION, "低保分配"), ("村道塌方存在安全隐患", Case.Type.LIVELIHOOD, "安全事故"),
+]
+# How far each office case has come: (last move, share of cases).
+CASE_FATES = [("registered", 2), ("reject", 1), ("accept", 1), ("assign", 2), ("start", 3), ("resolve", 2), ("evaluate", 2), ("close", 4)]
+
+
+def _build_case_work(rng: random.Random, units: dict[str, Unit], password: str) -> None:
+    """Petitions registered by the county office over three months, worked through the real services
+    (so every move is an event) to every state: some overdue, some extended, mediated or supervised.
+
+    Built once, like the field work.
+    """
+    from grievances import services as cases
+
+    if Case.objects.exclude(source=Case.Source.VISIT).exists():
+        return
+    ensure_default_categories(CaseCategory)
+    categories = {c.name: c for c in CaseCategory.objects.all()}
+    intake = User.objects.get(username="jingban")
+    leader = User.objects.get(username="lingdao")
+    supervisor = User.objects.get(username="ducha")
+    township_handlers = []
+    for n, (code, name) in enumerate(TOWNSHIP_NAMES_BY_CODE.items(), start=1):
+        user = User(username=f"jb{n:02d}", real_name=_person_name(rng), unit=units[f"{name}人民政府"], password=password)
+        _create_missing_users([user], Role.HANDLER)
+        township_handlers.append(User.objects.get(username=user.username))
+    villages = list(Region.objects.villages().in_region(COUNTY[0]).order_by("code"))
+    now = timezone.now()
+    fates = [fate for fate, weight in CASE_FATES for _ in range(weight)]
+    for n in range(120):
+        summary, kind, category = rng.choice(OFFICE_MATTERS)
+        village = rng.choice(villages)
+        handler = next(h for h in township_handlers if village.code.startswith(h.unit.region_id[:9]))
+        start = now - timedelta(days=rng.randrange(2, 95), hours=rng.randrange(8))
+        case = cases.case_register(
+            actor=intake, type=kind, source=rng.choice([Case.Source.IN_PERSON, Case.Source.LETTER, Case.Source.PHONE, Case.Source.ONLINE]),
+            summary=summary, category=categories[category], petitioner_name=_person_name(rng), petitioner_phone=_phone(rng),
+            head_count=rng.choice([1, 1, 1, 2, 6]), village_id=village.code, now=start,
+        )
+        fate = rng.choice(fates)
+        if fate == "reject":
+            cases.case_reject(actor=intake, case_id=case.pk, reason="不属于信访事项，已告知通过诉讼途径解决", now=start + timedelta(days=1))
+            continue
+        c = case.pk
+        plan = [
+            (rng.randrange(1, 14), "accept", lambda at: cases.case_accept(actor=intake, case_id=c, now=at)),
+            (15, "assign", lambda at: cases.case_assign(
+                actor=intake, case_id=c, unit=handler.unit, leader=leader, handlers=[handler],
+                level=rng.choice([Case.Level.VILLAGE, Case.Level.TOWNSHIP, Case.Level.TOWNSHIP, Case.Level.COUNTY]), now=at)),
+            (16, "start", lambda at: cases.case_start(actor=handler, case_id=c, now=at)),
+        ]
+        if rng.random() < 0.15:
+            plan.insert(2, (15, "supervise", lambda at: cases.case_supervise(actor=supervisor, case_id=c, note="挂牌督办，限期化解", now=at)))
+        if kind == Case.Type.DISPUTE:
+            plan.append((20, "mediate", lambda at: cases.case_mediate(
+                actor=handler, case_id=c, kind=rng.choice(["peoples", "administrative", "judicial"]), held_on=at.date(),
+                mediator="乡镇调委会", result=rng.choice(["agreed"] * 9 + ["failed"]), agreement="双方自愿达成调解协议", now=at)))
+        if rng.random() < 0.2:
+            plan.append((40, "request_extension", lambda at: cases.case_request_extension(actor=handler, case_id=c, days=30, reason="需要进一步调查核实", now=at)))
+            plan.append((41, "extend", lambda at: cases.case_extend(actor=leader, case_id=c, days=30, reason="需要进一步调查核实，已告知信访人", now=at)))
+        plan += [
+            (45, "resolve", lambda at: cases.case_resolve(actor=handler, case_id=c, outcome=rng.choice(Case.Outcome.values),
+                                                          reply="经调查核实，已按政策处理并向信访人当面答复", now=at)),
+            (50, "evaluate", lambda at: cases.case_evaluate(
+                actor=handler, case_id=c, satisfaction=rng.choice(["satisfied"] * 6 + ["fairly_satisfied"] * 3 + ["dissatisfied"]),
+                callback=rng.random() < 0.3, now=at)),
+            (55, "close", lambda at: cases.case_close(actor=leader, case_id=c, now=at)),
+        ]
+        if fate == "registered":
+            continue
+        for day, name, run in plan:
+            at = start + timedelta(days=day)
+            if at > now:
+                break  # the rest of this case is still to come
+            run(at)
+            if name == fate:
+                break

@@ -5,16 +5,19 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import Region, Unit, User
 from accounts.roles import Role
-from campaigns.models import Campaign, Household
+from campaigns.models import Campaign, CheckIn, Evaluation, Household, Pairing, Visit
+from grievances.models import Case, CaseEvent, MediationSession
+from grievances.selectors import overdue_q
 from outreach import demo
 
 TABLES = [
     "accounts_region", "accounts_unit", "accounts_user", "accounts_user_groups", "campaigns_campaign", "campaigns_household",
     "campaigns_targetvillage", "campaigns_assignment", "campaigns_campaignevent", "campaigns_visit", "campaigns_checkin",
-    "campaigns_pairing", "campaigns_evaluation", "grievances_case", "grievances_casenumbercounter", "grievances_caseevent",
+    "campaigns_pairing", "campaigns_evaluation", "grievances_case", "grievances_casenumbercounter", "grievances_caseevent", "grievances_mediationsession", "grievances_case_handlers",
 ]
 
 
@@ -33,47 +36,6 @@ def seeded(db):
     demo.build(today=datetime.date(2026, 11, 23))
 
 
-def test_the_demo_county_has_the_promised_size(seeded):
-    county = Region.objects.get(name="清溪县")
-    assert Region.objects.in_region(county.code).townships().count() == 10
-    assert Region.objects.in_region(county.code).villages().count() == 100
-    assert Household.objects.in_region(county.code).count() == 5000
-    cadres = User.objects.filter(groups__name=Role.CADRE.value)
-    assert cadres.count() == 200
-    assert Unit.objects.filter(members__in=cadres).distinct().count() == 20
-
-
-def test_the_demo_has_an_active_and_a_closed_campaign(seeded):
-    active = Campaign.objects.get(status=Campaign.Status.ACTIVE)
-    assert active.kind == Campaign.Kind.SANTONG_SIMIN
-    assert active.start_date <= datetime.date(2026, 11, 23) <= active.end_date
-    closed = Campaign.objects.get(status=Campaign.Status.CLOSED)
-    assert closed.kind == Campaign.Kind.THOUSAND_CADRES
-    assert closed.end_date < active.start_date
-
-
-def test_there_is_a_demo_login_for_every_role(seeded, settings):
-    logins = {username: role for role, username, _who in demo.build(today=datetime.date(2026, 11, 23))}
-    roles_covered = set()
-    for username in logins:
-        user = authenticate(username=username, password=demo.DEMO_PASSWORD)
-        assert user is not None, username
-        roles_covered |= user.roles
-    assert roles_covered == set(Role)
-
-
-def test_the_active_campaign_has_days_of_field_work(seeded):
-    from campaigns.models import CheckIn, Evaluation, Pairing, Visit
-    from grievances.models import Case
-
-    active = Campaign.objects.get(status=Campaign.Status.ACTIVE)
-    visits = Visit.objects.filter(assignment__target_village__campaign=active)
-    assert visits.count() > 2000
-    assert set(visits.values_list("visited_on", flat=True)) == {active.start_date + datetime.timedelta(days=n) for n in range(4)}
-    assert CheckIn.objects.count() > 600 and Pairing.objects.count() == 400 and Evaluation.objects.count() == 600
-    assert Case.objects.filter(source=Case.Source.VISIT, visit__isnull=False).count() > 50
-
-
 def test_seeding_twice_changes_nothing(seeded):
     before = snapshot()
     call_command("seed_demo", "--allow-production", stdout=open("/dev/null", "w"))
@@ -88,14 +50,50 @@ def test_seeding_refuses_a_production_setting_unless_told(db, settings):
 
 
 def test_the_demo_is_the_same_county_every_time(seeded):
-    from campaigns.models import CheckIn, Evaluation, Pairing, Visit
-    from grievances.models import Case
-
     first = list(Household.objects.order_by("village_id", "number").values_list("head_name", flat=True)[:50])
-    from grievances.models import CaseEvent
-
-    for model in (CaseEvent, Case, Evaluation, Pairing, Visit, CheckIn, Household):
+    for model in (MediationSession, CaseEvent, Case, Evaluation, Pairing, Visit, CheckIn, Household):
         model.objects.all().delete()
     demo.build(today=datetime.date(2026, 11, 23))
     again = list(Household.objects.order_by("village_id", "number").values_list("head_name", flat=True)[:50])
     assert first == again
+
+
+def test_the_demo_county(seeded):
+    """One build, checked for everything the issues promise of it."""
+    # the demo county has the promised size
+    county = Region.objects.get(name="清溪县")
+    assert Region.objects.in_region(county.code).townships().count() == 10
+    assert Region.objects.in_region(county.code).villages().count() == 100
+    assert Household.objects.in_region(county.code).count() == 5000
+    cadres = User.objects.filter(groups__name=Role.CADRE.value)
+    assert cadres.count() == 200
+    assert Unit.objects.filter(members__in=cadres).distinct().count() == 20
+    # the demo has an active and a closed campaign
+    active = Campaign.objects.get(status=Campaign.Status.ACTIVE)
+    assert active.kind == Campaign.Kind.SANTONG_SIMIN
+    assert active.start_date <= datetime.date(2026, 11, 23) <= active.end_date
+    closed = Campaign.objects.get(status=Campaign.Status.CLOSED)
+    assert closed.kind == Campaign.Kind.THOUSAND_CADRES
+    assert closed.end_date < active.start_date
+    # there is a demo login for every role
+    logins = {username: role for role, username, _who in demo.build(today=datetime.date(2026, 11, 23))}
+    roles_covered = set()
+    for username in logins:
+        user = authenticate(username=username, password=demo.DEMO_PASSWORD)
+        assert user is not None, username
+        roles_covered |= user.roles
+    assert roles_covered == set(Role)
+    # the active campaign has days of field work
+    visits = Visit.objects.filter(assignment__target_village__campaign=active)
+    assert visits.count() > 2000
+    assert set(visits.values_list("visited_on", flat=True)) == {active.start_date + datetime.timedelta(days=n) for n in range(4)}
+    assert CheckIn.objects.count() > 600 and Pairing.objects.count() == 400 and Evaluation.objects.count() == 600
+    assert Case.objects.filter(source=Case.Source.VISIT, visit__isnull=False).count() > 50
+    # the demo has cases in every state
+    assert set(Case.objects.values_list("status", flat=True)) == set(Case.Status.values)
+    assert Case.objects.filter(overdue_q(timezone.localdate())).exists()
+    assert Case.objects.filter(extension_days__gt=0).exists() and Case.objects.filter(supervised=True).exists()
+    assert MediationSession.objects.exists()
+    # Worked through the services: every case's timeline ends where the case stands.
+    for case in Case.objects.exclude(source=Case.Source.VISIT)[:40]:
+        assert case.events.order_by("at", "id").last().to_status == case.status

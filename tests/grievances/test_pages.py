@@ -122,3 +122,62 @@ def test_the_public_lookup_says_the_same_for_every_miss_and_slows_down_guessing(
     assert "没有与该编号和手机号后 4 位相符的案件" in wrong_digits and "没有与该编号和手机号后 4 位相符的案件" in unknown
     statuses = [client.post(reverse("lookup"), {"number": f"XF-2026-{n:06d}", "phone_last4": "0000"}).status_code for n in range(10)]
     assert statuses[-1] == 429
+
+
+def test_the_three_rates_against_a_hand_count(client, intake, unit_a, boss, unit_handler, regions):
+    import datetime
+
+    from grievances import selectors
+
+    def worked(satisfaction=None, rejected=False, late=False):
+        case = register(intake, regions["village_a"], now=NOW - datetime.timedelta(days=20) if late else NOW)
+        if rejected:
+            return services.case_reject(actor=intake, case_id=case.pk, reason="不属于信访事项")
+        services.case_accept(actor=intake, case_id=case.pk)
+        services.case_assign(actor=intake, case_id=case.pk, unit=unit_a, leader=boss, handlers=[unit_handler])
+        if satisfaction is not None:
+            services.case_start(actor=unit_handler, case_id=case.pk)
+            services.case_resolve(actor=unit_handler, case_id=case.pk, outcome="solved", reply="已处理")
+            if satisfaction:
+                services.case_evaluate(actor=unit_handler, case_id=case.pk, satisfaction=satisfaction)
+        return case
+
+    assert selectors.rates(Case.objects.all()).response_rate is None  # nothing yet: shown as —
+    worked("satisfied"), worked("dissatisfied"), worked("fairly_satisfied"), worked(""), worked(), worked(rejected=True)
+    register(intake, regions["village_a"], now=NOW - datetime.timedelta(days=20))  # waiting past its 15 days
+    register(intake, regions["village_a"])  # still within its limit: not counted
+    rates = selectors.rates(Case.objects.all())
+    assert (rates.responded, rates.due_response, rates.response_rate) == (6, 7, 85.7)
+    assert (rates.resolved, rates.accepted, rates.resolution_rate) == (4, 5, 80.0)
+    assert (rates.satisfied, rates.evaluated, rates.satisfaction_rate) == (2, 3, 66.7)
+    client.force_login(intake)
+    html = client.get(reverse("grievances:list")).content.decode()
+    assert "85.7%" in html and "80.0%" in html and "66.7%" in html
+
+
+def test_the_rectification_ledger_groups_by_level_and_category(client, intake, regions):
+    import datetime
+
+    register(intake, regions["village_a"], now=NOW - datetime.timedelta(days=30))
+    register(intake, regions["village_a"])
+    client.force_login(intake)
+    groups = client.get(reverse("grievances:rectification")).context["groups"]
+    assert [(g["level_label"], g["category__name"], g["total"], g["overdue"], g["open"]) for g in groups] == [("村（社区）", "其他", 2, 1, 2)]
+    sheet = load_workbook(io.BytesIO(client.get(reverse("grievances:rectification-export")).content)).active
+    assert list(sheet.iter_rows(values_only=True))[1][:4] == ("村（社区）", "其他", 2, 1)
+
+
+def test_a_supervisor_puts_a_case_under_supervision_and_a_unit_records_mediation(client, assigned, supervisor, other_supervisor, unit_handler):
+    client.force_login(other_supervisor)
+    assert client.post(reverse("grievances:move", args=[assigned.pk, "supervise"])).status_code == 404
+    client.force_login(supervisor)
+    client.post(reverse("grievances:move", args=[assigned.pk, "supervise"]), {"supervise-note": "挂牌督办，月底前化解"})
+    assigned.refresh_from_db()
+    assert assigned.supervised and assigned.supervising_leader == supervisor
+    client.force_login(unit_handler)
+    page = client.post(reverse("grievances:move", args=[assigned.pk, "mediate"]), {
+        "mediate-kind": "peoples", "mediate-held_on": NOW.date().isoformat(), "mediate-mediator": "村调委会 张主任",
+        "mediate-result": "agreed", "mediate-agreement": "双方同意按原界址重新砌墙",
+    }, follow=True)
+    assert "双方同意按原界址重新砌墙" in page.content.decode()
+    assert assigned.mediations.get().result == "agreed"
