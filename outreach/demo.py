@@ -328,20 +328,21 @@ def _build_field_work(rng: random.Random, campaign: Campaign, today: date) -> No
         households.setdefault(household.village_id, []).append(household)
     days = [campaign.start_date + timedelta(days=n) for n in range((min(today, campaign.end_date) - campaign.start_date).days + 1)]
     check_ins, visits, pairings, cases = [], [], [], []
+    now = timezone.now()  # nothing is recorded in the future
     for assignment in assignments:
         village_households = households[assignment.target_village.village_id]
         paired = rng.sample(village_households, 2)
         pairings += [Pairing(campaign=campaign, cadre=assignment.cadre, household=h, needs=rng.choice(["子女就学", "产业发展资金", "危房改造", "就医报销", "技能培训"])) for h in paired]
         for day in days:
             if rng.random() < 0.93:  # a few are absent each day
-                at = timezone.make_aware(datetime.combine(day, time(7 + rng.randrange(2), rng.randrange(60))))
+                at = min(now, timezone.make_aware(datetime.combine(day, time(7 + rng.randrange(2), rng.randrange(60)))))
                 check_ins.append(CheckIn(cadre=assignment.cadre, assignment=assignment, day=day, checked_at=at))
             for n in range(rng.choice((2, 3, 3, 4))):
                 household = rng.choice(paired + village_households)
                 deed, value = rng.choice(DEEDS) if rng.random() < 0.25 else ("", 0)
                 visits.append(Visit(
                     client_id=uuid.UUID(int=rng.getrandbits(128)), cadre=assignment.cadre, assignment=assignment, household=household,
-                    visited_on=day, recorded_at=timezone.make_aware(datetime.combine(day, time(9 + 3 * n, rng.randrange(60)))),
+                    visited_on=day, recorded_at=min(now, timezone.make_aware(datetime.combine(day, time(9 + 3 * n, rng.randrange(60))))),
                     kinds=rng.sample(VisitKind.values, rng.choice((1, 2))), ate_together=rng.random() < 0.4,
                     stayed_overnight=n == 0 and rng.random() < 0.5, laboured_together=rng.random() < 0.3,
                     diary=rng.choice(DIARY_LINES), deed=deed, deed_value=value or None,
