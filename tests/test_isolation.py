@@ -1,0 +1,155 @@
+"""Every URL, walked from the URLconf: anonymous users go to the login page; people of another
+jurisdiction or unit, whatever their role, get 404 or 403 on another township's objects and do not
+see them in any list. A new view is covered without anyone remembering: if its URL takes an
+argument this file does not know, the test fails and asks for a sample."""
+
+import datetime
+import io
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from openpyxl import load_workbook
+
+from accounts.roles import Role
+from campaigns import services as campaign_services
+from campaigns.models import Assignment, ImportJob, TargetVillage
+from grievances import services as case_services
+from tests.factories import CampaignFactory, HouseholdFactory, UnitFactory, UserFactory
+
+SKIPPED_PREFIXES = ("admin:",)  # Django's admin: its own login and the scoped ModelAdmins (tested in test_scoping)
+
+
+def walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", entry
+
+
+ALL_URLS = [(name, pattern) for name, pattern in walk(get_resolver().url_patterns) if not name.startswith(SKIPPED_PREFIXES)]
+
+
+def is_public(pattern) -> bool:
+    return getattr(pattern.callback, "login_required", True) is False
+
+
+@pytest.fixture
+def township_a(regions, campaign_admin, cadre, unit_a, django_capture_on_commit_callbacks):
+    """One of everything, in township A, created through the services."""
+    today = datetime.date.today()
+    admin_a = UserFactory(real_name="甲管理", jurisdiction=regions["township_a"], unit=unit_a, is_staff=True, roles=[Role.CAMPAIGN_ADMIN])
+    campaign = CampaignFactory(name="甲镇活动", organiser_region=regions["township_a"], start_date=today - datetime.timedelta(days=1),
+                               end_date=today + datetime.timedelta(days=5))
+    target = TargetVillage.objects.create(campaign=campaign, village=regions["village_a"])
+    campaign_services.cadres_assign(actor=admin_a, target_id=target.pk, cadre_ids=[cadre.pk])
+    household = HouseholdFactory(village=regions["village_a"], head_name="甲户主", phone="13800001111")
+    jpeg = SimpleUploadedFile("p.jpg", b"\xff\xd8\xff\xe0" + b"0" * 32)
+    visit, _ = campaign_services.visit_record(cadre=cadre, client_id=uuid.uuid4(), visited_on=today, household=household,
+                                              diary="甲镇日记", demands=[campaign_services.DemandInput("甲镇诉求")], photos=[jpeg])
+    handler = UserFactory(unit=unit_a, roles=[Role.HANDLER])
+    leader = UserFactory(unit=unit_a, roles=[Role.LEADER])
+    case = visit.cases.get()
+    case_services.case_accept(actor=handler, case_id=case.pk)
+    case_services.case_assign(actor=handler, case_id=case.pk, unit=unit_a, leader=leader, handlers=[handler])
+    with django_capture_on_commit_callbacks(execute=False):
+        job = campaign_services.roster_import_start(actor=admin_a, kind=ImportJob.Kind.HOUSEHOLDS, upload=SimpleUploadedFile("甲.csv", b"x"))
+    return {
+        "campaign": campaign, "target": target, "assignment": Assignment.objects.get(cadre=cadre), "household": household,
+        "visit": visit, "photo": visit.photos.get(), "case": case, "job": job,
+    }
+
+
+def samples(name: str, objects: dict) -> dict:
+    """Values for a URL's arguments, pointing at township A's objects."""
+    namespace = name.split(":")[0] if ":" in name else ""
+    by_name = {
+        ("campaigns", "pk"): objects["job"].pk if "import" in name else objects["campaign"].pk,
+        ("campaigns", "target_pk"): objects["target"].pk,
+        ("campaigns", "assignment_pk"): objects["assignment"].pk,
+        ("campaigns", "kind"): "households",
+        ("campaigns", "extension"): "xlsx",
+        ("work", "pk"): objects["visit"].pk if "visit" in name else objects["household"].pk,
+        ("work", "photo_pk"): objects["photo"].pk,
+        ("work", "target_pk"): objects["target"].pk,
+        ("grievances", "pk"): objects["case"].pk,
+        ("grievances", "action"): "start",
+        ("", "token"): "invalid-token",
+    }
+    return by_name
+
+
+def url_for(name, pattern, objects):
+    table = samples(name, objects)
+    namespace = name.split(":")[0] if ":" in name else ""
+    kwargs = {}
+    for key in pattern.pattern.converters:
+        assert (namespace, key) in table, f"{name}: add a township-A sample for its argument {key!r} in tests/test_isolation.py"
+        kwargs[key] = table[(namespace, key)]
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.fixture
+def outsiders(regions, unit_b):
+    """Every role, from township B."""
+    return {
+        "cadre": UserFactory(unit=unit_b, roles=[Role.CADRE]),
+        "handler": UserFactory(unit=unit_b, roles=[Role.HANDLER]),
+        "leader": UserFactory(unit=unit_b, roles=[Role.LEADER]),
+        "supervisor": UserFactory(unit=unit_b, jurisdiction=regions["township_b"], roles=[Role.SUPERVISOR]),
+        "admin": UserFactory(unit=unit_b, jurisdiction=regions["township_b"], is_staff=True, roles=[Role.CAMPAIGN_ADMIN]),
+    }
+
+
+def test_every_private_url_sends_anonymous_visitors_to_login(client, township_a):
+    checked = 0
+    for name, pattern in ALL_URLS:
+        if is_public(pattern):
+            continue
+        url = url_for(name, pattern, township_a)
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code in (302, 405), f"{name} {method.__name__}: {response.status_code}"
+            if response.status_code == 302:
+                assert response["Location"].startswith(reverse("accounts:login")), name
+        checked += 1
+    assert checked > 30
+
+
+def test_no_role_from_another_township_reaches_township_as_objects(client, township_a, outsiders):
+    bound = [(name, pattern) for name, pattern in ALL_URLS if pattern.pattern.converters and not is_public(pattern)]
+    assert len(bound) > 15
+    object_free = {"campaigns:import-template"}  # downloads a blank template: nothing of township A in it
+    for role, user in outsiders.items():
+        client.force_login(user)
+        for name, pattern in bound:
+            if name in object_free:
+                continue
+            url = url_for(name, pattern, township_a)
+            for method in (client.get, client.post):
+                response = method(url)
+                assert response.status_code in (403, 404, 405), f"{role} {method.__name__} {name}: {response.status_code}"
+
+
+MARKERS = ["甲镇活动", "甲户主", "甲镇日记", "甲镇诉求", "13800001111"]
+
+
+def test_township_as_objects_appear_in_no_list_of_another_township(client, township_a, outsiders):
+    lists = [(name, pattern) for name, pattern in ALL_URLS if not pattern.pattern.converters and not is_public(pattern)]
+    case_number = township_a["case"].number
+    for role, user in outsiders.items():
+        client.force_login(user)
+        for name, pattern in lists:
+            response = client.get(reverse(name))
+            if response.status_code != 200:
+                continue
+            if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+                workbook = load_workbook(io.BytesIO(response.content))
+                html = " ".join(str(cell) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for cell in row)
+            else:
+                html = response.content.decode()
+            for marker in [*MARKERS, case_number]:
+                assert marker not in html, f"{role} sees {marker!r} on {name}"
