@@ -94,6 +94,7 @@ class Unit(models.Model):
 
     class Kind(models.TextChoices):
         PARTY = "party", _("Party committee or department")
+        PETITION_OFFICE = "petition_office", _("Petition office (信访部门)")
         GOVERNMENT = "government", _("Government department")
         TOWNSHIP = "township", _("Township or street")
         VILLAGE = "village", _("Village or community committee")

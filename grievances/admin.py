@@ -37,7 +37,7 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "registered_at"
     exclude = ["petitioner_phone", "handlers"]  # phone shown masked; handlers set by assigning
     readonly_fields = [
-        "number", "status", "stage", "parent", "registered_by", "registered_at", "visit", "household", "masked_petitioner_phone",
+        "number", "status", "stage", "village", "category", "level", "parent", "registered_by", "registered_at", "visit", "household", "masked_petitioner_phone",
         "unit", "pending_unit", "leader", "supervising_leader", "supervised", "accept_due", "objection_due", "accepted_at",
         "resolve_due", "extension_requested_days", "extension_days", "extension_reason", "rejection_reason", "outcome",
         "reply", "resolved_at", "satisfaction", "evaluated_at", "closed_at",
@@ -48,12 +48,17 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def masked_petitioner_phone(self, obj):
         return mask_phone(obj.petitioner_phone) if obj.petitioner_phone else ""
 
+    def has_add_permission(self, request):
+        return False  # cases are registered on the case pages, where they get their number and limits
+
     def has_delete_permission(self, request, obj=None):
         return False
 
 
 @admin.register(MediationSession)
 class MediationSessionAdmin(admin.ModelAdmin):
+    """Read-only: sessions are recorded on the case page, as a timeline event."""
+
     list_display = ["case", "kind", "held_on", "mediator", "result"]
     list_filter = ["kind", "result", "held_on"]
     search_fields = ["case__number", "mediator", "agreement"]
@@ -62,5 +67,11 @@ class MediationSessionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(case__in=Case.objects.visible_to(request.user))
 
+    def has_add_permission(self, request):
+        return False
+
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -6,6 +6,7 @@ from accounts.roles import Role
 from campaigns.forms import StyledFormMixin
 
 from .models import Case, CaseCategory, MediationSession
+from .workflow import INTAKE_UNIT_KINDS
 
 
 class CaseRegisterForm(StyledFormMixin, forms.ModelForm):
@@ -24,7 +25,11 @@ class CaseRegisterForm(StyledFormMixin, forms.ModelForm):
         self.fields["category"].queryset = CaseCategory.objects.filter(is_active=True)
         self.fields["category"].required = True
         villages = Region.objects.villages().select_related("parent")
-        self.fields["village"].queryset = villages.in_region(user.unit.region_id) if user.unit_id and not user.is_superuser else villages
+        if not user.is_superuser:
+            # Where the user is the intake office; nowhere otherwise.
+            intake = user.unit_id and user.has_role(Role.HANDLER) and user.unit.kind in INTAKE_UNIT_KINDS
+            villages = villages.in_region(user.unit.region_id) if intake else villages.none()
+        self.fields["village"].queryset = villages
         self.fields["village"].label_from_instance = lambda v: f"{v.parent.name} · {v.name}"
         self.fields["head_count"].help_text = _("Five or more people make a collective petition (集体访).")
 

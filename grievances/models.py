@@ -43,10 +43,11 @@ class CaseQuerySet(ScopedQuerySet):
             *super().visibility_conditions(user),
             Q(registered_by=user), Q(leader=user), Q(handlers=user), Q(supervising_leader=user),
         ]
-        if user.unit_id:
+        if user.unit_id and user.roles & {Role.HANDLER, Role.LEADER}:
+            # The unit's handlers and leaders follow its cases; other members of the unit (cadres) do not.
             conditions += [Q(unit=user.unit_id), Q(pending_unit=user.unit_id)]
-            if user.has_role(Role.HANDLER):
-                # The intake office: handlers of a unit whose region holds the village (县信访局, 乡镇).
+            if user.has_role(Role.HANDLER) and user.unit.kind in {Unit.Kind.PETITION_OFFICE, Unit.Kind.TOWNSHIP}:
+                # The intake office: the petition office or township whose region holds the village.
                 conditions.append(Q(village__code__startswith=prefix_of(user.unit.region_id)))
         return conditions
 

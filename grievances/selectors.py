@@ -1,6 +1,7 @@
 """Reads for the case pages: one place decides the joins, so each page's query count is fixed."""
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -40,7 +41,7 @@ def case_list(user, *, tab: str = "all", status: str = "", type: str = "", categ
         cases = cases.filter(level=level)
     if region:
         cases = cases.filter(village__code__startswith=prefix_of(region))
-    if due_within.isdigit():
+    if re.fullmatch(r"[0-9]{1,3}", due_within or ""):
         limit = today + datetime.timedelta(days=int(due_within))
         cases = cases.filter(Q(status=Case.Status.REGISTERED, accept_due__lte=limit) | Q(status__in=OPEN[1:], resolve_due__lte=limit))
     if search:

@@ -49,7 +49,11 @@ def _default_category() -> CaseCategory:
 def case_register(*, actor, type: str, source: str, summary: str, petitioner_name: str, village_id: str,
                   petitioner_phone: str = "", head_count: int = 1, household=None, visit=None,
                   category: CaseCategory | None = None, now=None, **extra) -> Case:
-    """Register a case (登记): its number, and the acceptance and remit-objection limits from the day received."""
+    """Register a case (登记): its number, and the acceptance and remit-objection limits from the day received.
+
+    Petition offices and townships register for their villages; a cadre registers the demands of a visit."""
+    if not (actor.is_superuser or workflow.is_intake_for(actor, village_id) or (visit is not None and visit.cadre_id == actor.pk)):
+        raise PermissionDenied(_("You may not register cases for this village."))
     now = now or timezone.now()
     received = timezone.localtime(now).date()
     category = category or _default_category()
@@ -168,13 +172,17 @@ def case_reopen(*, actor, case_id: int, note: str, now=None) -> Case:
     if not note.strip():
         raise ValidationError(_("Say why the case is reopened."))
     case, before, now = _move(actor, "reopen", case_id, now=now)
-    case.outcome, case.satisfaction, case.resolved_at, case.evaluated_at = "", "", None, None
+    case.outcome, case.reply, case.satisfaction, case.resolved_at, case.evaluated_at = "", "", "", None, None
+    # The resolution clock starts again from today; the one extension, if used, stays used.
+    case.resolve_due = timezone.localtime(now).date() + datetime.timedelta(days=case.category.resolve_days)
     case.save()
-    _record(case, actor, "reopen", before, note.strip(), at=now)
+    _record(case, actor, "reopen", before, note.strip(), at=now, resolve_due=case.resolve_due.isoformat())
     return case
 
 
-def _check_extension(case: Case, days: int, reason: str) -> None:
+def _check_extension(case: Case, days: int, reason: str, now) -> None:
+    if timezone.localtime(now).date() > case.resolve_due:
+        raise ValidationError(_("The time limit has already passed: an overdue case cannot be extended."))
     if case.extension_days:
         raise ValidationError(_("The time limit was already extended once; it cannot be extended again."))
     if not 1 <= days <= case.category.max_extension_days:
@@ -187,7 +195,7 @@ def _check_extension(case: Case, days: int, reason: str) -> None:
 def case_request_extension(*, actor, case_id: int, days: int, reason: str, now=None) -> Case:
     """The unit asks the 包案领导 for more time (第34条); the leader approves with `case_extend`."""
     case, before, now = _move(actor, "request_extension", case_id, now=now)
-    _check_extension(case, days, reason)
+    _check_extension(case, days, reason, now)
     case.extension_requested_days, case.extension_reason = days, reason.strip()
     case.save()
     _record(case, actor, "request_extension", before, reason.strip(), days=days, at=now)
@@ -198,7 +206,7 @@ def case_request_extension(*, actor, case_id: int, days: int, reason: str, now=N
 def case_extend(*, actor, case_id: int, days: int, reason: str, now=None) -> Case:
     """延期: once, at most the category's limit (30 days), approved by the 包案领导; the petitioner is told why."""
     case, before, now = _move(actor, "extend", case_id, now=now)
-    _check_extension(case, days, reason)
+    _check_extension(case, days, reason, now)
     case.extension_days, case.extension_reason, case.extension_requested_days = days, reason.strip(), 0
     case.resolve_due += datetime.timedelta(days=days)
     case.save()
@@ -222,6 +230,8 @@ def case_escalate(*, actor, case_id: int, note: str = "", now=None) -> Case:
 def case_transfer(*, actor, case_id: int, unit: Unit, note: str, now=None) -> Case:
     """Ask another unit to take the case; the first unit stays accountable until it accepts (首接负责)."""
     case, before, now = _move(actor, "transfer", case_id, now=now)
+    if case.pending_unit_id:
+        raise ValidationError(_("A transfer to %(unit)s is waiting to be accepted.") % {"unit": case.pending_unit})
     if unit.pk == case.unit_id or not case.village_id.startswith(prefix_of(unit.region_id)):
         raise ValidationError(_("Choose another unit of the village, its township or its county."))
     case.pending_unit = unit
@@ -234,10 +244,11 @@ def case_transfer(*, actor, case_id: int, unit: Unit, note: str, now=None) -> Ca
 def case_accept_transfer(*, actor, case_id: int, note: str = "", now=None) -> Case:
     case, before, now = _move(actor, "accept_transfer", case_id, now=now)
     old = case.unit.name if case.unit else ""
+    old_handlers = [h.real_name for h in case.handlers.all()]
     case.unit, case.pending_unit = case.pending_unit, None
     case.save()
     case.handlers.set([actor])
-    _record(case, actor, "accept_transfer", before, note, unit=[old, case.unit.name], at=now)
+    _record(case, actor, "accept_transfer", before, note, at=now, unit=[old, case.unit.name], handlers=[old_handlers, [actor.real_name]])
     return case
 
 
@@ -279,11 +290,14 @@ def case_supervise(*, actor, case_id: int, note: str = "", now=None) -> Case:
 @transaction.atomic
 def case_mediate(*, actor, case_id: int, kind: str, held_on: datetime.date, mediator: str, result: str, agreement: str = "", now=None) -> MediationSession:
     """A mediation session on a dispute, by the responsible unit."""
-    case, before, now = _move(actor, "mediate", case_id)
+    case, before, now = _move(actor, "mediate", case_id, now=now)
+    if case.type != Case.Type.DISPUTE:
+        raise ValidationError(_("Mediation sessions are recorded on disputes (矛盾纠纷)."))
     if held_on > timezone.localtime(now).date():
         raise ValidationError(_("A mediation session is recorded after it is held."))
     session = MediationSession.objects.create(
-        case=case, kind=kind, held_on=held_on, mediator=mediator.strip(), result=result, agreement=agreement.strip(), recorded_by=actor
+        case=case, kind=kind, held_on=held_on, mediator=mediator.strip(), result=result, agreement=agreement.strip(),
+        recorded_by=actor, recorded_at=now,
     )
     _record(case, actor, "mediate", before, agreement.strip(), kind=kind, result=result, mediator=mediator.strip(), at=now)
     return session

@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.http import Http404
@@ -23,8 +25,9 @@ def _filtered(request):
     if values["tab"] not in selectors.TABS:
         values["tab"] = "all"
     cases = selectors.case_list(request.user, tab=values["tab"], status=values["status"], type=values["type"],
-                                category=values["category"] if values["category"].isdigit() else "", level=values["level"],
-                                region=values["region"] if values["region"].isdigit() and len(values["region"]) == 12 else "",
+                                category=values["category"] if re.fullmatch(r"[0-9]{1,9}", values["category"]) else "",
+                                level=values["level"],
+                                region=values["region"] if re.fullmatch(r"[0-9]{12}", values["region"]) else "",
                                 due_within=values["due_within"], search=values["q"])
     return cases, values
 
@@ -132,6 +135,7 @@ def case_request_review(request, pk):
 
 
 LOOKUPS_PER_ADDRESS = 10
+LOOKUPS_PER_NUMBER = 5  # failures per case number, whatever the address: four digits cannot be walked
 WINDOW_SECONDS = 600
 
 
@@ -143,7 +147,8 @@ def lookup(request):
     context = {"form": form}
     if request.method == "POST":
         address = client_ip(request)
-        if blocked("case-lookup", address, limit=LOOKUPS_PER_ADDRESS):
+        number = request.POST.get("number", "").strip().upper()[:20]
+        if blocked("case-lookup", address, limit=LOOKUPS_PER_ADDRESS) or blocked("case-lookup-number", number, limit=LOOKUPS_PER_NUMBER):
             context["notice"] = _("Too many attempts. Please try again in ten minutes.")
             return render(request, "grievances/lookup.html", context, status=429)
         if form.is_valid():
@@ -151,5 +156,6 @@ def lookup(request):
             if case is not None:
                 return render(request, "grievances/lookup_result.html", {"case": case, "timeline": [e for e in selectors.timeline(case)]})
             allow("case-lookup", address, limit=LOOKUPS_PER_ADDRESS, window_seconds=WINDOW_SECONDS)
+            allow("case-lookup-number", number, limit=LOOKUPS_PER_NUMBER, window_seconds=WINDOW_SECONDS)
             context["notice"] = _("No case matches this number and these digits.")
     return render(request, "grievances/lookup.html", context)

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import Unit
 from accounts.regions import prefix_of
 from accounts.roles import Role
 from accounts.scoping import within_jurisdiction
@@ -38,7 +39,8 @@ MOVES: dict[str, Move] = {
     "assign": Move(gettext_lazy("Assign to a unit"), frozenset({S.ACCEPTED}), S.ASSIGNED, "intake"),
     "start": Move(gettext_lazy("Start work"), frozenset({S.ASSIGNED}), S.IN_PROGRESS, "unit"),
     "resolve": Move(gettext_lazy("Resolve"), frozenset({S.IN_PROGRESS}), S.RESOLVED, "unit"),
-    "evaluate": Move(gettext_lazy("Record the petitioner's rating"), frozenset({S.RESOLVED}), S.EVALUATED, "unit"),
+    # The petition office records the rating (or calls back): the unit does not rate itself.
+    "evaluate": Move(gettext_lazy("Record the petitioner's rating"), frozenset({S.RESOLVED}), S.EVALUATED, "intake"),
     "close": Move(gettext_lazy("Close (销号)"), frozenset({S.EVALUATED}), S.CLOSED, "leader"),
     "reopen": Move(gettext_lazy("Reopen"), frozenset({S.RESOLVED, S.EVALUATED}), S.IN_PROGRESS, "leader"),
     "request_extension": Move(gettext_lazy("Ask for an extension"), frozenset({S.ASSIGNED, S.IN_PROGRESS}), None, "unit"),
@@ -50,10 +52,23 @@ MOVES: dict[str, Move] = {
     "mediate": Move(gettext_lazy("Record a mediation session"), frozenset({S.ASSIGNED, S.IN_PROGRESS}), None, "unit"),
 }
 
+# Moves that apply to some types of case only.
+ONLY_FOR_TYPES = {"mediate": {Case.Type.DISPUTE}}
+
+
+INTAKE_UNIT_KINDS = {Unit.Kind.PETITION_OFFICE, Unit.Kind.TOWNSHIP}
+
+
+def is_intake_for(actor, village_id: str) -> bool:
+    """A handler of a petition office or township government whose region holds the village."""
+    return (
+        bool(actor.unit_id) and actor.has_role(Role.HANDLER) and actor.unit.kind in INTAKE_UNIT_KINDS
+        and village_id.startswith(prefix_of(actor.unit.region_id))
+    )
+
 
 def is_intake(actor, case: Case) -> bool:
-    """A handler of a unit whose region holds the village: the petition office or the township."""
-    return bool(actor.unit_id) and actor.has_role(Role.HANDLER) and case.village_id.startswith(prefix_of(actor.unit.region_id))
+    return is_intake_for(actor, case.village_id)
 
 
 def may(actor, action: str, case: Case) -> bool:
@@ -85,4 +100,7 @@ def check(actor, action: str, case: Case) -> Move:
 
 def available(actor, case: Case) -> list[str]:
     """Moves the actor can make now, for the case page's buttons."""
-    return [name for name, move in MOVES.items() if case.status in move.sources and may(actor, name, case)]
+    return [
+        name for name, move in MOVES.items()
+        if case.status in move.sources and case.type in ONLY_FOR_TYPES.get(name, {case.type}) and may(actor, name, case)
+    ]

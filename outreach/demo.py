@@ -140,8 +140,14 @@ def _build_regions(rng: random.Random) -> list[Region]:
     return villages
 
 
+def _unit_kind(name: str) -> str:
+    if name == "县信访局":
+        return Unit.Kind.PETITION_OFFICE
+    return Unit.Kind.PARTY if name.startswith("县委") else Unit.Kind.GOVERNMENT
+
+
 def _build_units() -> dict[str, Unit]:
-    rows = [Unit(name=name, region_id=COUNTY[0], kind=Unit.Kind.PARTY if name.startswith("县委") else Unit.Kind.GOVERNMENT) for name in COUNTY_UNITS]
+    rows = [Unit(name=name, region_id=COUNTY[0], kind=_unit_kind(name)) for name in COUNTY_UNITS]
     rows += [Unit(name=f"{name}人民政府", region_id=code, kind=Unit.Kind.TOWNSHIP) for code, name in TOWNSHIP_NAMES_BY_CODE.items()]
     Unit.objects.bulk_create(rows, update_conflicts=True, unique_fields=["region", "name"], update_fields=["kind"])
     return {unit.name: unit for unit in Unit.objects.filter(region__code__startswith=COUNTY[0][:6])}
@@ -449,7 +455,7 @@ def _build_case_work(rng: random.Random, units: dict[str, Unit], password: str) 
             (45, "resolve", lambda at: cases.case_resolve(actor=handler, case_id=c, outcome=rng.choice(Case.Outcome.values),
                                                           reply="经调查核实，已按政策处理并向信访人当面答复", now=at)),
             (50, "evaluate", lambda at: cases.case_evaluate(
-                actor=handler, case_id=c, satisfaction=rng.choice(["satisfied"] * 6 + ["fairly_satisfied"] * 3 + ["dissatisfied"]),
+                actor=intake, case_id=c, satisfaction=rng.choice(["satisfied"] * 6 + ["fairly_satisfied"] * 3 + ["dissatisfied"]),
                 callback=rng.random() < 0.3, now=at)),
             (55, "close", lambda at: cases.case_close(actor=leader, case_id=c, now=at)),
         ]

@@ -7,6 +7,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 import pytest  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from accounts.models import Unit  # noqa: E402
 from accounts.roles import Role  # noqa: E402
 
 from .factories import UnitFactory, UserFactory, region  # noqa: E402
@@ -42,12 +43,12 @@ def regions(db):
 
 @pytest.fixture
 def unit_a(regions):
-    return UnitFactory(name="城关镇人民政府", region=regions["township_a"])
+    return UnitFactory(name="城关镇人民政府", region=regions["township_a"], kind=Unit.Kind.TOWNSHIP)
 
 
 @pytest.fixture
 def unit_b(regions):
-    return UnitFactory(name="河西镇人民政府", region=regions["township_b"])
+    return UnitFactory(name="河西镇人民政府", region=regions["township_b"], kind=Unit.Kind.TOWNSHIP)
 
 
 @pytest.fixture

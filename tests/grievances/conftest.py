@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from accounts.models import Unit
 from accounts.roles import Role
 from grievances import services
 from grievances.categories import ensure_default_categories
@@ -20,7 +21,7 @@ def categories(db):
 
 @pytest.fixture
 def petition_office(regions):
-    return UnitFactory(name="县信访局", region=regions["county"])
+    return UnitFactory(name="县信访局", region=regions["county"], kind=Unit.Kind.PETITION_OFFICE)
 
 
 @pytest.fixture

@@ -139,7 +139,7 @@ def test_the_three_rates_against_a_hand_count(client, intake, unit_a, boss, unit
             services.case_start(actor=unit_handler, case_id=case.pk)
             services.case_resolve(actor=unit_handler, case_id=case.pk, outcome="solved", reply="已处理")
             if satisfaction:
-                services.case_evaluate(actor=unit_handler, case_id=case.pk, satisfaction=satisfaction)
+                services.case_evaluate(actor=intake, case_id=case.pk, satisfaction=satisfaction)
         return case
 
     assert selectors.rates(Case.objects.all()).response_rate is None  # nothing yet: shown as —
@@ -174,6 +174,7 @@ def test_a_supervisor_puts_a_case_under_supervision_and_a_unit_records_mediation
     client.post(reverse("grievances:move", args=[assigned.pk, "supervise"]), {"supervise-note": "挂牌督办，月底前化解"})
     assigned.refresh_from_db()
     assert assigned.supervised and assigned.supervising_leader == supervisor
+    Case.objects.filter(pk=assigned.pk).update(type=Case.Type.DISPUTE)  # mediation is for disputes
     client.force_login(unit_handler)
     page = client.post(reverse("grievances:move", args=[assigned.pk, "mediate"]), {
         "mediate-kind": "peoples", "mediate-held_on": NOW.date().isoformat(), "mediate-mediator": "村调委会 张主任",
@@ -181,3 +182,35 @@ def test_a_supervisor_puts_a_case_under_supervision_and_a_unit_records_mediation
     }, follow=True)
     assert "双方同意按原界址重新砌墙" in page.content.decode()
     assert assigned.mediations.get().result == "agreed"
+
+
+def test_a_county_department_handler_is_not_an_intake_office(client, case, regions):
+    from accounts.models import Unit
+    from tests.factories import UnitFactory
+
+    bureau = UnitFactory(name="县教育局", region=regions["county"], kind=Unit.Kind.GOVERNMENT)
+    teacher = UserFactory(unit=bureau, roles=[Role.HANDLER])
+    client.force_login(teacher)
+    assert client.get(reverse("grievances:detail", args=[case.pk])).status_code == 404
+    assert list(client.get(reverse("grievances:register")).context["form"].fields["village"].queryset) == []
+
+
+def test_a_cadre_of_a_unit_does_not_see_its_cases(client, assigned, unit_a):
+    cadre_of_unit = UserFactory(unit=unit_a, roles=[Role.CADRE])
+    client.force_login(cadre_of_unit)
+    assert client.get(reverse("grievances:detail", args=[assigned.pk])).status_code == 404
+
+
+def test_odd_filter_values_are_ignored_not_500(client, intake, case):
+    client.force_login(intake)
+    for query in ({"due_within": "99999999"}, {"due_within": "²"}, {"category": "²"}, {"region": "abc"}, {"q": "\x00"}):
+        assert client.get(reverse("grievances:list"), query).status_code == 200
+        assert client.get(reverse("grievances:export"), query).status_code == 200
+
+
+def test_one_case_number_cannot_be_walked_from_many_addresses(client, case):
+    statuses = [
+        client.post(reverse("lookup"), {"number": case.number, "phone_last4": f"{n:04d}"}, REMOTE_ADDR=f"10.0.0.{n}").status_code
+        for n in range(7)
+    ]
+    assert statuses[5:] == [429, 429]

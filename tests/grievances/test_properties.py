@@ -21,7 +21,7 @@ ACTIONS = ["accept", "reject", "assign", "start", "resolve", "evaluate", "close"
 ACTORS = ["intake", "unit_handler", "boss", "other_handler", "cadre"]
 RIGHT_PERSON = {
     "accept": "intake", "reject": "intake", "assign": "intake", "escalate": "intake", "start": "unit_handler",
-    "resolve": "unit_handler", "evaluate": "unit_handler", "transfer": "unit_handler", "accept_transfer": "other_handler",
+    "resolve": "unit_handler", "evaluate": "intake", "transfer": "unit_handler", "accept_transfer": "other_handler",
     "close": "boss", "reopen": "boss", "extend": "boss", "request_extension": "unit_handler",
 }
 

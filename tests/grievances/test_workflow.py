@@ -34,7 +34,7 @@ def test_the_whole_way_to_closing(case, intake, unit_a, boss, unit_handler):
     services.case_start(actor=unit_handler, case_id=case.pk)
     services.case_extend(actor=boss, case_id=case.pk, days=30, reason="需现场勘测，已告知信访人")
     services.case_resolve(actor=unit_handler, case_id=case.pk, outcome=Case.Outcome.SOLVED, reply="已重新丈量并调解")
-    services.case_evaluate(actor=unit_handler, case_id=case.pk, satisfaction=Case.Satisfaction.SATISFIED)
+    services.case_evaluate(actor=intake, case_id=case.pk, satisfaction=Case.Satisfaction.SATISFIED)
     services.case_close(actor=boss, case_id=case.pk)
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED
@@ -157,3 +157,41 @@ def test_a_handler_of_another_township_cannot_take_it_in(case, unit_b):
     with pytest.raises(PermissionDenied):
         services.case_accept(actor=outsider, case_id=case.pk)
     assert not Case.objects.visible_to(outsider).filter(pk=case.pk).exists()
+
+
+def test_an_overdue_case_cannot_be_extended(case, assigned, boss):
+    late = NOW + datetime.timedelta(days=61)
+    with pytest.raises(ValidationError):
+        services.case_extend(actor=boss, case_id=case.pk, days=10, reason="补救", now=late)
+
+
+def test_reopening_clears_the_reply_and_restarts_the_clock(case, intake, unit_a, boss, unit_handler):
+    resolve(case, intake, unit_a, boss, unit_handler)
+    later = NOW + datetime.timedelta(days=10)
+    services.case_reopen(actor=boss, case_id=case.pk, note="信访人反映未落实", now=later)
+    case.refresh_from_db()
+    assert (case.status, case.reply, case.outcome) == (Case.Status.IN_PROGRESS, "", "")
+    assert case.resolve_due == later.date() + datetime.timedelta(days=60)
+
+
+def test_a_second_transfer_waits_for_the_first(case, assigned, unit_handler, regions):
+    first, second = UnitFactory(name="县水利局", region=regions["county"]), UnitFactory(name="县交通局", region=regions["county"])
+    services.case_transfer(actor=unit_handler, case_id=case.pk, unit=first, note="属水利职责")
+    with pytest.raises(ValidationError):
+        services.case_transfer(actor=unit_handler, case_id=case.pk, unit=second, note="也可能是交通")
+
+
+def test_only_disputes_are_mediated(case, assigned, unit_handler):
+    with pytest.raises(ValidationError):
+        services.case_mediate(actor=unit_handler, case_id=case.pk, kind="peoples", held_on=NOW.date(), mediator="调委会", result="agreed")
+
+
+def test_nobody_registers_for_villages_outside_their_intake(regions, unit_b, cadre):
+    from accounts.roles import Role
+    from tests.factories import UserFactory
+
+    with pytest.raises(PermissionDenied):
+        services.case_register(actor=UserFactory(unit=unit_b, roles=[Role.HANDLER]), type="petition", source="letter", summary="x",
+                               petitioner_name="x", village_id=regions["village_a"].code)
+    with pytest.raises(PermissionDenied):
+        services.case_register(actor=cadre, type="petition", source="visit", summary="x", petitioner_name="x", village_id=regions["village_a"].code)
