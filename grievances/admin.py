@@ -1,9 +1,10 @@
 from django.contrib import admin
 
 from accounts.admin import ScopedAdminMixin
+from accounts.models import Unit
 from outreach.pii import mask_phone
 
-from .models import Case, CaseCategory, CaseEvent, MediationSession
+from .models import Case, CaseCategory, CaseEvent, Delivery, MediationSession, UnitWebhook
 
 
 @admin.register(CaseCategory)
@@ -75,3 +76,37 @@ class MediationSessionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """Every reminder sent by e-mail or group robot: its status, attempts and last error."""
+
+    list_display = ["reminder", "channel", "status", "attempts", "next_attempt_at", "sent_at", "short_error"]
+    list_filter = ["status", "channel"]
+    search_fields = ["reminder__case__number", "last_error"]
+    list_select_related = ["reminder__case"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+
+    @admin.display(description=Delivery._meta.get_field("last_error").verbose_name)
+    def short_error(self, obj):
+        return obj.last_error[:80]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(reminder__case__in=Case.objects.visible_to(request.user))
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(UnitWebhook)
+class UnitWebhookAdmin(admin.ModelAdmin):
+    """Each unit's 企业微信 / 钉钉 group robot, for the units of the admin's jurisdiction."""
+
+    list_display = ["unit", "kind", "url", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["unit__name"]
+    autocomplete_fields = ["unit"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(unit__in=Unit.objects.visible_to(request.user))

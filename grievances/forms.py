@@ -5,7 +5,7 @@ from accounts.models import Region, Unit, User, phone_validator
 from accounts.roles import Role
 from campaigns.forms import StyledFormMixin
 
-from .models import Case, CaseCategory, MediationSession
+from .models import Case, CaseCategory, MediationSession, NotificationPreference
 from .workflow import INTAKE_UNIT_KINDS
 
 
@@ -123,3 +123,9 @@ class LookupForm(StyledFormMixin, forms.Form):
     phone_last4 = forms.RegexField(label=_("Last 4 digits of your phone"), regex=r"^\d{4}$", max_length=4,
                                    error_messages={"invalid": _("Enter 4 digits.")})
 
+
+
+class NotificationPreferenceForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = NotificationPreference
+        fields = ["email", "webhook", "daily_digest"]

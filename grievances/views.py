@@ -3,7 +3,7 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,8 +14,8 @@ from outreach.pii import mask_phone
 from outreach.ratelimit import allow, blocked, client_ip
 
 from . import deadlines, selectors, services, workflow
-from .forms import CaseRegisterForm, LookupForm, move_form
-from .models import Case, CaseCategory
+from .forms import CaseRegisterForm, LookupForm, NotificationPreferenceForm, move_form
+from .models import Case, CaseCategory, NotificationPreference, Reminder
 
 FILTERS = ["tab", "status", "type", "category", "level", "region", "due_within", "q"]
 
@@ -159,3 +159,35 @@ def lookup(request):
             allow("case-lookup-number", number, limit=LOOKUPS_PER_NUMBER, window_seconds=WINDOW_SECONDS)
             context["notice"] = _("No case matches this number and these digits.")
     return render(request, "grievances/lookup.html", context)
+
+
+@require_GET
+@permission_required("grievances.view_case", raise_exception=True)
+def inbox(request):
+    reminders = Reminder.objects.filter(recipient=request.user).select_related("case__village")
+    return render(request, "grievances/inbox.html", {"page": page(request, reminders)})
+
+
+@require_POST
+@permission_required("grievances.view_case", raise_exception=True)
+def inbox_read(request, pk=None):
+    """Mark one reminder (then open its case) or all of them read."""
+    mine = Reminder.objects.filter(recipient=request.user, read_at__isnull=True)
+    if pk is None:
+        mine.update(read_at=timezone.now())
+        return redirect("grievances:inbox")
+    reminder = get_object_or_404(Reminder.objects.filter(recipient=request.user), pk=pk)
+    mine.filter(pk=reminder.pk).update(read_at=timezone.now())
+    return redirect("grievances:detail", pk=reminder.case_id)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("grievances.view_case", raise_exception=True)
+def notification_settings(request):
+    preference, _created = NotificationPreference.objects.get_or_create(user=request.user)
+    form = NotificationPreferenceForm(request.POST or None, instance=preference)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Saved."))
+        return redirect("grievances:inbox")
+    return render(request, "grievances/notification_settings.html", {"form": form})

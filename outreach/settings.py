@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "grievances.context_processors.reminders",
             ],
         },
     },
@@ -180,8 +181,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=30)
+# Deadline reminders (grievances/reminders.py): days before a deadline to remind, and delivery retries.
+REMINDER_THRESHOLDS = [int(day) for day in env.list("REMINDER_THRESHOLDS", default=["7", "3", "1", "0"])]
+REMINDER_SWEEP_SECONDS = env.int("REMINDER_SWEEP_SECONDS", default=15 * 60)
+DELIVERY_DISPATCH_SECONDS = env.int("DELIVERY_DISPATCH_SECONDS", default=60)
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
+DELIVERY_BACKOFF_SECONDS = env.int("DELIVERY_BACKOFF_SECONDS", default=60)  # doubles with each attempt
+DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=120)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "outreach.tasks.heartbeat", "schedule": HEARTBEAT_SECONDS},
+    "sweep-deadlines": {"task": "grievances.tasks.sweep_deadlines", "schedule": REMINDER_SWEEP_SECONDS},
+    "dispatch-deliveries": {"task": "grievances.tasks.dispatch_deliveries", "schedule": DELIVERY_DISPATCH_SECONDS},
     "requeue-stale-imports": {"task": "campaigns.tasks.requeue_stale_imports", "schedule": 300},
 }
 

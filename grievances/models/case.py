@@ -12,7 +12,7 @@ from accounts.regions import prefix_of
 from accounts.roles import Role
 from accounts.scoping import ScopedQuerySet, jurisdiction_prefix
 
-from . import deadlines
+from .. import deadlines
 
 
 class CaseCategory(models.Model):

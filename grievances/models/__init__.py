@@ -1,0 +1,7 @@
+from .case import Case, CaseCategory, CaseEvent, CaseNumberCounter, CaseQuerySet, MediationSession
+from .reminders import Delivery, NotificationPreference, Reminder, UnitWebhook
+
+__all__ = [
+    "Case", "CaseCategory", "CaseEvent", "CaseNumberCounter", "CaseQuerySet", "Delivery", "MediationSession",
+    "NotificationPreference", "Reminder", "UnitWebhook",
+]

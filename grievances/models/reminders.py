@@ -1,0 +1,118 @@
+"""Deadline reminders and their deliveries: rows, so that "once" and "never lost" are database facts."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Unit
+
+from .case import Case
+
+
+class Reminder(models.Model):
+    """One person told once that one deadline of one case is near or passed.
+
+    The unique constraint makes "once" a fact: however often or in parallel the sweep runs, a second
+    insert of the same (case, deadline, due date, threshold, person) is ignored. An extension moves
+    the due date, so its thresholds start afresh. The in-app inbox reads these rows.
+    """
+
+    class Deadline(models.TextChoices):
+        ACCEPT = "accept", _("Acceptance")
+        RESOLVE = "resolve", _("Resolution")
+
+    OVERDUE = -1  # the threshold of a passed deadline
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="reminders")
+    deadline = models.CharField(_("deadline"), max_length=10, choices=Deadline.choices)
+    due = models.DateField(_("due"))
+    threshold = models.SmallIntegerField(_("days before (−1: overdue)"))
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="reminders")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "deadline", "due", "threshold", "recipient"], name="remind_once"),
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="reminder_inbox")]
+
+    def __str__(self):
+        return f"{self.case} {self.deadline} {self.threshold}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.threshold == self.OVERDUE
+
+
+class Delivery(models.Model):
+    """A reminder sent through one outside channel; claimed with a lease, retried with backoff, recorded."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        WEBHOOK = "webhook", _("WeCom / DingTalk group robot")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        RETRYING = "retrying", _("Retrying")
+        FAILED = "failed", _("Failed")
+
+    reminder = models.ForeignKey(Reminder, verbose_name=_("reminder"), on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    lease_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [models.UniqueConstraint(fields=["reminder", "channel"], name="deliver_once_per_channel")]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="delivery_due", condition=Q(status__in=["pending", "retrying"])),
+        ]
+
+    def __str__(self):
+        return f"{self.reminder} → {self.channel}"
+
+
+class NotificationPreference(models.Model):
+    """How a person wants their reminders, besides the in-app inbox (always on)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notification_preference")
+    email = models.BooleanField(_("by e-mail"), default=True)
+    webhook = models.BooleanField(_("in my unit's WeCom / DingTalk group"), default=True)
+    daily_digest = models.BooleanField(_("one daily digest instead of single e-mails"), default=False)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+
+class UnitWebhook(models.Model):
+    """A unit's group robot: 企业微信 or 钉钉, by its webhook address."""
+
+    class Kind(models.TextChoices):
+        WECOM = "wecom", _("WeCom (企业微信)")
+        DINGTALK = "dingtalk", _("DingTalk (钉钉)")
+
+    unit = models.OneToOneField(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="webhook")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    url = models.URLField(_("webhook address"), max_length=500)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("unit group robot")
+        verbose_name_plural = _("unit group robots")
+
+    def __str__(self):
+        return f"{self.unit} {self.get_kind_display()}"
