@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/outreach
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run test messages clean bench-import
+.PHONY: install run test messages clean bench-db bench-import bench-sweep
 
 install: $(STAMP)
 
@@ -56,9 +56,14 @@ clean:
 BENCH_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/outreach_bench
 BENCH_ENV = DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" DEBUG=true
 
-bench-import: install
+bench-db: install
 	$(BENCH_ENV) bash .ci/services.sh
 	psql "$(subst /outreach_bench,/postgres,$(BENCH_DATABASE_URL))" -qtc "SELECT 1 FROM pg_database WHERE datname='outreach_bench'" | grep -q 1 || \
 	  psql "$(subst /outreach_bench,/postgres,$(BENCH_DATABASE_URL))" -qc "CREATE DATABASE outreach_bench"
 	$(BENCH_ENV) $(PY) manage.py migrate --no-input -v0
+
+bench-import: bench-db
 	$(BENCH_ENV) $(PY) bench/import_households.py
+
+bench-sweep: bench-db
+	$(BENCH_ENV) $(PY) bench/sweep.py

@@ -8,46 +8,23 @@ Target (issue 3): the whole file in under 60 s on a 2-core machine.
 """
 
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outreach.settings")
+from common import COUNTY, build_geography, require_postgres
 
-import django  # noqa: E402
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
 
-django.setup()
-
-from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
-from django.db import connection  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
-
-from accounts.models import Region, User  # noqa: E402
-from accounts.roles import Role  # noqa: E402
-from campaigns.models import Household, ImportJob  # noqa: E402
-from campaigns.roster.runner import run_import  # noqa: E402
-from outreach import pii  # noqa: E402
+from accounts.models import User
+from accounts.roles import Role
+from campaigns.models import Household, ImportJob
+from campaigns.roster.runner import run_import
+from outreach import pii
 
 ROWS = int(os.environ.get("BENCH_ROWS", 100_000))
-VILLAGES = 100
-COUNTY = "439999000000"
-
-
-def build_geography() -> list[str]:
-    Region.objects.get_or_create(code="430000000000", defaults={"name": "湖南省", "level": 1})
-    Region.objects.get_or_create(code="439900000000", defaults={"name": "测试市", "level": 2, "parent_id": "430000000000"})
-    Region.objects.get_or_create(code=COUNTY, defaults={"name": "基准县", "level": 3, "parent_id": "439900000000"})
-    villages = []
-    for t in range(10):
-        township = f"439999{100 + t:03d}000"
-        Region.objects.get_or_create(code=township, defaults={"name": f"基准{t}镇", "level": 4, "parent_id": COUNTY})
-        for v in range(VILLAGES // 10):
-            code = f"{township[:9]}{201 + v:03d}"
-            Region.objects.get_or_create(code=code, defaults={"name": f"基准{t}镇{v}村", "level": 5, "parent_id": township})
-            villages.append(code)
-    return villages
 
 
 def write_file(path: Path, villages: list[str]) -> None:
@@ -74,10 +51,10 @@ def import_once(actor: User, path: Path) -> tuple[float, ImportJob]:
 
 
 def main() -> None:
-    assert connection.vendor == "postgresql", "run against PostgreSQL (make bench-import)"
+    require_postgres()
     villages = build_geography()
     actor, _ = User.objects.get_or_create(username="bench-admin", defaults={"real_name": "基准", "jurisdiction_id": COUNTY, "is_superuser": True})
-    actor.groups.add(*__import__("django.contrib.auth.models", fromlist=["Group"]).Group.objects.filter(name=Role.CAMPAIGN_ADMIN.value))
+    actor.groups.add(*Group.objects.filter(name=Role.CAMPAIGN_ADMIN.value))
     Household.objects.filter(village__code__startswith="439999").delete()
 
     with tempfile.TemporaryDirectory() as folder:

@@ -157,3 +157,20 @@ def dispatch(*, now: datetime.datetime | None = None) -> int:
     for pk in claimed:
         deliver(pk, now=now)
     return len(claimed)
+
+
+def send_digests(*, now: datetime.datetime | None = None) -> int:
+    """One e-mail a day to those who chose it, listing the reminders written since their last digest."""
+    now = now or timezone.now()
+    sent = 0
+    preferences = NotificationPreference.objects.filter(daily_digest=True, email=True).exclude(user__email="").select_related("user")
+    for preference in preferences:
+        since = preference.last_digest_at or now - datetime.timedelta(days=1)
+        batch = list(Reminder.objects.filter(recipient=preference.user, created_at__gt=since, created_at__lte=now)
+                     .select_related("case__village").order_by("created_at"))
+        if batch:
+            lines = "\n".join(message(reminder) for reminder in batch)
+            send_mail(_("[Petition reminders] %(count)s today") % {"count": len(batch)}, lines, settings.DEFAULT_FROM_EMAIL, [preference.user.email])
+            sent += 1
+        NotificationPreference.objects.filter(pk=preference.pk).update(last_digest_at=now)
+    return sent

@@ -16,3 +16,9 @@ def sweep_deadlines() -> int:
 def dispatch_deliveries() -> int:
     """Beat and after each sweep. Safe to redeliver: deliveries are claimed one by one in the database."""
     return reminders.dispatch()
+
+
+@shared_task
+def send_daily_digests() -> int:
+    """Beat, once a day: the digest for those who chose one instead of single e-mails."""
+    return reminders.send_digests()

@@ -92,6 +92,7 @@ class NotificationPreference(models.Model):
     email = models.BooleanField(_("by e-mail"), default=True)
     webhook = models.BooleanField(_("in my unit's WeCom / DingTalk group"), default=True)
     daily_digest = models.BooleanField(_("one daily digest instead of single e-mails"), default=False)
+    last_digest_at = models.DateTimeField(_("last digest sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification preference")

@@ -169,3 +169,15 @@ def test_the_real_worker_sweeps_and_delivers_through_the_robot(running, unit_a, 
     done = lambda: Delivery.objects.filter(channel=Delivery.Channel.WEBHOOK, status=Delivery.Status.SENT).count() == 2  # noqa: E731
     assert wait_until(done), log_tail(celery_worker)
     assert len(endpoint.received) == 2
+
+
+def test_a_leader_who_chose_a_digest_gets_one_mail_a_day_instead_of_single_ones(running, boss):
+    NotificationPreference.objects.create(user=boss, daily_digest=True)
+    due_in(running, 3, timezone.localdate())
+    reminders.sweep()
+    reminders.dispatch()
+    assert [m.to for m in mail.outbox] == [["handler@example.gov.cn"]]  # the leader's single mail is not sent
+    assert reminders.send_digests() == 1
+    digest = mail.outbox[-1]
+    assert digest.to == ["boss@example.gov.cn"] and running.number in digest.body
+    assert reminders.send_digests() == 0  # nothing new since
