@@ -30,6 +30,7 @@ from campaigns.models import (
     VisitKind,
 )
 from grievances import deadlines
+from grievances import services as case_services
 from grievances.categories import ensure_default_categories
 from grievances.models import Case, CaseCategory, CaseEvent, CaseNumberCounter
 from outreach import pii
@@ -403,8 +404,6 @@ def _build_case_work(rng: random.Random, units: dict[str, Unit], password: str) 
 
     Built once, like the field work.
     """
-    from grievances import services as cases
-
     if Case.objects.exclude(source=Case.Source.VISIT).exists():
         return
     ensure_default_categories(CaseCategory)
@@ -425,39 +424,39 @@ def _build_case_work(rng: random.Random, units: dict[str, Unit], password: str) 
         village = rng.choice(villages)
         handler = next(h for h in township_handlers if village.code.startswith(h.unit.region_id[:9]))
         start = now - timedelta(days=rng.randrange(2, 95), hours=rng.randrange(8))
-        case = cases.case_register(
+        case = case_services.case_register(
             actor=intake, type=kind, source=rng.choice([Case.Source.IN_PERSON, Case.Source.LETTER, Case.Source.PHONE, Case.Source.ONLINE]),
             summary=summary, category=categories[category], petitioner_name=_person_name(rng), petitioner_phone=_phone(rng),
             head_count=rng.choice([1, 1, 1, 2, 6]), village_id=village.code, now=start,
         )
         fate = rng.choice(fates)
         if fate == "reject":
-            cases.case_reject(actor=intake, case_id=case.pk, reason="不属于信访事项，已告知通过诉讼途径解决", now=start + timedelta(days=1))
+            case_services.case_reject(actor=intake, case_id=case.pk, reason="不属于信访事项，已告知通过诉讼途径解决", now=start + timedelta(days=1))
             continue
         c = case.pk
         plan = [
-            (rng.randrange(1, 14), "accept", lambda at: cases.case_accept(actor=intake, case_id=c, now=at)),
-            (15, "assign", lambda at: cases.case_assign(
+            (rng.randrange(1, 14), "accept", lambda at: case_services.case_accept(actor=intake, case_id=c, now=at)),
+            (15, "assign", lambda at: case_services.case_assign(
                 actor=intake, case_id=c, unit=handler.unit, leader=leader, handlers=[handler],
                 level=rng.choice([Case.Level.VILLAGE, Case.Level.TOWNSHIP, Case.Level.TOWNSHIP, Case.Level.COUNTY]), now=at)),
-            (16, "start", lambda at: cases.case_start(actor=handler, case_id=c, now=at)),
+            (16, "start", lambda at: case_services.case_start(actor=handler, case_id=c, now=at)),
         ]
         if rng.random() < 0.15:
-            plan.insert(2, (15, "supervise", lambda at: cases.case_supervise(actor=supervisor, case_id=c, note="挂牌督办，限期化解", now=at)))
+            plan.insert(2, (15, "supervise", lambda at: case_services.case_supervise(actor=supervisor, case_id=c, note="挂牌督办，限期化解", now=at)))
         if kind == Case.Type.DISPUTE:
-            plan.append((20, "mediate", lambda at: cases.case_mediate(
+            plan.append((20, "mediate", lambda at: case_services.case_mediate(
                 actor=handler, case_id=c, kind=rng.choice(["peoples", "administrative", "judicial"]), held_on=at.date(),
                 mediator="乡镇调委会", result=rng.choice(["agreed"] * 9 + ["failed"]), agreement="双方自愿达成调解协议", now=at)))
         if rng.random() < 0.2:
-            plan.append((40, "request_extension", lambda at: cases.case_request_extension(actor=handler, case_id=c, days=30, reason="需要进一步调查核实", now=at)))
-            plan.append((41, "extend", lambda at: cases.case_extend(actor=leader, case_id=c, days=30, reason="需要进一步调查核实，已告知信访人", now=at)))
+            plan.append((40, "request_extension", lambda at: case_services.case_request_extension(actor=handler, case_id=c, days=30, reason="需要进一步调查核实", now=at)))
+            plan.append((41, "extend", lambda at: case_services.case_extend(actor=leader, case_id=c, days=30, reason="需要进一步调查核实，已告知信访人", now=at)))
         plan += [
-            (45, "resolve", lambda at: cases.case_resolve(actor=handler, case_id=c, outcome=rng.choice(Case.Outcome.values),
+            (45, "resolve", lambda at: case_services.case_resolve(actor=handler, case_id=c, outcome=rng.choice(Case.Outcome.values),
                                                           reply="经调查核实，已按政策处理并向信访人当面答复", now=at)),
-            (50, "evaluate", lambda at: cases.case_evaluate(
+            (50, "evaluate", lambda at: case_services.case_evaluate(
                 actor=intake, case_id=c, satisfaction=rng.choice(["satisfied"] * 6 + ["fairly_satisfied"] * 3 + ["dissatisfied"]),
                 callback=rng.random() < 0.3, now=at)),
-            (55, "close", lambda at: cases.case_close(actor=leader, case_id=c, now=at)),
+            (55, "close", lambda at: case_services.case_close(actor=leader, case_id=c, now=at)),
         ]
         if fate == "registered":
             continue

@@ -7,15 +7,15 @@ from accounts.models import Region, phone_validator
 from accounts.scoping import ScopedQuerySet
 from outreach import pii
 
+from .campaign import Campaign
+from .village import Assignment
+
 
 class HouseholdQuerySet(ScopedQuerySet):
     region_field = "village__code"
 
     def visibility_conditions(self, user):
         # A cadre sees the households of the village they are posted to today, in an active campaign.
-        from .campaign import Campaign
-        from .village import Assignment
-
         posted = Assignment.objects.filter(cadre=user, target_village__campaign__status=Campaign.Status.ACTIVE).current_on(
             timezone.localdate()
         )
