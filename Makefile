@@ -22,7 +22,10 @@ $(STAMP):
 	rm -f $(VENV)/.installed-* && touch $@
 
 # The demo: SQLite in var/, Celery with an embedded file broker, worker and beat in the background.
+# Reminders are swept every minute so the demo's inboxes fill soon after start.
 run: export DEBUG = true
+run: export REMINDER_SWEEP_SECONDS = 60
+run: export DELIVERY_DISPATCH_SECONDS = 30
 run: install
 	mkdir -p var/log
 	$(PY) manage.py migrate --no-input -v0
