@@ -11,11 +11,11 @@ import json
 import logging
 import urllib.error
 import urllib.request
-from collections import defaultdict
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,56 +28,101 @@ log = logging.getLogger(__name__)
 RUNNING = [Case.Status.ACCEPTED, Case.Status.ASSIGNED, Case.Status.IN_PROGRESS]
 
 
-def due_cases_q(today: datetime.date, dates: list[datetime.date]) -> Q:
-    """Cases whose running deadline falls on one of the threshold dates, or has passed."""
-    accept = Q(status=Case.Status.REGISTERED) & (Q(accept_due__in=dates) | Q(accept_due__lt=today))
-    resolve = Q(status__in=RUNNING) & (Q(resolve_due__in=dates) | Q(resolve_due__lt=today))
-    return accept | resolve
+def _insert_ignoring_duplicates(table: str, columns: str, select_sql: str, params: list) -> int:
+    """INSERT … SELECT that skips rows a unique constraint already holds; returns rows inserted."""
+    if connection.vendor == "postgresql":
+        sql = f"INSERT INTO {table} ({columns}) {select_sql} ON CONFLICT DO NOTHING"
+    else:
+        sql = f"INSERT OR IGNORE INTO {table} ({columns}) {select_sql}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def sweep(*, now: datetime.datetime | None = None) -> int:
-    """Write the reminders due today; returns how many were new. Safe to run any number of times at once."""
+    """Write the reminders due now; returns how many were new. Safe to run any number of times at once.
+
+    Two set-based statements, whatever the number of cases: the reminders, then their deliveries.
+    """
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    dates = [today + datetime.timedelta(days=t) for t in settings.REMINDER_THRESHOLDS]
-    cases = list(
-        Case.objects.filter(due_cases_q(today, dates))
-        .values_list("pk", "status", "accept_due", "resolve_due", "leader_id", "supervising_leader_id", "registered_by_id")
-    )
-    handlers = defaultdict(set)
-    for case_id, user_id in Case.handlers.through.objects.filter(case__in=Case.objects.filter(due_cases_q(today, dates))).values_list("case_id", "user_id"):
-        handlers[case_id].add(user_id)
-    rows = []
-    for pk, status, accept_due, resolve_due, leader, supervisor, registrar in cases:
-        deadline, due = (Reminder.Deadline.ACCEPT, accept_due) if status == Case.Status.REGISTERED else (Reminder.Deadline.RESOLVE, resolve_due)
-        days = (due - today).days
-        threshold = days if days >= 0 else Reminder.OVERDUE
-        recipients = handlers[pk] | ({leader} if leader else set())
-        if not recipients:
-            recipients = {registrar}  # not yet assigned: whoever registered it chases the acceptance
-        if threshold == Reminder.OVERDUE and supervisor:
-            recipients.add(supervisor)
-        rows += [Reminder(case_id=pk, deadline=deadline, due=due, threshold=threshold, recipient_id=r, created_at=now) for r in recipients]
-    Reminder.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
-    # The rows this sweep inserted carry its timestamp; conflicting ones (already reminded) were skipped.
-    new = list(Reminder.objects.filter(created_at=now).values_list("pk", "recipient_id"))
-    _plan_deliveries(new)
-    return len(new)
+    ops = connection.ops
+    at, day = ops.adapt_datetimefield_value(now), ops.adapt_datefield_value
+    thresholds = sorted(set(settings.REMINDER_THRESHOLDS))
+    dates = [day(today + datetime.timedelta(days=t)) for t in thresholds]
+    marks = ", ".join(["%s"] * len(dates))
+    threshold_of = " ".join(f"WHEN {{due}} = %s THEN {t}" for t in thresholds)
+
+    def due_cases(deadline: str, column: str, statuses: list[str]) -> tuple[str, list]:
+        status_marks = ", ".join(["%s"] * len(statuses))
+        sql = (
+            f"SELECT id AS case_id, '{deadline}' AS deadline, {column} AS due, "
+            f"CASE WHEN {column} < %s THEN {Reminder.OVERDUE} {threshold_of.format(due=column)} END AS threshold, "
+            f"leader_id, supervising_leader_id, registered_by_id FROM {Case._meta.db_table} "
+            f"WHERE status IN ({status_marks}) AND ({column} < %s OR {column} IN ({marks}))"
+        )
+        return sql, [day(today), *dates, *statuses, day(today), *dates]
+
+    accept_sql, accept_params = due_cases(Reminder.Deadline.ACCEPT, "accept_due", [Case.Status.REGISTERED])
+    resolve_sql, resolve_params = due_cases(Reminder.Deadline.RESOLVE, "resolve_due", RUNNING)
+    handlers = Case.handlers.through._meta.db_table
+    # Who is told: the handlers and the leader; before assignment, the registrar; once overdue, the supervisor too.
+    select = f"""
+        WITH due AS ({accept_sql} UNION ALL {resolve_sql}),
+        told AS (
+            SELECT due.case_id, h.user_id FROM due JOIN {handlers} h ON h.case_id = due.case_id
+            UNION SELECT case_id, leader_id FROM due WHERE leader_id IS NOT NULL
+            UNION SELECT case_id, registered_by_id FROM due
+                WHERE leader_id IS NULL AND NOT EXISTS (SELECT 1 FROM {handlers} h WHERE h.case_id = due.case_id)
+            UNION SELECT case_id, supervising_leader_id FROM due WHERE threshold = {Reminder.OVERDUE} AND supervising_leader_id IS NOT NULL
+        )
+        SELECT due.case_id, due.deadline, due.due, due.threshold, told.user_id, %s
+        FROM due JOIN told ON told.case_id = due.case_id JOIN {User._meta.db_table} u ON u.id = told.user_id AND u.is_active
+    """
+    with transaction.atomic():  # reminders and their deliveries together, or neither
+        created = _insert_ignoring_duplicates(
+            Reminder._meta.db_table, "case_id, deadline, due, threshold, recipient_id, created_at", select,
+            [*accept_params, *resolve_params, at],
+        )
+        _plan_deliveries(at)
+    return created
 
 
-def _plan_deliveries(reminders: list[tuple[int, int]]) -> None:
-    recipients = {user for _pk, user in reminders}
-    preferences = {p.user_id: p for p in NotificationPreference.objects.filter(user__in=recipients)}
-    people = {u.pk: u for u in User.objects.filter(pk__in=recipients).only("pk", "email", "unit_id")}
-    robots = set(UnitWebhook.objects.filter(is_active=True, unit__in={u.unit_id for u in people.values() if u.unit_id}).values_list("unit_id", flat=True))
-    deliveries = []
-    for reminder, user_id in reminders:
-        preference, person = preferences.get(user_id, NotificationPreference()), people[user_id]
-        if preference.email and not preference.daily_digest and person.email:
-            deliveries.append(Delivery(reminder_id=reminder, channel=Delivery.Channel.EMAIL))
-        if preference.webhook and person.unit_id in robots:
-            deliveries.append(Delivery(reminder_id=reminder, channel=Delivery.Channel.WEBHOOK))
-    Delivery.objects.bulk_create(deliveries, batch_size=5000, ignore_conflicts=True)
+def _plan_deliveries(at) -> None:
+    """Deliveries for the reminders this sweep inserted (they carry its timestamp; skipped ones do not)."""
+    reminder, user = Reminder._meta.db_table, User._meta.db_table
+    preference, robot = NotificationPreference._meta.db_table, UnitWebhook._meta.db_table
+    columns = "reminder_id, channel, status, attempts, last_error, next_attempt_at"
+    email = f"""
+        SELECT r.id, 'email', 'pending', 0, '', %s FROM {reminder} r
+        JOIN {user} u ON u.id = r.recipient_id LEFT JOIN {preference} p ON p.user_id = u.id
+        WHERE r.created_at = %s AND u.email <> '' AND COALESCE(p.email, TRUE) AND NOT COALESCE(p.daily_digest, FALSE)
+    """
+    # The unit's group gets one message per reminder, and only about cases the unit works
+    # (its handlers' and leader's reminders, not a supervisor's or a registrar's).
+    handlers, case = Case.handlers.through._meta.db_table, Case._meta.db_table
+    def works_case(alias: str, pref: str) -> str:
+        """The person is the case's leader or one of its handlers, and has not turned the robot off."""
+        return (
+            f"COALESCE({pref}.webhook, TRUE) AND (c.leader_id = {alias}.id OR EXISTS "
+            f"(SELECT 1 FROM {handlers} h WHERE h.case_id = c.id AND h.user_id = {alias}.id))"
+        )
+
+    webhook = f"""
+        SELECT r.id, 'webhook', 'pending', 0, '', %s FROM {reminder} r
+        JOIN {user} u ON u.id = r.recipient_id JOIN {robot} w ON w.unit_id = u.unit_id AND w.is_active
+        JOIN {case} c ON c.id = r.case_id
+        LEFT JOIN {preference} p ON p.user_id = u.id
+        WHERE r.created_at = %s AND {works_case("u", "p")}
+          AND r.recipient_id = (
+              SELECT MIN(r2.recipient_id) FROM {reminder} r2 JOIN {user} u2 ON u2.id = r2.recipient_id
+              LEFT JOIN {preference} p2 ON p2.user_id = u2.id
+              WHERE r2.case_id = r.case_id AND r2.deadline = r.deadline AND r2.due = r.due
+                AND r2.threshold = r.threshold AND u2.unit_id = u.unit_id AND {works_case("u2", "p2")}
+          )
+    """
+    for select in (email, webhook):
+        _insert_ignoring_duplicates(Delivery._meta.db_table, columns, select, [at, at])
 
 
 def message(reminder: Reminder) -> str:
@@ -113,64 +158,72 @@ def _send_webhook(reminder: Reminder) -> None:
 SENDERS = {Delivery.Channel.EMAIL: _send_email, Delivery.Channel.WEBHOOK: _send_webhook}
 
 
-def claim(*, now: datetime.datetime | None = None, batch: int = 100) -> list[int]:
-    """Take due deliveries for this worker: each by a conditional update that only one worker wins."""
+def claim_one(*, now: datetime.datetime | None = None) -> tuple[int, datetime.datetime] | None:
+    """Take the next due delivery, by a conditional update only one worker wins; the lease starts now."""
     now = now or timezone.now()
     # A worker that died mid-send left its lease: let the delivery be tried again.
     Delivery.objects.filter(status=Delivery.Status.SENDING, lease_until__lt=now).update(status=Delivery.Status.RETRYING)
-    candidates = Delivery.objects.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.RETRYING], next_attempt_at__lte=now)
-    claimed = []
-    for pk in candidates.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:batch]:
+    due = Delivery.objects.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.RETRYING], next_attempt_at__lte=now)
+    for pk in due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:20]:
+        lease = now + datetime.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
         won = Delivery.objects.filter(pk=pk, status__in=[Delivery.Status.PENDING, Delivery.Status.RETRYING]).update(
-            status=Delivery.Status.SENDING, lease_until=now + datetime.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS),
-            attempts=F("attempts") + 1,
+            status=Delivery.Status.SENDING, lease_until=lease, attempts=F("attempts") + 1
         )
         if won:
-            claimed.append(pk)
-    return claimed
+            return pk, lease
+    return None
 
 
-def deliver(delivery_id: int, *, now: datetime.datetime | None = None) -> str:
-    """Send one claimed delivery; a failure is recorded and retried later, and never stops the others."""
-    delivery = Delivery.objects.select_related("reminder__case__village", "reminder__recipient").get(pk=delivery_id)
+def deliver(delivery_id: int, lease: datetime.datetime, *, now: datetime.datetime | None = None) -> str:
+    """Send one claimed delivery and record the outcome — only if our claim still holds."""
+    fields = {"lease_until": None}
     try:
+        delivery = Delivery.objects.select_related("reminder__case__village", "reminder__recipient").get(pk=delivery_id)
         SENDERS[delivery.channel](delivery.reminder)
     except Exception as error:  # noqa: BLE001 - any failure of the channel is recorded, not raised
         now = now or timezone.now()
-        delivery.last_error = f"{error.__class__.__name__}: {error}"[:1000]
-        if delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
-            delivery.status = Delivery.Status.FAILED
+        attempts = Delivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first() or 0
+        fields["last_error"] = f"{error.__class__.__name__}: {error}"[:1000]
+        if attempts >= settings.DELIVERY_MAX_ATTEMPTS:
+            fields["status"] = Delivery.Status.FAILED
         else:
-            delivery.status = Delivery.Status.RETRYING
-            delivery.next_attempt_at = now + datetime.timedelta(seconds=settings.DELIVERY_BACKOFF_SECONDS * 2 ** (delivery.attempts - 1))
-        log.warning("delivery %s of case %s failed (attempt %s): %s", delivery.pk, delivery.reminder.case_id, delivery.attempts, delivery.last_error)
+            fields["status"] = Delivery.Status.RETRYING
+            fields["next_attempt_at"] = now + datetime.timedelta(seconds=settings.DELIVERY_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0))
+        log.warning("delivery %s failed (attempt %s): %s", delivery_id, attempts, fields["last_error"])
     else:
-        delivery.status, delivery.sent_at, delivery.last_error = Delivery.Status.SENT, timezone.now(), ""
-    delivery.lease_until = None
-    delivery.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at", "lease_until"])
-    return delivery.status
+        fields.update(status=Delivery.Status.SENT, sent_at=timezone.now(), last_error="")
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING, lease_until=lease).update(**fields)
+    return fields["status"]
 
 
-def dispatch(*, now: datetime.datetime | None = None) -> int:
-    """Claim and send what is due; returns how many were tried."""
-    claimed = claim(now=now)
-    for pk in claimed:
-        deliver(pk, now=now)
-    return len(claimed)
+def dispatch(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """Claim and send what is due, one at a time, so no lease outlives its send; returns how many were tried."""
+    tried = 0
+    while tried < limit:
+        claimed = claim_one(now=now)
+        if claimed is None:
+            break
+        deliver(*claimed, now=now)
+        tried += 1
+    return tried
 
 
 def send_digests(*, now: datetime.datetime | None = None) -> int:
-    """One e-mail a day to those who chose it, listing the reminders written since their last digest."""
+    """One e-mail a day to those who chose it, listing their reminders not yet in a digest."""
     now = now or timezone.now()
     sent = 0
-    preferences = NotificationPreference.objects.filter(daily_digest=True, email=True).exclude(user__email="").select_related("user")
-    for preference in preferences:
-        since = preference.last_digest_at or now - datetime.timedelta(days=1)
-        batch = list(Reminder.objects.filter(recipient=preference.user, created_at__gt=since, created_at__lte=now)
-                     .select_related("case__village").order_by("created_at"))
-        if batch:
+    preferences = NotificationPreference.objects.filter(daily_digest=True, email=True, user__is_active=True).exclude(user__email="")
+    for preference in preferences.select_related("user"):
+        pending = Reminder.objects.filter(recipient=preference.user, digested_at__isnull=True, created_at__lte=now)
+        batch = list(pending.select_related("case__village").order_by("created_at"))
+        if not batch:
+            continue
+        try:
             lines = "\n".join(message(reminder) for reminder in batch)
             send_mail(_("[Petition reminders] %(count)s today") % {"count": len(batch)}, lines, settings.DEFAULT_FROM_EMAIL, [preference.user.email])
-            sent += 1
-        NotificationPreference.objects.filter(pk=preference.pk).update(last_digest_at=now)
+        except Exception:  # noqa: BLE001 - one person's mail server trouble must not stop the others' digests
+            log.exception("digest for user %s failed; it will be tried with tomorrow's", preference.user_id)
+            continue
+        Reminder.objects.filter(pk__in=[r.pk for r in batch]).update(digested_at=now)
+        sent += 1
     return sent

@@ -158,6 +158,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # --- E-mail ---------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # a slow mail server must not outlive a delivery's lease
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="下基层 <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

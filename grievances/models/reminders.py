@@ -32,6 +32,7 @@ class Reminder(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="reminders")
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    digested_at = models.DateTimeField(_("sent in a digest at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reminder")
@@ -92,7 +93,6 @@ class NotificationPreference(models.Model):
     email = models.BooleanField(_("by e-mail"), default=True)
     webhook = models.BooleanField(_("in my unit's WeCom / DingTalk group"), default=True)
     daily_digest = models.BooleanField(_("one daily digest instead of single e-mails"), default=False)
-    last_digest_at = models.DateTimeField(_("last digest sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification preference")
