@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_celery_beat",
     "outreach",
     "accounts",
     "campaigns",
@@ -181,7 +182,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat reads its schedule from the database (django-celery-beat): the entries below are written
+# there when beat starts, and admins change intervals or switch tasks off in the Django admin.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=30)
 # Deadline reminders (grievances/reminders.py): days before a deadline to remind, and delivery retries.
 REMINDER_THRESHOLDS = [int(day) for day in env.list("REMINDER_THRESHOLDS", default=["7", "3", "1", "0"])]

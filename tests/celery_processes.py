@@ -38,7 +38,7 @@ def celery_processes(logs: Path, *, beat: bool = False, extra_env: dict | None =
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     commands = {"worker": ["worker", "--pool", "solo", "--loglevel", "INFO", "-n", f"test-{uuid.uuid4().hex[:8]}@%h"]}
     if beat:
-        commands["beat"] = ["beat", "--loglevel", "INFO", "--schedule", str(logs / "beat-schedule")]
+        commands["beat"] = ["beat", "--loglevel", "INFO"]  # the schedule lives in the test database (django-celery-beat)
     processes = []
     try:
         for name, args in commands.items():

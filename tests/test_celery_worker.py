@@ -16,6 +16,16 @@ def worker_and_beat(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_beat_keeps_its_schedule_in_the_database_for_admins_to_edit(worker_and_beat):
+    # First in the module: later transactional tests empty the tables beat wrote at start-up.
+    from django_celery_beat.models import PeriodicTask
+
+    assert wait_until(lambda: PeriodicTask.objects.filter(name="sweep-deadlines").exists()), log_tail(worker_and_beat)
+    sweep = PeriodicTask.objects.get(name="sweep-deadlines")
+    assert sweep.task == "grievances.tasks.sweep_deadlines" and sweep.enabled and sweep.interval.every == 15 * 60
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_a_task_and_writes_the_database(worker_and_beat):
     heartbeat.delay(name="sent-by-test")
 
