@@ -184,7 +184,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Beat reads its schedule from the database (django-celery-beat): the entries below are written
 # there when beat starts, and admins change intervals or switch tasks off in the Django admin.
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "outreach.beat:Scheduler"
 HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=30)
 # Deadline reminders (grievances/reminders.py): days before a deadline to remind, and delivery retries.
 REMINDER_THRESHOLDS = [int(day) for day in env.list("REMINDER_THRESHOLDS", default=["7", "3", "1", "0"])]

@@ -40,3 +40,19 @@ def test_beat_keeps_scheduling_the_heartbeat_and_the_worker_keeps_running_it(wor
     first = Heartbeat.objects.get(name="celery").last_seen
 
     assert wait_until(lambda: Heartbeat.objects.get(name="celery").last_seen > first), log_tail(worker_and_beat)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admins_change_to_the_schedule_survives_a_beat_restart():
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    from outreach.beat import Scheduler
+    from outreach.celery import app
+
+    Scheduler(app=app)  # beat starting: the settings' entries are installed
+    sweep = PeriodicTask.objects.get(name="sweep-deadlines")
+    assert sweep.task == "grievances.tasks.sweep_deadlines" and sweep.interval.every == 15 * 60
+    sweep.interval = IntervalSchedule.objects.create(every=30 * 60, period=IntervalSchedule.SECONDS)  # an admin slows it down
+    sweep.save()
+    Scheduler(app=app)  # beat restarts
+    assert PeriodicTask.objects.get(name="sweep-deadlines").interval.every == 30 * 60
