@@ -109,12 +109,18 @@ MOVE_FORMS = {
 NEEDS_CASE = {CaseAssignForm, TransferForm}
 
 
-def move_form(action: str, case: Case, data=None):
+def move_form(action: str, case: Case, data=None, files=None):
     form_class = MOVE_FORMS[action]
     kwargs = {"case": case} if form_class in NEEDS_CASE else {}
     if action == "extend" and case.extension_requested_days:
         kwargs["initial"] = {"days": case.extension_requested_days, "reason": case.extension_reason}  # approve what was asked
-    return form_class(data, prefix=action, **kwargs)
+    form = form_class(data, files, prefix=action, **kwargs)
+    # Any move may carry a document (a written reply, an agreement): it stays with the timeline entry.
+    form.fields["attachment"] = forms.FileField(
+        label=_("Attachment (PDF, JPEG or PNG, optional)"), required=False,
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": "application/pdf,image/jpeg,image/png"}),
+    )
+    return form
 
 
 class LookupForm(StyledFormMixin, forms.Form):

@@ -64,7 +64,7 @@ def case_for(user, pk: int) -> Case:
 
 
 def timeline(case: Case):
-    return case.events.select_related("actor").order_by("at", "id")
+    return case.events.select_related("actor").prefetch_related("attachments").order_by("at", "id")
 
 
 def public_case(number: str, phone_last4: str) -> Case | None:

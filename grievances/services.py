@@ -4,6 +4,7 @@ Numbers come from a locked per-year counter: unique, never reused, safe in paral
 """
 
 import datetime
+import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -15,7 +16,7 @@ from accounts.regions import prefix_of
 from accounts.roles import Role
 
 from . import deadlines, workflow
-from .models import Case, CaseCategory, CaseEvent, CaseNumberCounter, MediationSession
+from .models import Case, CaseCategory, CaseEvent, CaseEventAttachment, CaseNumberCounter, MediationSession
 
 DEFAULT_CATEGORY = "其他"
 LEVEL_UP = {Case.Level.VILLAGE: Case.Level.TOWNSHIP, Case.Level.TOWNSHIP: Case.Level.COUNTY}
@@ -35,10 +36,31 @@ def next_case_number(year: int) -> str:
     return f"XF-{year}-{counter.last:06d}"
 
 
-def _record(case: Case, actor: User, action: str, before: str, note: str = "", *, at=None, **data) -> None:
-    CaseEvent.objects.create(
+ATTACHMENT_TYPES = {b"%PDF": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+def check_attachment(upload) -> str:
+    """The type of an uploaded document, read from its bytes: PDF, JPEG or PNG, at most 10 MB."""
+    head = upload.read(8)
+    upload.seek(0)
+    content_type = next((t for magic, t in ATTACHMENT_TYPES.items() if head.startswith(magic)), None)
+    if content_type is None:
+        raise ValidationError(_("Attach a PDF, JPEG or PNG file."))
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(_("The attachment is larger than 10 MB."))
+    return content_type
+
+
+def _record(case: Case, actor: User, action: str, before: str, note: str = "", *, at=None, attachment=None, **data) -> None:
+    event = CaseEvent.objects.create(
         case=case, actor=actor, action=action, from_status=before, to_status=case.status, note=note, data=data, at=at or timezone.now()
     )
+    if attachment is not None:
+        content_type = check_attachment(attachment)
+        name = attachment.name[:200]
+        attachment.name = f"{uuid.uuid4().hex}.{content_type.split('/')[1]}"  # never the client's name on disk
+        CaseEventAttachment.objects.create(event=event, file=attachment, name=name, content_type=content_type, size=attachment.size)
 
 
 def _default_category() -> CaseCategory:
@@ -84,30 +106,31 @@ def _move(actor, action: str, case_id: int, *, now=None):
 
 
 @transaction.atomic
-def case_accept(*, actor, case_id: int, note: str = "", now=None) -> Case:
+def case_accept(*, actor, case_id: int, note: str = "", now=None, attachment=None) -> Case:
     case, before, now = _move(actor, "accept", case_id, now=now)
     case.accepted_at = now
     # A review (复查/复核) is answered within its own, shorter limit.
     days = case.category.resolve_days if case.stage == Case.Stage.ORIGINAL else case.category.review_days
     case.resolve_due = timezone.localtime(now).date() + datetime.timedelta(days=days)
     case.save()
-    _record(case, actor, "accept", before, note, resolve_due=case.resolve_due.isoformat(), at=now)
+    _record(case, actor, "accept", before, note, resolve_due=case.resolve_due.isoformat(), at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
-def case_reject(*, actor, case_id: int, reason: str, now=None) -> Case:
+def case_reject(*, actor, case_id: int, reason: str, now=None, attachment=None) -> Case:
     if not reason.strip():
         raise ValidationError(_("Say why the case is not accepted; the petitioner is told."))
     case, before, now = _move(actor, "reject", case_id, now=now)
     case.rejection_reason = reason.strip()
     case.save()
-    _record(case, actor, "reject", before, reason.strip(), at=now)
+    _record(case, actor, "reject", before, reason.strip(), at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
-def case_assign(*, actor, case_id: int, unit: Unit, leader: User, handlers=(), level: str | None = None, note: str = "", now=None) -> Case:
+def case_assign(*, actor, case_id: int, unit: Unit, leader: User, handlers=(), level: str | None = None, note: str = "", now=None,
+                attachment=None) -> Case:
     """交办: a responsible unit, a 包案领导 and the unit's handlers ("一个案子、一名领导、一支队伍")."""
     case, before, now = _move(actor, "assign", case_id, now=now)
     if not case.village_id.startswith(prefix_of(unit.region_id)):
@@ -122,53 +145,53 @@ def case_assign(*, actor, case_id: int, unit: Unit, leader: User, handlers=(), l
         case.level = level
     case.save()
     case.handlers.set(handlers)
-    _record(case, actor, "assign", before, note, unit=unit.name, leader=leader.real_name, handlers=[h.real_name for h in handlers], level=case.level, at=now)
+    _record(case, actor, "assign", before, note, unit=unit.name, leader=leader.real_name, handlers=[h.real_name for h in handlers], level=case.level, at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
-def case_start(*, actor, case_id: int, note: str = "", now=None) -> Case:
+def case_start(*, actor, case_id: int, note: str = "", now=None, attachment=None) -> Case:
     case, before, now = _move(actor, "start", case_id, now=now)
     case.save()
-    _record(case, actor, "start", before, note, at=now)
+    _record(case, actor, "start", before, note, at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
-def case_resolve(*, actor, case_id: int, outcome: str, reply: str, now=None) -> Case:
+def case_resolve(*, actor, case_id: int, outcome: str, reply: str, now=None, attachment=None) -> Case:
     """办结: one of the five outcomes (seed 002) and the reply the petitioner gets."""
     if outcome not in Case.Outcome.values or not reply.strip():
         raise ValidationError(_("Choose an outcome and write the reply to the petitioner."))
     case, before, now = _move(actor, "resolve", case_id, now=now)
     case.outcome, case.reply, case.resolved_at = outcome, reply.strip(), now
     case.save()
-    _record(case, actor, "resolve", before, reply.strip(), outcome=outcome, at=now)
+    _record(case, actor, "resolve", before, reply.strip(), outcome=outcome, at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
-def case_evaluate(*, actor, case_id: int, satisfaction: str, note: str = "", callback: bool = False, now=None) -> Case:
+def case_evaluate(*, actor, case_id: int, satisfaction: str, note: str = "", callback: bool = False, now=None, attachment=None) -> Case:
     """评价: the petitioner's rating, or the result of the 回访 call when they gave none in time."""
     if satisfaction not in Case.Satisfaction.values:
         raise ValidationError(_("Choose the petitioner's rating."))
     case, before, now = _move(actor, "evaluate", case_id, now=now)
     case.satisfaction, case.evaluated_at = satisfaction, now
     case.save()
-    _record(case, actor, "evaluate", before, note, satisfaction=satisfaction, callback=callback, at=now)
+    _record(case, actor, "evaluate", before, note, satisfaction=satisfaction, callback=callback, at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
-def case_close(*, actor, case_id: int, note: str = "", now=None) -> Case:
+def case_close(*, actor, case_id: int, note: str = "", now=None, attachment=None) -> Case:
     case, before, now = _move(actor, "close", case_id, now=now)
     case.closed_at = now
     case.save()
-    _record(case, actor, "close", before, note, at=now)
+    _record(case, actor, "close", before, note, at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
-def case_reopen(*, actor, case_id: int, note: str, now=None) -> Case:
+def case_reopen(*, actor, case_id: int, note: str, now=None, attachment=None) -> Case:
     if not note.strip():
         raise ValidationError(_("Say why the case is reopened."))
     case, before, now = _move(actor, "reopen", case_id, now=now)
@@ -176,7 +199,7 @@ def case_reopen(*, actor, case_id: int, note: str, now=None) -> Case:
     # The resolution clock starts again from today; the one extension, if used, stays used.
     case.resolve_due = timezone.localtime(now).date() + datetime.timedelta(days=case.category.resolve_days)
     case.save()
-    _record(case, actor, "reopen", before, note.strip(), at=now, resolve_due=case.resolve_due.isoformat())
+    _record(case, actor, "reopen", before, note.strip(), at=now, attachment=attachment, resolve_due=case.resolve_due.isoformat())
     return case
 
 
@@ -192,42 +215,42 @@ def _check_extension(case: Case, days: int, reason: str, now) -> None:
 
 
 @transaction.atomic
-def case_request_extension(*, actor, case_id: int, days: int, reason: str, now=None) -> Case:
+def case_request_extension(*, actor, case_id: int, days: int, reason: str, now=None, attachment=None) -> Case:
     """The unit asks the 包案领导 for more time (第34条); the leader approves with `case_extend`."""
     case, before, now = _move(actor, "request_extension", case_id, now=now)
     _check_extension(case, days, reason, now)
     case.extension_requested_days, case.extension_reason = days, reason.strip()
     case.save()
-    _record(case, actor, "request_extension", before, reason.strip(), days=days, at=now)
+    _record(case, actor, "request_extension", before, reason.strip(), days=days, at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
-def case_extend(*, actor, case_id: int, days: int, reason: str, now=None) -> Case:
+def case_extend(*, actor, case_id: int, days: int, reason: str, now=None, attachment=None) -> Case:
     """延期: once, at most the category's limit (30 days), approved by the 包案领导; the petitioner is told why."""
     case, before, now = _move(actor, "extend", case_id, now=now)
     _check_extension(case, days, reason, now)
     case.extension_days, case.extension_reason, case.extension_requested_days = days, reason.strip(), 0
     case.resolve_due += datetime.timedelta(days=days)
     case.save()
-    _record(case, actor, "extend", before, reason.strip(), days=days, resolve_due=case.resolve_due.isoformat(), at=now)
+    _record(case, actor, "extend", before, reason.strip(), days=days, resolve_due=case.resolve_due.isoformat(), at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
-def case_escalate(*, actor, case_id: int, note: str = "", now=None) -> Case:
+def case_escalate(*, actor, case_id: int, note: str = "", now=None, attachment=None) -> Case:
     """Up one level: 小事不出村、大事不出乡、难事不出县."""
     case, before, now = _move(actor, "escalate", case_id, now=now)
     if case.level not in LEVEL_UP:
         raise ValidationError(_("The case is already handled at county level."))
     old, case.level = case.level, LEVEL_UP[case.level]
     case.save()
-    _record(case, actor, "escalate", before, note, level=[old, case.level], at=now)
+    _record(case, actor, "escalate", before, note, level=[old, case.level], at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
-def case_transfer(*, actor, case_id: int, unit: Unit, note: str, now=None) -> Case:
+def case_transfer(*, actor, case_id: int, unit: Unit, note: str, now=None, attachment=None) -> Case:
     """Ask another unit to take the case; the first unit stays accountable until it accepts (首接负责)."""
     case, before, now = _move(actor, "transfer", case_id, now=now)
     if case.pending_unit_id:
@@ -236,19 +259,20 @@ def case_transfer(*, actor, case_id: int, unit: Unit, note: str, now=None) -> Ca
         raise ValidationError(_("Choose another unit of the village, its township or its county."))
     case.pending_unit = unit
     case.save()
-    _record(case, actor, "transfer", before, note, to_unit=unit.name, at=now)
+    _record(case, actor, "transfer", before, note, to_unit=unit.name, at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
-def case_accept_transfer(*, actor, case_id: int, note: str = "", now=None) -> Case:
+def case_accept_transfer(*, actor, case_id: int, note: str = "", now=None, attachment=None) -> Case:
     case, before, now = _move(actor, "accept_transfer", case_id, now=now)
     old = case.unit.name if case.unit else ""
     old_handlers = [h.real_name for h in case.handlers.all()]
     case.unit, case.pending_unit = case.pending_unit, None
     case.save()
     case.handlers.set([actor])
-    _record(case, actor, "accept_transfer", before, note, at=now, unit=[old, case.unit.name], handlers=[old_handlers, [actor.real_name]])
+    _record(case, actor, "accept_transfer", before, note, at=now, attachment=attachment, unit=[old, case.unit.name],
+            handlers=[old_handlers, [actor.real_name]])
     return case
 
 
@@ -278,17 +302,17 @@ def case_request_review(*, actor, case_id: int, note: str = "", now=None) -> Cas
 
 
 @transaction.atomic
-def case_supervise(*, actor, case_id: int, note: str = "", now=None) -> Case:
+def case_supervise(*, actor, case_id: int, note: str = "", now=None, attachment=None) -> Case:
     """挂牌督办 (第39条): a supervisor of the jurisdiction puts the case under their watch."""
     case, before, now = _move(actor, "supervise", case_id, now=now)
     case.supervised, case.supervising_leader = True, actor
     case.save()
-    _record(case, actor, "supervise", before, note, at=now)
+    _record(case, actor, "supervise", before, note, at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
-def case_mediate(*, actor, case_id: int, kind: str, held_on: datetime.date, mediator: str, result: str, agreement: str = "", now=None) -> MediationSession:
+def case_mediate(*, actor, case_id: int, kind: str, held_on: datetime.date, mediator: str, result: str, agreement: str = "", now=None, attachment=None) -> MediationSession:
     """A mediation session on a dispute, by the responsible unit."""
     case, before, now = _move(actor, "mediate", case_id, now=now)
     if case.type != Case.Type.DISPUTE:
@@ -299,7 +323,7 @@ def case_mediate(*, actor, case_id: int, kind: str, held_on: datetime.date, medi
         case=case, kind=kind, held_on=held_on, mediator=mediator.strip(), result=result, agreement=agreement.strip(),
         recorded_by=actor, recorded_at=now,
     )
-    _record(case, actor, "mediate", before, agreement.strip(), kind=kind, result=result, mediator=mediator.strip(), at=now)
+    _record(case, actor, "mediate", before, agreement.strip(), kind=kind, result=result, mediator=mediator.strip(), at=now, attachment=attachment)
     return session
 
 

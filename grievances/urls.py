@@ -16,5 +16,6 @@ urlpatterns = [
     path("rectification/export.xlsx", views.rectification_ledger, {"export": True}, name="rectification-export"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/review/", views.case_request_review, name="review"),
+    path("<int:pk>/attachments/<int:attachment_pk>/", views.case_attachment, name="attachment"),
     path("<int:pk>/<str:action>/", views.case_move, name="move"),
 ]

@@ -2,7 +2,7 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from outreach.ratelimit import allow, blocked, client_ip
 
 from . import deadlines, selectors, services, workflow
 from .forms import CaseRegisterForm, LookupForm, NotificationPreferenceForm, move_form
-from .models import Case, CaseCategory, NotificationPreference, Reminder
+from .models import Case, CaseCategory, CaseEventAttachment, NotificationPreference, Reminder
 
 FILTERS = ["tab", "status", "type", "category", "level", "region", "due_within", "q"]
 
@@ -112,7 +112,7 @@ def case_move(request, pk, action):
     case = selectors.case_for(request.user, pk)  # an outsider gets 404 before anything else
     if action not in workflow.MOVES:
         raise Http404
-    form = move_form(action, case, request.POST)
+    form = move_form(action, case, request.POST, request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -191,3 +191,12 @@ def notification_settings(request):
         messages.success(request, _("Saved."))
         return redirect("grievances:inbox")
     return render(request, "grievances/notification_settings.html", {"form": form})
+
+
+@require_GET
+@permission_required("grievances.view_case", raise_exception=True)
+def case_attachment(request, pk, attachment_pk):
+    """A document of the timeline, only for those who may see the case."""
+    case = selectors.case_for(request.user, pk)
+    attachment = get_object_or_404(CaseEventAttachment.objects.filter(event__case=case), pk=attachment_pk)
+    return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type, filename=attachment.name)

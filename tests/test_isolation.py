@@ -54,12 +54,14 @@ def township_a(regions, campaign_admin, cadre, unit_a, django_capture_on_commit_
     leader = UserFactory(unit=unit_a, roles=[Role.LEADER])
     case = visit.cases.get()
     case_services.case_accept(actor=handler, case_id=case.pk)
-    case_services.case_assign(actor=handler, case_id=case.pk, unit=unit_a, leader=leader, handlers=[handler])
+    case_services.case_assign(actor=handler, case_id=case.pk, unit=unit_a, leader=leader, handlers=[handler],
+                              attachment=SimpleUploadedFile("交办单.pdf", b"%PDF-1.4 test"))
     with django_capture_on_commit_callbacks(execute=False):
         job = campaign_services.roster_import_start(actor=admin_a, kind=ImportJob.Kind.HOUSEHOLDS, upload=SimpleUploadedFile("甲.csv", b"x"))
     return {
         "campaign": campaign, "target": target, "assignment": Assignment.objects.get(cadre=cadre), "household": household,
         "visit": visit, "photo": visit.photos.get(), "case": case, "job": job,
+        "attachment": case.events.get(action="assign").attachments.get(),
     }
 
 
@@ -77,6 +79,7 @@ def samples(name: str, objects: dict) -> dict:
         ("work", "target_pk"): objects["target"].pk,
         ("grievances", "pk"): objects["case"].pk,
         ("grievances", "action"): "start",
+        ("grievances", "attachment_pk"): objects["attachment"].pk,
         ("", "token"): "invalid-token",
     }
     return by_name

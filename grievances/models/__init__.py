@@ -1,7 +1,7 @@
-from .case import Case, CaseCategory, CaseEvent, CaseNumberCounter, CaseQuerySet, MediationSession
+from .case import Case, CaseCategory, CaseEvent, CaseEventAttachment, CaseNumberCounter, CaseQuerySet, MediationSession
 from .reminders import Delivery, NotificationPreference, Reminder, UnitWebhook
 
 __all__ = [
-    "Case", "CaseCategory", "CaseEvent", "CaseNumberCounter", "CaseQuerySet", "Delivery", "MediationSession",
+    "Case", "CaseCategory", "CaseEvent", "CaseEventAttachment", "CaseNumberCounter", "CaseQuerySet", "Delivery", "MediationSession",
     "NotificationPreference", "Reminder", "UnitWebhook",
 ]

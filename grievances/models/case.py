@@ -210,6 +210,23 @@ class CaseEvent(models.Model):
         super().save(*args, **kwargs)
 
 
+class CaseEventAttachment(models.Model):
+    """A document attached to a move (a written reply, an agreement, a photo), served only to those who see the case."""
+
+    event = models.ForeignKey(CaseEvent, verbose_name=_("case event"), on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("file"), upload_to="cases/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.name
+
+
 class MediationSession(models.Model):
     """矛盾纠纷排查调处: one session of 人民调解, 行政调解 or 司法调解 (三调联动) on a dispute."""
 

@@ -214,3 +214,30 @@ def test_one_case_number_cannot_be_walked_from_many_addresses(client, case):
         for n in range(7)
     ]
     assert statuses[5:] == [429, 429]
+
+
+def test_a_move_can_carry_a_document_shown_on_the_timeline_to_those_who_see_the_case(client, assigned, unit_handler, unit_b):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(unit_handler)
+    page = client.post(reverse("grievances:move", args=[assigned.pk, "start"]),
+                       {"start-note": "现场调查", "start-attachment": SimpleUploadedFile("调查笔录.pdf", b"%PDF-1.4 content")}, follow=True)
+    html = page.content.decode()
+    assert "调查笔录.pdf" in html
+    attachment = assigned.events.get(action="start").attachments.get()
+    assert attachment.content_type == "application/pdf" and "调查笔录" not in attachment.file.name
+    url = reverse("grievances:attachment", args=[assigned.pk, attachment.pk])
+    assert client.get(url).status_code == 200
+    client.force_login(UserFactory(unit=unit_b, roles=[Role.HANDLER]))
+    assert client.get(url).status_code == 404
+
+
+def test_an_attachment_of_another_type_is_refused_and_the_move_not_made(client, assigned, unit_handler):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(unit_handler)
+    page = client.post(reverse("grievances:move", args=[assigned.pk, "start"]),
+                       {"start-attachment": SimpleUploadedFile("x.exe", b"MZ\x90\x00")}, follow=True)
+    assert "请附 PDF、JPEG 或 PNG 文件" in page.content.decode()
+    assigned.refresh_from_db()
+    assert assigned.status == Case.Status.ASSIGNED and not assigned.events.filter(action="start").exists()
