@@ -20,7 +20,7 @@ def act(page, move, fields=None, choose=None):
         panel.get_by_label(label).fill(value)
     for label, option in (choose or {}).items():
         panel.get_by_label(label).select_option(label=option)
-    panel.get_by_role("button").click()
+    panel.locator("button.btn-danger").click()
 
 
 def test_a_case_is_worked_to_closing_and_the_petitioner_finds_it(live_server, browser, categories, intake, unit_handler, boss, regions, screenshot):  # noqa: F811
