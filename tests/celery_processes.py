@@ -15,7 +15,7 @@ from outreach.celery import app
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_database_url() -> str:
+def worker_database_url() -> str:
     s = connection.settings_dict  # during tests NAME is the test database
     return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
@@ -34,7 +34,7 @@ def celery_processes(logs: Path, *, beat: bool = False, extra_env: dict | None =
     """Start a worker (and beat) as subprocesses; yields the log folder; stops only what it started."""
     assert app.conf.broker_url.startswith("redis://"), "tests need the real Redis broker"
     app.control.purge()
-    env = {**os.environ, "DATABASE_URL": test_database_url(), **(extra_env or {})}
+    env = {**os.environ, "DATABASE_URL": worker_database_url(), **(extra_env or {})}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     commands = {"worker": ["worker", "--pool", "solo", "--loglevel", "INFO", "-n", f"test-{uuid.uuid4().hex[:8]}@%h"]}
     if beat:

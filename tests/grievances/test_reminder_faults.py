@@ -1,0 +1,177 @@
+"""Reminders survive real faults: Redis down while cases are saved, a worker killed mid-delivery.
+
+These tests start their own redis-server on a spare port, and their own worker and beat, and stop
+only what they started; the shared Redis and PostgreSQL stay up for the rest of the suite."""
+
+import datetime
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from grievances import services
+from grievances.models import Case, Delivery, Reminder, UnitWebhook
+from tests.celery_processes import ROOT, log_tail, wait_until, worker_database_url
+
+from .test_reminders import Robot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PrivateRedis:
+    def __init__(self, folder: Path):
+        self.port, self.folder = free_port(), folder
+
+    def start(self):
+        subprocess.run([shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                        "--daemonize", "yes", "--dir", str(self.folder), "--logfile", str(self.folder / "redis.log")], check=True)
+        assert wait_until(self.answers, 10)
+
+    def answers(self) -> bool:
+        return subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True).stdout.strip() == "PONG"
+
+    def stop(self):
+        subprocess.run(["redis-cli", "-p", str(self.port), "shutdown", "nosave"], capture_output=True)
+        assert wait_until(lambda: not self.answers(), 10)
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+class Processes:
+    """Worker and beat as subprocesses on the private Redis and the test database."""
+
+    def __init__(self, redis: PrivateRedis, folder: Path, **env):
+        self.redis, self.folder, self.extra = redis, folder, env
+        self.running: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, *args: str):
+        env = {**os.environ, "DATABASE_URL": worker_database_url(), "REDIS_URL": self.redis.url, **self.extra}
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        log = open(self.folder / f"{name}.log", "a")
+        self.running[name] = subprocess.Popen([sys.executable, "-m", "celery", "-A", "outreach", *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def kill(self, name: str):
+        process = self.running.pop(name)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop_all(self):
+        for name in list(self.running):
+            process = self.running.pop(name)
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture
+def faults(tmp_path):
+    from django_celery_beat.models import PeriodicTask
+
+    PeriodicTask.objects.all().delete()  # beat installs this test's fast intervals
+    redis = PrivateRedis(tmp_path)
+    redis.start()
+    processes = Processes(redis, tmp_path, REMINDER_SWEEP_SECONDS="2", DELIVERY_DISPATCH_SECONDS="1",
+                          DELIVERY_LEASE_SECONDS="3", DELIVERY_BACKOFF_SECONDS="1")
+    yield redis, processes
+    processes.stop_all()
+    redis.stop()
+
+
+def worker_args(name):
+    return ["worker", "--pool", "solo", "--loglevel", "INFO", "-n", f"{name}-{os.getpid()}@%h"]
+
+
+def test_cases_saved_while_redis_is_down_are_still_reminded(faults, running, tmp_path):
+    redis, processes = faults
+    processes.start("worker", *worker_args("w1"))
+    processes.start("beat", "beat", "--loglevel", "INFO")
+    redis.stop()
+    # The broker is down; the case is saved all the same (nothing is queued on save).
+    Case.objects.filter(pk=running.pk).update(resolve_due=timezone.localdate() + datetime.timedelta(days=3))
+    time.sleep(3)
+    assert not Reminder.objects.exists()
+    redis.start()
+    delivered = lambda: Delivery.objects.filter(status=Delivery.Status.SENT, channel=Delivery.Channel.EMAIL).count() == 2  # noqa: E731
+    assert wait_until(delivered, 60), log_tail(tmp_path)
+    assert Reminder.objects.count() == 2
+
+
+def test_a_delivery_whose_worker_is_killed_mid_send_is_delivered_after_restart(faults, running, unit_a, tmp_path):
+    redis, processes = faults
+    release = threading.Event()
+    robot = Robot([])
+    original = robot.server.RequestHandlerClass.do_POST
+
+    def hold_the_first(handler):
+        if len(robot.received) == 0:
+            robot.received.append("held")
+            release.wait(30)  # the worker is killed while waiting for this answer
+            return
+        original(handler)
+
+    robot.server.RequestHandlerClass.do_POST = hold_the_first
+    try:
+        UnitWebhook.objects.create(unit=unit_a, kind=UnitWebhook.Kind.WECOM, url=robot.url)
+        for user in (running.leader, *running.handlers.all()):
+            user.email = ""  # only the robot message
+            user.save()
+        Case.objects.filter(pk=running.pk).update(resolve_due=timezone.localdate() + datetime.timedelta(days=1))
+        processes.start("worker", *worker_args("w1"))
+        processes.start("beat", "beat", "--loglevel", "INFO")
+        assert wait_until(lambda: robot.received, 60), log_tail(tmp_path)
+        delivery = Delivery.objects.get(channel=Delivery.Channel.WEBHOOK)
+        assert delivery.status == Delivery.Status.SENDING
+        processes.kill("worker")
+        release.set()
+        processes.start("worker", *worker_args("w2"))
+        sent = lambda: Delivery.objects.get(pk=delivery.pk).status == Delivery.Status.SENT  # noqa: E731
+        assert wait_until(sent, 60), log_tail(tmp_path)
+        delivery.refresh_from_db()
+        assert delivery.attempts == 2 and Delivery.objects.filter(status=Delivery.Status.SENT).count() == 1
+        assert len(robot.received) == 2  # the killed attempt, then the one that got through
+    finally:
+        release.set()
+        robot.stop()
+
+
+def test_a_robot_failing_twice_is_delivered_on_the_third_try_by_the_real_worker(faults, running, unit_a, tmp_path):
+    redis, processes = faults
+    robot = Robot([500, 500])
+    try:
+        UnitWebhook.objects.create(unit=unit_a, kind=UnitWebhook.Kind.DINGTALK, url=robot.url)
+        Case.objects.filter(pk=running.pk).update(resolve_due=timezone.localdate() + datetime.timedelta(days=7))
+        processes.start("worker", *worker_args("w1"))
+        processes.start("beat", "beat", "--loglevel", "INFO")
+        sent = lambda: Delivery.objects.filter(channel=Delivery.Channel.WEBHOOK, status=Delivery.Status.SENT).exists()  # noqa: E731
+        assert wait_until(sent, 60), log_tail(tmp_path)
+        delivery = Delivery.objects.get(channel=Delivery.Channel.WEBHOOK)
+        assert (delivery.attempts, delivery.last_error) == (3, "") and len(robot.received) == 3
+        assert Delivery.objects.filter(channel=Delivery.Channel.EMAIL, status=Delivery.Status.SENT).count() == 2
+    finally:
+        robot.stop()
+
+
+@pytest.fixture
+def running(assigned, unit_handler, boss):
+    unit_handler.email, boss.email = "handler@example.gov.cn", "boss@example.gov.cn"
+    unit_handler.save(), boss.save()
+    services.case_start(actor=unit_handler, case_id=assigned.pk)
+    return assigned
