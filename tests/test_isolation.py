@@ -16,7 +16,7 @@ from accounts.roles import Role
 from campaigns import services as campaign_services
 from campaigns.models import Assignment, ImportJob, TargetVillage
 from grievances import services as case_services
-from tests.factories import CampaignFactory, HouseholdFactory, UnitFactory, UserFactory
+from tests.factories import CampaignFactory, HouseholdFactory, UserFactory
 
 SKIPPED_PREFIXES = ("admin:",)  # Django's admin: its own login and the scoped ModelAdmins (tested in test_scoping)
 
@@ -67,7 +67,6 @@ def township_a(regions, campaign_admin, cadre, unit_a, django_capture_on_commit_
 
 def samples(name: str, objects: dict) -> dict:
     """Values for a URL's arguments, pointing at township A's objects."""
-    namespace = name.split(":")[0] if ":" in name else ""
     by_name = {
         ("campaigns", "pk"): objects["job"].pk if "import" in name else objects["campaign"].pk,
         ("campaigns", "target_pk"): objects["target"].pk,

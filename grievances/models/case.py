@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Region, Unit
 from accounts.regions import prefix_of
 from accounts.roles import Role
-from accounts.scoping import ScopedQuerySet, jurisdiction_prefix
+from accounts.scoping import ScopedQuerySet
 
 from .. import deadlines
 

@@ -7,10 +7,9 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from accounts.roles import Role
 from campaigns.models import Pairing, PersonalDataView, Visit
 from grievances.models import Case
-from tests.factories import CampaignFactory, HouseholdFactory, UserFactory
+from tests.factories import CampaignFactory, HouseholdFactory
 
 from .conftest import assign
 

@@ -10,7 +10,7 @@ from accounts.roles import Role
 from campaigns import services
 from campaigns.models import Assignment, Campaign, Household, ImportJob, TargetVillage
 from campaigns.roster.runner import run_import
-from tests.factories import CampaignFactory, UnitFactory, UserFactory
+from tests.factories import CampaignFactory, UserFactory
 
 from .conftest import TODAY, assign
 from .roster_files import CADRE_HEADER, HOUSEHOLD_HEADER, households, xlsx

@@ -12,7 +12,6 @@ from django.utils import timezone
 from grievances import reminders, services
 from grievances.models import Case, Delivery, NotificationPreference, Reminder, UnitWebhook
 
-from .conftest import NOW
 
 
 class Robot:
