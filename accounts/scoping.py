@@ -49,6 +49,16 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         return self.filter(reduce(or_, conditions))
 
+    def in_jurisdiction_of(self, user):
+        """Rows under the user's jurisdiction only, leaving out rows they see merely as owner or handler:
+        what a dashboard counts for the region they answer for."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.is_superuser:
+            return self
+        conditions = ScopedQuerySet.visibility_conditions(self, user)
+        return self.filter(*conditions) if conditions else self.none()
+
     def visibility_conditions(self, user) -> list[Q]:
         prefix = jurisdiction_prefix(user)
         if prefix and self.region_field:

@@ -15,7 +15,7 @@ from grievances.models import Case
 from .models import Assignment, Campaign, CampaignEvent, CheckIn, Household, ImportJob, Pairing, TargetVillage, Visit
 
 
-def _count(queryset, group_by: str, counted: str):
+def correlated_count(queryset, group_by: str, counted: str):
     """A correlated COUNT subquery: independent of the joins the visibility filter added."""
     return Coalesce(
         Subquery(queryset.values(group_by).annotate(n=Count(counted, distinct=True)).values("n")[:1], output_field=IntegerField()), 0
@@ -27,8 +27,8 @@ def campaign_list(user: User, *, status: str = "", search: str = ""):
         Campaign.objects.visible_to(user)
         .select_related("organiser_region")
         .annotate(
-            village_count=_count(TargetVillage.objects.filter(campaign=OuterRef("pk")), "campaign", "pk"),
-            cadre_count=_count(Assignment.objects.filter(target_village__campaign=OuterRef("pk")), "target_village__campaign", "cadre"),
+            village_count=correlated_count(TargetVillage.objects.filter(campaign=OuterRef("pk")), "campaign", "pk"),
+            cadre_count=correlated_count(Assignment.objects.filter(target_village__campaign=OuterRef("pk")), "target_village__campaign", "cadre"),
         )
         .order_by("-start_date", "name", "pk")  # GROUP BY drops Meta.ordering
     )
@@ -62,7 +62,7 @@ def target_villages(campaign: Campaign, user: User):
         TargetVillage.objects.visible_to(user)
         .filter(campaign=campaign)
         .select_related("village__parent", "helping_unit")
-        .annotate(team_size=_count(current, "target_village", "cadre"), leader_name=Subquery(leader))
+        .annotate(team_size=correlated_count(current, "target_village", "cadre"), leader_name=Subquery(leader))
         .order_by("village_id")
     )
 
@@ -208,9 +208,9 @@ def village_ledger(user: User, target: TargetVillage):
     return (
         Household.objects.visible_to(user).filter(village_id=target.village_id)
         .annotate(
-            visit_count=_count(visits, "household", "pk"),
+            visit_count=correlated_count(visits, "household", "pk"),
             last_visit=Subquery(visits.order_by("-visited_on").values("visited_on")[:1]),
-            demand_count=_count(Case.objects.filter(household=OuterRef("pk"), visit__assignment__target_village=target), "household", "pk"),
+            demand_count=correlated_count(Case.objects.filter(household=OuterRef("pk"), visit__assignment__target_village=target), "household", "pk"),
             paired_with=Subquery(pairing.values("cadre__real_name")[:1]),
         )
         .order_by("number")

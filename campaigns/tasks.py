@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from . import rollups
 from .roster.runner import release_stale_imports, run_import
 
 
@@ -14,3 +15,10 @@ def requeue_stale_imports() -> None:
     """Beat runs this every few minutes: a job whose worker died is queued again."""
     for job_id in release_stale_imports():
         run_roster_import.delay(job_id)
+
+
+@shared_task
+def refresh_dashboard_rollups(full: bool = False) -> dict:
+    """Beat runs this every ROLLUP_REFRESH_SECONDS (the days touched since the last run) and nightly in full."""
+    result = rollups.refresh(full=full)
+    return {"days": result.days, "campaigns": result.campaigns, "village_days": result.village_days}

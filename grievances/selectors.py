@@ -17,8 +17,10 @@ TABS = ["all", "mine", "unit", "led", "supervised", "overdue"]
 
 
 def case_list(user, *, tab: str = "all", status: str = "", type: str = "", category: str = "", level: str = "",
-              region: str = "", due_within: str = "", search: str = "", today: datetime.date | None = None):
-    """The cases the user may see, narrowed by the list's tab and filters."""
+              region: str = "", due_within: str = "", search: str = "", registered_from: datetime.date | None = None,
+              registered_to: datetime.date | None = None, today: datetime.date | None = None):
+    """The cases the user may see, narrowed by the list's tab and filters (the dashboard links here with
+    region and registration dates, and the list keeps them)."""
     today = today or timezone.localdate()
     cases = Case.objects.visible_to(user).select_related("village__parent", "category", "unit", "leader")
     if tab == "mine":
@@ -31,7 +33,9 @@ def case_list(user, *, tab: str = "all", status: str = "", type: str = "", categ
         cases = cases.filter(supervised=True)
     elif tab == "overdue":
         cases = cases.filter(overdue_q(today))
-    if status:
+    if status == "open":
+        cases = cases.filter(status__in=OPEN)
+    elif status:
         cases = cases.filter(status=status)
     if type:
         cases = cases.filter(type=type)
@@ -44,9 +48,18 @@ def case_list(user, *, tab: str = "all", status: str = "", type: str = "", categ
     if re.fullmatch(r"[0-9]{1,3}", due_within or ""):
         limit = today + datetime.timedelta(days=int(due_within))
         cases = cases.filter(Q(status=Case.Status.REGISTERED, accept_due__lte=limit) | Q(status__in=OPEN[1:], resolve_due__lte=limit))
+    if registered_from:
+        cases = cases.filter(registered_at__gte=start_of(registered_from))
+    if registered_to:
+        cases = cases.filter(registered_at__lt=start_of(registered_to + datetime.timedelta(days=1)))
     if search:
         cases = cases.filter(Q(number__icontains=search) | Q(petitioner_name__icontains=search))
     return cases.order_by("-registered_at", "-pk")
+
+
+def start_of(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of a day, local time."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def overdue_q(today: datetime.date) -> Q:

@@ -108,7 +108,7 @@ def _move(actor, action: str, case_id: int, *, now=None):
 @transaction.atomic
 def case_accept(*, actor, case_id: int, note: str = "", now=None, attachment=None) -> Case:
     case, before, now = _move(actor, "accept", case_id, now=now)
-    case.accepted_at = now
+    case.accepted_at = case.responded_at = now
     # A review (复查/复核) is answered within its own, shorter limit.
     days = case.category.resolve_days if case.stage == Case.Stage.ORIGINAL else case.category.review_days
     case.resolve_due = timezone.localtime(now).date() + datetime.timedelta(days=days)
@@ -123,6 +123,7 @@ def case_reject(*, actor, case_id: int, reason: str, now=None, attachment=None) 
         raise ValidationError(_("Say why the case is not accepted; the petitioner is told."))
     case, before, now = _move(actor, "reject", case_id, now=now)
     case.rejection_reason = reason.strip()
+    case.responded_at = now
     case.save()
     _record(case, actor, "reject", before, reason.strip(), at=now, attachment=attachment)
     return case

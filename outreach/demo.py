@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Region, Unit, User
 from accounts.roles import Role
+from campaigns import rollups
 from campaigns.models import (
     Assignment,
     Campaign,
@@ -104,6 +105,7 @@ def build(today: date | None = None) -> list[tuple[str, str, str]]:
         _build_teams(rng, closed, villages[1::5][:20], units, first_cadre=101)
         _build_field_work(rng, active, today or timezone.localdate())
         _build_case_work(rng, units, password)
+    rollups.refresh(full=True)  # the dashboards read the rollups: bring them up to date with the new rows
     roles = [(Role.CADRE, DEMO_CADRE_USERNAME)] + [(login.role, login.username) for login in DEMO_LOGINS]
     users = User.objects.select_related("unit", "jurisdiction").in_bulk([username for _r, username in roles], field_name="username")
     return [

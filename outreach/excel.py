@@ -23,7 +23,8 @@ def safe_cell(value):
     return value
 
 
-def workbook_response(filename: str, sheet_title: str, headers: list[str], rows) -> HttpResponse:
+def workbook_response(filename: str, sheet_title: str, headers: list[str], rows, formats: dict[int, str] | None = None) -> HttpResponse:
+    """An .xlsx download; `formats` gives number formats by column index (0-based), e.g. "0.0%"."""
     workbook = Workbook(write_only=False)
     sheet = workbook.active
     sheet.title = sheet_title[:31]
@@ -32,9 +33,11 @@ def workbook_response(filename: str, sheet_title: str, headers: list[str], rows)
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([safe_cell(v) for v in row])
-    for column in sheet.iter_cols(min_row=2):
+    for index, column in enumerate(sheet.iter_cols(min_row=2)):
         for cell in column:
-            if isinstance(cell.value, datetime.datetime):
+            if formats and index in formats and isinstance(cell.value, (int, float)):
+                cell.number_format = formats[index]
+            elif isinstance(cell.value, datetime.datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
             elif isinstance(cell.value, datetime.date):
                 cell.number_format = "yyyy-mm-dd"

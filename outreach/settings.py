@@ -193,12 +193,17 @@ DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
 DELIVERY_BACKOFF_SECONDS = env.int("DELIVERY_BACKOFF_SECONDS", default=60)  # doubles with each attempt
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=120)
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
+# Dashboard rollups (campaigns/rollups.py): how often the days with new visits are summed again.
+ROLLUP_REFRESH_SECONDS = env.int("ROLLUP_REFRESH_SECONDS", default=5 * 60)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "outreach.tasks.heartbeat", "schedule": HEARTBEAT_SECONDS},
     "sweep-deadlines": {"task": "grievances.tasks.sweep_deadlines", "schedule": REMINDER_SWEEP_SECONDS},
     "dispatch-deliveries": {"task": "grievances.tasks.dispatch_deliveries", "schedule": DELIVERY_DISPATCH_SECONDS},
     "daily-digests": {"task": "grievances.tasks.send_daily_digests", "schedule": crontab(hour=8, minute=0)},
     "requeue-stale-imports": {"task": "campaigns.tasks.requeue_stale_imports", "schedule": 300},
+    "refresh-dashboard-rollups": {"task": "campaigns.tasks.refresh_dashboard_rollups", "schedule": ROLLUP_REFRESH_SECONDS},
+    "rebuild-dashboard-rollups": {"task": "campaigns.tasks.refresh_dashboard_rollups", "schedule": crontab(hour=2, minute=30),
+                                  "kwargs": {"full": True}},
 }
 
 # --- Security -------------------------------------------------------------

@@ -14,5 +14,6 @@ urlpatterns = [
     path("rate/<str:token>/", rate, name="rate"),
     path("cases/", include("grievances.urls")),
     path("lookup/", grievance_views.lookup, name="lookup"),
+    path("rankings/", views.rankings, name="rankings"),
     path("admin/", admin.site.urls),
 ]

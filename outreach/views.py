@@ -1,9 +1,19 @@
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
+from campaigns import dashboard
+from campaigns.views.dashboard import campaign_for_dashboard
 
+from . import rankings as ranking
 from . import selectors
+from .drilldown import scope_for
+from .tables import Cell, Table, table_named
 
 
 @require_GET
@@ -21,3 +31,40 @@ def home(request):
         "celery": selectors.celery_status() if is_admin or user.is_staff else None,
     }
     return render(request, "home.html", context)
+
+
+@require_GET
+@permission_required("campaigns.view_dashboards", raise_exception=True)
+def rankings(request):
+    """打分排序 of the regions one level down and of the units working in the scope."""
+    campaign, choices = campaign_for_dashboard(request)
+    today = timezone.localdate()
+    start, end = dashboard.default_range(campaign, today) if campaign else (today.replace(month=1, day=1), today)
+    scope, form = scope_for(request, default_from=start, default_to=end, kept={"campaign": str(campaign.pk)} if campaign else {})
+    weights = ranking.weights()
+    labels = {indicator.value: indicator.label for indicator in ranking.Indicator}
+    shown = [key for key, weight in weights.items() if weight]
+
+    def table(key, title, rows, link):
+        return Table(
+            key, title, [_("Rank"), _("Name"), *[labels[k] for k in shown], _("Score")],
+            rows=[[Cell(r.rank), Cell(r.name, link(r)), *[Cell(r.values[k], percent=True) for k in shown], Cell(r.score, percent=True)]
+                  for r in rows],
+        )
+
+    here = reverse("rankings")
+    tables = [
+        table("regions", _("Regions"), ranking.region_ranking(request.user, campaign, scope, weights),
+              lambda r: f"{here}?{scope.query(region=r.code)}"),
+        table("units", _("Units"), ranking.unit_ranking(request.user, campaign, scope, weights), lambda r: ""),
+    ]
+    wanted = request.GET.get("export", "")
+    if wanted:
+        found = table_named(tables, wanted)
+        if found is None:
+            raise Http404
+        return found.export(f"{_('Rankings')}-{scope.region.name}-{found.title}.xlsx")
+    return render(request, "dashboards/rankings.html", {
+        "campaign": campaign, "choices": choices, "scope": scope, "form": form, "tables": tables,
+        "formula": ranking.formula(weights), "weights": [(labels[k], weights[k]) for k in shown],
+    })

@@ -2,6 +2,7 @@ from .campaign import Campaign, CampaignEvent, CampaignQuerySet
 from .fieldwork import CheckIn, Evaluation, Pairing, Visit, VisitKind, VisitPhoto, VisitRevision
 from .household import Household, HouseholdQuerySet, HouseholdTag, PersonalDataView
 from .roster import ImportJob
+from .rollups import RollupStatus, VillageCoverage, VillageDay
 from .village import Assignment, AssignmentQuerySet, TargetVillage, TargetVillageQuerySet
 
 __all__ = [
@@ -22,6 +23,9 @@ __all__ = [
     "Household",
     "HouseholdQuerySet",
     "ImportJob",
+    "RollupStatus",
+    "VillageCoverage",
+    "VillageDay",
     "TargetVillage",
     "TargetVillageQuerySet",
 ]

@@ -51,6 +51,7 @@ class CheckIn(models.Model):
         verbose_name_plural = _("check-ins")
         ordering = ["-day"]
         constraints = [models.UniqueConstraint(fields=["cadre", "day"], name="one_check_in_a_day")]
+        indexes = [models.Index(fields=["day"], name="check_in_day")]  # the dashboards count today's
 
     def __str__(self):
         return f"{self.cadre} {self.day}"
@@ -91,7 +92,7 @@ class Visit(models.Model):
     pairing_progress = models.TextField(_("pairing progress"), blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)  # read by the rollup refresh
 
     objects = VisitQuerySet.as_manager()
 

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import selectors, services
+from accounts.regions import is_valid_code
 from outreach.excel import workbook_response
 
+from .. import selectors, services
 from ..forms import CheckInForm, DemandFormSet, HouseholdForm, VisitEditForm, VisitForm
 from ..services.fieldwork import can_edit_households, can_pair
 from .helpers import attempt, page, param
@@ -195,7 +196,13 @@ def pair(request, pk):
 @permission_required("campaigns.view_checkin", raise_exception=True)
 def absent(request):
     """Supervisors: who is posted today and has not checked in."""
-    return render(request, "fieldwork/absent.html", {"page": page(request, selectors.absent_today(request.user), 50), "today": timezone.localdate()})
+    absent = selectors.absent_today(request.user)
+    region, campaign = param(request, "region"), param(request, "campaign")
+    if is_valid_code(region):  # the campaign dashboard links here for one region and campaign
+        absent = absent.in_region(region)
+    if campaign.isdigit() and len(campaign) < 10:
+        absent = absent.filter(target_village__campaign=int(campaign))
+    return render(request, "fieldwork/absent.html", {"page": page(request, absent, 50), "today": timezone.localdate()})
 
 
 @require_GET

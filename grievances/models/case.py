@@ -140,6 +140,9 @@ class Case(models.Model):
     accept_due = models.DateField(_("accept by"), null=True, blank=True)
     objection_due = models.DateField(_("object to the remit by"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    responded_at = models.DateTimeField(
+        _("answered at"), null=True, blank=True, help_text=_("When the case was accepted or refused: 按期受理 compares it with the limit."),
+    )
     resolve_due = models.DateField(_("resolve by"), null=True, blank=True, db_index=True)
     extension_requested_days = models.PositiveSmallIntegerField(_("extension asked for (days)"), default=0)
     extension_days = models.PositiveSmallIntegerField(_("extension (days)"), default=0)
@@ -161,6 +164,7 @@ class Case(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(extension_days__lte=90), name="case_extension_bounded"),
         ]
+        indexes = [models.Index(fields=["registered_at"], name="case_registered_at")]  # dashboards count by registration dates
 
     def __str__(self):
         return self.number

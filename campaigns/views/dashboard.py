@@ -1,0 +1,146 @@
+"""The campaign dashboard (supervisors, desktop) and the visit list its numbers drill down to."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from campaigns import dashboard, rollups
+from outreach.drilldown import scope_for
+from outreach.tables import Cell, Table, table_named
+
+from ..models import Campaign, Visit, VisitKind
+from .helpers import page, param
+
+
+def campaign_for_dashboard(request):
+    """The campaign asked for, else the latest active one, else the latest; None if the user sees none."""
+    choices = list(dashboard.campaign_choices(request.user).select_related("organiser_region"))
+    wanted = param(request, "campaign")
+    if wanted:
+        found = next((c for c in choices if str(c.pk) == wanted), None)
+        if found is None:
+            raise Http404
+        return found, choices
+    active = [c for c in choices if c.status == Campaign.Status.ACTIVE]
+    return (active or choices or [None])[0], choices
+
+
+def _region_table(scope, rows, totals) -> Table:
+    here = reverse("campaigns:dashboard")
+    visits = reverse("campaigns:dashboard-visits")
+    absent = reverse("work:absent")
+    table = Table(
+        "regions", _("By region"),
+        [_("Region"), _("Target villages"), _("Cadres posted today"), _("Checked in today"), _("Absent today"), _("Households"),
+         _("Households visited"), _("Coverage"), _("Visits"), _("Nights stayed"), _("Practical deeds"), _("Value of deeds (yuan)"),
+         _("Demands collected"), _("Residents' ratings"), _("Satisfaction")],
+        note=_("Coverage and residents' ratings count the whole campaign so far; visits, nights, deeds and demands count the chosen dates; presence counts today."),
+    )
+
+    def line(label, url_query, f):
+        drill = f"{here}?{url_query}" if url_query else ""
+        listed = f"{visits}?{url_query}" if url_query else ""
+        return [
+            Cell(label, drill), Cell(f.villages, drill), Cell(f.cadres_today), Cell(f.checked_in),
+            Cell(f.absent, f"{absent}?{url_query}" if url_query and f.absent else ""), Cell(f.households), Cell(f.visited_households),
+            Cell(f.coverage, percent=True), Cell(f.visits, listed if f.visits else ""), Cell(f.nights), Cell(f.deeds),
+            Cell(f.deed_value), Cell(f.demands), Cell(f.ratings), Cell(f.satisfaction, percent=True),
+        ]
+
+    table.rows = [line(region.name, scope.query(region=region.code), rows[region.code]) for region in scope.children]
+    table.total = line(_("Total"), "", totals)
+    return table
+
+
+def _cadre_table(scope, cadres) -> Table:
+    visits = reverse("campaigns:dashboard-visits")
+    return Table(
+        "cadres", _("Cadres of the work team"),
+        [_("Cadre"), _("Unit"), _("Checked in today"), _("Visits"), _("Households visited"), _("Nights stayed"), _("Practical deeds"), _("Demands collected")],
+        rows=[
+            [Cell(c.cadre.real_name, f"{visits}?{scope.query(cadre=c.cadre.pk)}"), Cell(str(c.cadre.unit or "")),
+             Cell(_("yes") if c.checked_in else _("no")), Cell(c.visits, f"{visits}?{scope.query(cadre=c.cadre.pk)}" if c.visits else ""),
+             Cell(c.households), Cell(c.nights), Cell(c.deeds), Cell(c.demands)]
+            for c in cadres
+        ],
+    )
+
+
+def _daily_table(days) -> Table:
+    return Table("days", _("Visits per day"), [_("Day"), _("Visits"), _("Nights stayed")],
+                 rows=[[Cell(day), Cell(visits), Cell(nights)] for day, visits, nights in days])
+
+
+def _kinds_table(totals) -> Table:
+    return Table("kinds", _("Visits by kind (四访)"), [_("Kind"), _("Visits")],
+                 rows=[[Cell(str(kind.label)), Cell(getattr(totals, kind.value))] for kind in VisitKind])
+
+
+@require_GET
+@permission_required("campaigns.view_dashboards", raise_exception=True)
+def campaign_dashboard(request):
+    campaign, choices = campaign_for_dashboard(request)
+    if campaign is None:
+        return render(request, "dashboards/campaign.html", {"campaign": None})
+    today = timezone.localdate()
+    start, end = dashboard.default_range(campaign, today)
+    scope, form = scope_for(request, default_from=start, default_to=end, kept={"campaign": str(campaign.pk)})
+    days = dashboard.visits_per_day(request.user, campaign, scope)
+    context = {"campaign": campaign, "choices": choices, "scope": scope, "form": form, "refreshed_at": rollups.freshness(),
+               "refresh_minutes": max(1, settings.ROLLUP_REFRESH_SECONDS // 60)}
+    if scope.is_village:
+        cadres = dashboard.cadre_figures(request.user, campaign, scope, today)
+        tables = [_cadre_table(scope, cadres), _daily_table(days)]
+        totals = None
+    else:
+        rows = dashboard.region_figures(request.user, campaign, scope, today)
+        totals = dashboard.totals(rows)
+        tables = [_region_table(scope, rows, totals), _kinds_table(totals), _daily_table(days)]
+        context["coverage_chart"] = {
+            "type": "bar", "x": [region.name for region in scope.children], "percent": True,
+            "series": [{"name": _("Coverage"), "data": [round((rows[r.code].coverage or 0) * 100, 1) for r in scope.children]}],
+        }
+        context["kinds_chart"] = {"type": "pie", "series": [{"name": _("Visits by kind (四访)"), "data": [
+            {"name": str(kind.label), "value": getattr(totals, kind.value)} for kind in VisitKind]}]}
+        context["absent"] = dashboard.absent_today(request.user, campaign, scope)
+    wanted = param(request, "export")
+    if wanted:
+        table = table_named(tables, wanted)
+        if table is None:
+            raise Http404
+        return table.export(f"{campaign.name}-{scope.region.name}-{table.title}.xlsx")
+    context.update({
+        "tables": tables, "totals": totals,
+        "days_chart": {"type": "line", "x": [d.isoformat() for d, _v, _n in days],
+                       "series": [{"name": _("Visits"), "data": [v for _d, v, _n in days]},
+                                  {"name": _("Nights stayed"), "data": [n for _d, _v, n in days]}]},
+    })
+    return render(request, "dashboards/campaign.html", context)
+
+
+@require_GET
+@permission_required("campaigns.view_dashboards", raise_exception=True)
+def dashboard_visits(request):
+    """The raw visits behind a dashboard number: a region (or one cadre there), a date range."""
+    campaign, _choices = campaign_for_dashboard(request)
+    if campaign is None:
+        raise Http404
+    start, end = dashboard.default_range(campaign, timezone.localdate())
+    scope, form = scope_for(request, default_from=start, default_to=end, kept={"campaign": str(campaign.pk)})
+    visits = (
+        Visit.objects.visible_to(request.user).in_region(scope.region.code)
+        .filter(assignment__target_village__campaign=campaign, visited_on__range=(scope.date_from, scope.date_to))
+        .select_related("cadre", "household", "assignment__target_village__village__parent")
+        .order_by("-visited_on", "-recorded_at", "-pk")
+    )
+    cadre = param(request, "cadre")
+    if cadre:
+        visits = visits.filter(cadre_id=int(cadre)) if cadre.isdigit() and len(cadre) < 10 else visits.none()
+    return render(request, "dashboards/visits.html", {
+        "campaign": campaign, "scope": scope, "page": page(request, visits, 50), "cadre": cadre,
+    })

@@ -1,0 +1,174 @@
+"""The case dashboard's numbers, counted in the database from the raw cases (tens of thousands of
+rows a year for a city: each figure is one grouped aggregate, whatever the number of cases).
+
+Definitions, also shown on the page:
+- 按期受理率: answered (accepted or refused) by the acceptance limit / cases answered or past that limit;
+- 办结率: resolved / accepted;
+- 按期办结率: resolved by the resolution limit / cases resolved or past that limit;
+- 满意率: satisfied or fairly satisfied / rated;
+- 调解成功率: disputes with an agreement / disputes mediated;
+- 小事不出村: resolved at village level / resolved.
+"""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, fields
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from outreach.drilldown import Scope
+from outreach.tables import share
+
+from .models import Case, MediationSession
+from .selectors import OPEN, RESOLVED, RESPONDED, overdue_q, start_of
+
+
+@dataclass
+class CaseFigures:
+    total: int = 0
+    open: int = 0
+    overdue: int = 0
+    supervised: int = 0
+    due_for_answer: int = 0
+    answered_on_time: int = 0
+    accepted: int = 0
+    resolved: int = 0
+    due_for_resolution: int = 0
+    resolved_on_time: int = 0
+    evaluated: int = 0
+    satisfied: int = 0
+    mediated: int = 0
+    mediation_agreed: int = 0
+    village_resolved: int = 0
+
+    def __add__(self, other: "CaseFigures") -> "CaseFigures":
+        return CaseFigures(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+    @property
+    def on_time_acceptance(self):
+        return share(self.answered_on_time, self.due_for_answer)
+
+    @property
+    def resolution(self):
+        return share(self.resolved, self.accepted)
+
+    @property
+    def on_time_resolution(self):
+        return share(self.resolved_on_time, self.due_for_resolution)
+
+    @property
+    def satisfaction(self):
+        return share(self.satisfied, self.evaluated)
+
+    @property
+    def mediation_success(self):
+        return share(self.mediation_agreed, self.mediated)
+
+    @property
+    def village_share(self):
+        return share(self.village_resolved, self.resolved)
+
+
+def scoped_cases(user, scope: Scope):
+    """Cases of the scope's region registered in its date range, counted for the user's jurisdiction."""
+    start, end = start_of(scope.date_from), start_of(scope.date_to + datetime.timedelta(days=1))
+    return Case.objects.in_jurisdiction_of(user).in_region(scope.region.code).filter(registered_at__gte=start, registered_at__lt=end)
+
+
+def _with_mediation(cases):
+    mediations = MediationSession.objects.filter(case=OuterRef("pk"))
+    return cases.alias(
+        was_mediated=Exists(mediations), reached_agreement=Exists(mediations.filter(result=MediationSession.Result.AGREED))
+    )
+
+
+def _aggregates(today: datetime.date) -> dict:
+    """The counts behind CaseFigures as aggregate expressions over `_with_mediation` cases."""
+    answered = Q(responded_at__isnull=False)
+    resolved = Q(status__in=RESOLVED)
+    return {
+        "total": Count("pk"),
+        "open": Count("pk", filter=Q(status__in=OPEN)),
+        "overdue": Count("pk", filter=overdue_q(today)),
+        "supervised": Count("pk", filter=Q(supervised=True)),
+        "due_for_answer": Count("pk", filter=answered | Q(status=Case.Status.REGISTERED, accept_due__lt=today)),
+        "answered_on_time": Count("pk", filter=answered & Q(responded_at__date__lte=F("accept_due"))),
+        "accepted": Count("pk", filter=Q(status__in=RESPONDED) & ~Q(status=Case.Status.REJECTED)),
+        "resolved": Count("pk", filter=resolved),
+        "due_for_resolution": Count("pk", filter=resolved | Q(status__in=OPEN[1:], resolve_due__lt=today)),
+        "resolved_on_time": Count("pk", filter=resolved & Q(resolved_at__date__lte=F("resolve_due"))),
+        "evaluated": Count("pk", filter=~Q(satisfaction="")),
+        "satisfied": Count("pk", filter=Q(satisfaction__in=[Case.Satisfaction.SATISFIED, Case.Satisfaction.FAIRLY_SATISFIED])),
+        "mediated": Count("pk", filter=Q(was_mediated=True)),
+        "mediation_agreed": Count("pk", filter=Q(reached_agreement=True)),
+        "village_resolved": Count("pk", filter=resolved & Q(level=Case.Level.VILLAGE)),
+    }
+
+
+def figures_by(cases, key, today: datetime.date | None = None) -> dict:
+    """CaseFigures per value of `key` (a field name or expression), in one query."""
+    key = F(key) if isinstance(key, str) else key
+    rows = _with_mediation(cases).order_by().values(group=key).annotate(**_aggregates(today or timezone.localdate()))
+    return {row.pop("group"): CaseFigures(**row) for row in rows}
+
+
+def region_figures(user, scope: Scope, today: datetime.date | None = None) -> dict[str, CaseFigures]:
+    """CaseFigures per child region of the scope, every child listed even when it has no case."""
+    found = figures_by(scoped_cases(user, scope), scope.child_key("village"), today)
+    rows = {region.code: CaseFigures() for region in scope.children}
+    for key, figures in found.items():
+        if scope.child_code(key) in rows:
+            rows[scope.child_code(key)] += figures
+    return rows
+
+
+def totals(rows) -> CaseFigures:
+    return sum(rows.values(), CaseFigures())
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """How many cases by status, type, category and handling level, in one query."""
+
+    status: Counter
+    type: Counter
+    category: Counter
+    level: Counter
+
+
+def breakdown(cases) -> Breakdown:
+    tallies = Breakdown(Counter(), Counter(), Counter(), Counter())
+    for row in cases.order_by().values("status", "type", "category__name", "level").annotate(n=Count("pk")):
+        tallies.status[row["status"]] += row["n"]
+        tallies.type[row["type"]] += row["n"]
+        tallies.category[row["category__name"] or ""] += row["n"]
+        tallies.level[row["level"]] += row["n"]
+    return tallies
+
+
+def weekly_trend(user, scope: Scope) -> list[tuple[datetime.date, int, int]]:
+    """(Monday, opened, closed) for each week of the range: opened counts registrations in the range,
+    closed counts 销号 in the range of the region's cases whenever registered."""
+    region_cases = Case.objects.in_jurisdiction_of(user).in_region(scope.region.code)
+    opened = dict(scoped_cases(user, scope).order_by().values_list(TruncWeek("registered_at")).annotate(n=Count("pk")))
+    start, end = start_of(scope.date_from), start_of(scope.date_to + datetime.timedelta(days=1))
+    closed = dict(
+        region_cases.filter(closed_at__gte=start, closed_at__lt=end).order_by().values_list(TruncWeek("closed_at")).annotate(n=Count("pk"))
+    )
+    opened = {timezone.localtime(k).date() if isinstance(k, datetime.datetime) else k: v for k, v in opened.items()}
+    closed = {timezone.localtime(k).date() if isinstance(k, datetime.datetime) else k: v for k, v in closed.items()}
+    monday = scope.date_from - datetime.timedelta(days=scope.date_from.weekday())
+    weeks = []
+    while monday <= scope.date_to:
+        weeks.append((monday, opened.get(monday, 0), closed.get(monday, 0)))
+        monday += datetime.timedelta(days=7)
+    return weeks
+
+
+def case_sample(cases, condition: Q, limit: int = 10):
+    """The first cases meeting a condition, most urgent first, for the overdue and 挂牌督办 lists."""
+    return list(
+        cases.filter(condition).select_related("village__parent", "unit", "leader").order_by("resolve_due", "accept_due", "pk")[:limit]
+    )

@@ -1,0 +1,60 @@
+"""A dashboard table once, for the page and for its Excel export: the download holds the rows on screen."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.formats import number_format
+
+from .excel import workbook_response
+
+
+def share(part: int, whole: int) -> float | None:
+    """part / whole as a fraction; None when nothing is counted yet (shown as —, never a division by zero)."""
+    return None if not whole else part / whole
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: object = None
+    url: str = ""
+    percent: bool = False
+
+    @property
+    def text(self) -> str:
+        if self.value is None:
+            return "—"
+        if self.percent:
+            return f"{self.value * 100:.1f}%"
+        if isinstance(self.value, Decimal):
+            return number_format(self.value, 2, force_grouping=True)
+        if isinstance(self.value, datetime.date):
+            return self.value.isoformat()
+        return str(self.value)
+
+    @property
+    def is_number(self) -> bool:
+        return isinstance(self.value, (int, float, Decimal)) and not isinstance(self.value, bool)
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    total: list[Cell] | None = None
+    note: str = ""
+    more_url: str = ""  # where the full list is, when the table shows only the first rows
+
+    def export(self, filename: str):
+        rows = [*self.rows, *([self.total] if self.total else [])]
+        percent_columns = {i for row in rows for i, cell in enumerate(row) if cell.percent}
+        return workbook_response(
+            filename, self.title, [str(h) for h in self.headers], ([cell.value for cell in row] for row in rows),
+            formats={i: "0.0%" for i in percent_columns},
+        )
+
+
+def table_named(tables: list[Table], key: str) -> Table | None:
+    return next((table for table in tables if table.key == key), None)
