@@ -30,7 +30,7 @@ NAV_ITEMS = [
     NavItem(_("Diary"), "work:diary", frozenset({Role.CADRE})),
     NavItem(_("Cases"), "grievances:list", frozenset({Role.HANDLER, Role.LEADER, Role.SUPERVISOR})),
     NavItem(_("Campaign dashboard"), "campaigns:dashboard", frozenset({Role.SUPERVISOR, Role.CAMPAIGN_ADMIN})),
-    NavItem(_("Case dashboard"), "grievances:dashboard", frozenset({Role.SUPERVISOR, Role.CAMPAIGN_ADMIN})),
+    NavItem(_("Case dashboard"), "grievances:dashboard", frozenset({Role.SUPERVISOR})),
     NavItem(_("Rankings"), "rankings", frozenset({Role.SUPERVISOR, Role.CAMPAIGN_ADMIN})),
     NavItem(_("Not checked in"), "work:absent", frozenset({Role.SUPERVISOR})),
     NavItem(_("Campaigns"), "campaigns:list", frozenset({Role.CAMPAIGN_ADMIN, Role.SUPERVISOR})),

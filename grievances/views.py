@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Region
@@ -274,7 +274,7 @@ def _case_list_table(key, title, sample, more_url, today) -> Table:
     )
 
 
-RATE_DEFINITIONS = _lazy(
+RATE_DEFINITIONS = gettext_lazy(
     "Cases registered in the chosen dates. Answered on time: accepted or refused by the acceptance limit, of those answered or past it. "
     "Resolution rate: resolved of accepted. Resolved on time: by the resolution limit, of those resolved or past it. "
     "Satisfaction: satisfied or fairly satisfied of those rated. Mediation success: disputes with an agreement of those mediated. "
@@ -283,7 +283,7 @@ RATE_DEFINITIONS = _lazy(
 
 
 @require_GET
-@permission_required("campaigns.view_dashboards", raise_exception=True)
+@permission_required(["campaigns.view_dashboards", "grievances.view_case"], raise_exception=True)
 def case_dashboard(request):
     today = timezone.localdate()
     scope, form = scope_for(request, default_from=today.replace(month=1, day=1), default_to=today)

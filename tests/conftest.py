@@ -84,6 +84,13 @@ def other_supervisor(regions, unit_b):
 
 
 @pytest.fixture
+def county_supervisor(regions):
+    """督查组 of the county: sees both townships."""
+    unit = UnitFactory(name="县纪委监委", region=regions["county"])
+    return UserFactory(real_name="郑县督查", unit=unit, jurisdiction=regions["county"], roles=[Role.SUPERVISOR])
+
+
+@pytest.fixture
 def campaign_admin(regions):
     unit = UnitFactory(name="县委组织部", region=regions["county"])
     return UserFactory(
