@@ -16,7 +16,7 @@ OPEN = [Case.Status.REGISTERED, Case.Status.ACCEPTED, Case.Status.ASSIGNED, Case
 TABS = ["all", "mine", "unit", "led", "supervised", "overdue"]
 
 
-def case_list(user, *, tab: str = "all", status: str = "", type: str = "", category: str = "", level: str = "",
+def case_list(user, *, tab: str = "all", status: str = "", type: str = "", category: str = "", level: str = "", source: str = "",
               region: str = "", due_within: str = "", search: str = "", registered_from: datetime.date | None = None,
               registered_to: datetime.date | None = None, today: datetime.date | None = None):
     """The cases the user may see, narrowed by the list's tab and filters (the dashboard links here with
@@ -43,6 +43,8 @@ def case_list(user, *, tab: str = "all", status: str = "", type: str = "", categ
         cases = cases.filter(category_id=category)
     if level:
         cases = cases.filter(level=level)
+    if source:
+        cases = cases.filter(source=source)
     if region:
         cases = cases.filter(village__code__startswith=prefix_of(region))
     if re.fullmatch(r"[0-9]{1,3}", due_within or ""):

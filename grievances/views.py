@@ -26,7 +26,7 @@ from . import dashboard, deadlines, selectors, services, workflow
 from .forms import CaseRegisterForm, LookupForm, NotificationPreferenceForm, move_form
 from .models import Case, CaseCategory, CaseEventAttachment, NotificationPreference, Reminder
 
-FILTERS = ["tab", "status", "type", "category", "level", "region", "due_within", "q", "date_from", "date_to"]
+FILTERS = ["tab", "status", "type", "category", "level", "source", "region", "due_within", "q", "date_from", "date_to"]
 
 
 def _date(value: str) -> datetime.date | None:
@@ -44,7 +44,7 @@ def _filtered(request):
         values[name] = values[name] if _date(values[name]) else ""
     cases = selectors.case_list(request.user, tab=values["tab"], status=values["status"], type=values["type"],
                                 category=values["category"] if re.fullmatch(r"[0-9]{1,9}", values["category"]) else "",
-                                level=values["level"],
+                                level=values["level"], source=values["source"],
                                 region=values["region"] if re.fullmatch(r"[0-9]{12}", values["region"]) else "",
                                 due_within=values["due_within"], search=values["q"],
                                 registered_from=_date(values["date_from"]), registered_to=_date(values["date_to"]))
@@ -55,9 +55,10 @@ def _filtered(request):
 @permission_required("grievances.view_case", raise_exception=True)
 def case_list(request):
     cases, values = _filtered(request)
-    kept = {name: values[name] for name in ("region", "date_from", "date_to") if values[name]}
+    kept = {name: values[name] for name in ("region", "source", "date_from", "date_to") if values[name]}
     return render(request, "grievances/case_list.html", {
         "page": page(request, cases), "filters": values, "kept": kept, "kept_query": urlencode(kept),
+        "source_label": dict(Case.Source.choices).get(values["source"], values["source"]),
         "region": Region.objects.visible_to(request.user).filter(code=values["region"]).first() if values["region"] else None, "today": timezone.localdate(), "rates": selectors.rates(cases),
         "statuses": Case.Status.choices, "types": Case.Type.choices, "levels": Case.Level.choices,
         "categories": CaseCategory.objects.filter(is_active=True),

@@ -30,10 +30,11 @@ def campaign_for_dashboard(request):
     return (active or choices or [None])[0], choices
 
 
-def _region_table(scope, rows, totals) -> Table:
+def _region_table(scope, rows, totals, link_cases: bool) -> Table:
     here = reverse("campaigns:dashboard")
     visits = reverse("campaigns:dashboard-visits")
     absent = reverse("work:absent")
+    cases = reverse("grievances:list")
     table = Table(
         "regions", _("By region"),
         [_("Region"), _("Target villages"), _("Cadres posted today"), _("Checked in today"), _("Absent today"), _("Households"),
@@ -49,7 +50,8 @@ def _region_table(scope, rows, totals) -> Table:
             Cell(label, drill), Cell(f.villages, drill), Cell(f.cadres_today), Cell(f.checked_in),
             Cell(f.absent, f"{absent}?{url_query}" if url_query and f.absent else ""), Cell(f.households), Cell(f.visited_households),
             Cell(f.coverage, percent=True), Cell(f.visits, listed if f.visits else ""), Cell(f.nights), Cell(f.deeds),
-            Cell(f.deed_value), Cell(f.demands), Cell(f.ratings), Cell(f.satisfaction, percent=True),
+            Cell(f.deed_value), Cell(f.demands, f"{cases}?{url_query}&source=visit" if link_cases and url_query and f.demands else ""),
+            Cell(f.ratings), Cell(f.satisfaction, percent=True),
         ]
 
     table.rows = [line(region.name, scope.query(region=region.code), rows[region.code]) for region in scope.children]
@@ -100,7 +102,7 @@ def campaign_dashboard(request):
     else:
         rows = dashboard.region_figures(request.user, campaign, scope, today)
         totals = dashboard.totals(rows)
-        tables = [_region_table(scope, rows, totals), _kinds_table(totals), _daily_table(days)]
+        tables = [_region_table(scope, rows, totals, request.user.has_perm("grievances.view_case")), _kinds_table(totals), _daily_table(days)]
         context["coverage_chart"] = {
             "type": "bar", "x": [region.name for region in scope.children], "percent": True,
             "series": [{"name": _("Coverage"), "data": [round((rows[r.code].coverage or 0) * 100, 1) for r in scope.children]}],

@@ -21,7 +21,7 @@
       xAxis: { type: "category", data: spec.x, axisLabel: { rotate: spec.x.length > 8 ? 45 : 0 } },
       yAxis: { type: "value", max: spec.percent ? 100 : null, axisLabel: { formatter: spec.percent ? "{value}%" : "{value}" } },
       series: spec.series.map(function (s) {
-        return { name: s.name, type: spec.type, data: s.data, smooth: spec.type === "line", showSymbol: spec.x.length <= 31 };
+        return { name: s.name, type: spec.type, data: s.data, showSymbol: spec.x.length <= 31 };
       })
     };
   }

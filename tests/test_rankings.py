@@ -1,0 +1,79 @@
+"""打分排序: the composite score, the admin-set weights, the formula beside the table."""
+
+import datetime
+import uuid
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns import rollups
+from campaigns import services as field_services
+from campaigns.models import Campaign
+from outreach import rankings
+from outreach.models import RankingWeight
+from tests.campaigns.conftest import assign
+from tests.factories import CampaignFactory, HouseholdFactory
+
+pytestmark = pytest.mark.django_db
+
+Indicator = RankingWeight.Indicator
+
+
+def test_the_score_is_the_weighted_mean_of_the_indicators_a_row_has():
+    weights = {Indicator.COVERAGE: 30, Indicator.ON_TIME_RESOLUTION: 20, Indicator.CASE_SATISFACTION: 0}
+    assert rankings.score({Indicator.COVERAGE: 0.5, Indicator.ON_TIME_RESOLUTION: 1.0, Indicator.CASE_SATISFACTION: 0.0}, weights) == 0.7
+    # No cases yet: on-time resolution is —, so coverage alone decides instead of counting as 0.
+    assert rankings.score({Indicator.COVERAGE: 0.5, Indicator.ON_TIME_RESOLUTION: None}, weights) == 0.5
+    assert rankings.score({Indicator.COVERAGE: None, Indicator.ON_TIME_RESOLUTION: None}, weights) is None
+    assert rankings.formula(weights) == "(30×走访覆盖率 + 20×按期办结率) ÷ 50"
+
+
+@pytest.fixture
+def two_townships(regions, campaign_admin, cadre, other_cadre):
+    """Township A: one household of two visited (coverage 50%). Township B: its one household visited (100%).
+    Each township's government is the helping unit of its village."""
+    today = timezone.localdate()
+    campaign = CampaignFactory(organiser_region=regions["county"], status=Campaign.Status.ACTIVE,
+                               start_date=today - datetime.timedelta(days=3), end_date=today + datetime.timedelta(days=3))
+    for village, person, homes in ((regions["village_a"], cadre, 2), (regions["village_b"], other_cadre, 1)):
+        target = campaign.target_villages.create(village=village, helping_unit=person.unit)
+        assign(campaign_admin, target, person)
+        households = [HouseholdFactory(village=village) for _ in range(homes)]
+        field_services.visit_record(cadre=person, client_id=uuid.uuid4(), visited_on=today, diary="走访", household=households[0])
+    rollups.refresh()
+    return campaign
+
+
+def test_admins_weights_decide_the_order_and_the_page_shows_the_formula(client, two_townships, campaign_admin):
+    RankingWeight.objects.update(weight=0)
+    RankingWeight.objects.filter(indicator=Indicator.COVERAGE).update(weight=40)
+    client.force_login(campaign_admin)
+    page = client.get(reverse("rankings"))
+    regions_table = page.context["tables"][0]
+    assert [(row[0].value, row[1].text, row[-1].text) for row in regions_table.rows] == [(1, "河西镇", "100.0%"), (2, "城关镇", "50.0%")]
+    units = page.context["tables"][1]
+    assert [(row[1].text, row[-1].text) for row in units.rows] == [("河西镇人民政府", "100.0%"), ("城关镇人民政府", "50.0%")]
+    html = page.content.decode()
+    assert "(40×走访覆盖率) ÷ 40" in html
+    assert regions_table.headers == ["名次", "名称", "走访覆盖率", "得分"]
+
+
+def test_every_weight_zero_gives_no_score_but_no_error(client, two_townships, campaign_admin):
+    RankingWeight.objects.update(weight=0)
+    client.force_login(campaign_admin)
+    page = client.get(reverse("rankings"))
+    assert page.status_code == 200
+    assert all(row[-1].text == "—" and row[0].text == "—" for row in page.context["tables"][0].rows)
+
+
+def test_the_rankings_export_matches_the_table(client, two_townships, campaign_admin):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(campaign_admin)
+    table = client.get(reverse("rankings")).context["tables"][0]
+    response = client.get(reverse("rankings") + "?export=regions")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert [list(r) for r in rows[1:]] == [[c.value for c in row] for row in table.rows]
