@@ -119,6 +119,10 @@ class ScaleDataExists(Exception):
     pass
 
 
+class TooLarge(Exception):
+    pass
+
+
 def exists() -> bool:
     """Whether a scale city (or any of its users or cases) is in the database."""
     return (
@@ -132,12 +136,14 @@ def build(sizes: Sizes, *, reset: bool = False, log: Callable[[str], None] = pri
     """Build the scale city (deleting the previous one first if `reset`); refuses if one is there otherwise."""
     report = Report()
 
-    def phase(name: str, run: Callable[[], str | None]):
-        started = time.perf_counter()
-        what = run() or ""
+    def record(name: str, started: float, what: str) -> None:
         elapsed = time.perf_counter() - started
         report.phases.append((name, elapsed, what))
         log(f"  {name:<22} {elapsed:7.1f} s  {what}")
+
+    def phase(name: str, run: Callable[[], str | None]) -> None:
+        started = time.perf_counter()
+        record(name, started, run() or "")
 
     today, now = timezone.localdate(), timezone.now()
     builder = _Builder(sizes, today, now)
@@ -154,6 +160,8 @@ def build(sizes: Sizes, *, reset: bool = False, log: Callable[[str], None] = pri
         phase("check-ins", builder.check_ins)
         phase("evaluations", builder.evaluations)
         phase("cases", builder.cases)
+        committing = time.perf_counter()
+    record("commit", committing, "the deferred foreign-key checks of every row")
     phase("analyze", _analyze)
     phase("rollups", lambda: f"{rollups.refresh(full=True).village_days:,} village days")
     report.counts = builder.counts
@@ -293,8 +301,10 @@ class _Builder:
         self.demand_visits: dict[int, tuple] = {}  # visit index -> (client id, cadre, household, village, recorded at)
 
     def at(self, day_index: int, minutes: int) -> datetime.datetime:
-        """A moment `minutes` after midnight on a campaign day, never later than now."""
-        return min(self.midnights[day_index] + datetime.timedelta(minutes=minutes), self.now)
+        """A moment `minutes` after midnight on a campaign day; today, squeezed in before now."""
+        midnight = self.midnights[day_index]
+        moment = midnight + datetime.timedelta(minutes=minutes)
+        return moment if moment <= self.now else midnight + (self.now - midnight) * (minutes / 1440)
 
     # Regions and units
 
@@ -304,7 +314,7 @@ class _Builder:
         township_count = -(-village_count // VILLAGES_PER_TOWNSHIP)
         county_count = -(-township_count // TOWNSHIPS_PER_COUNTY)
         if county_count > MAX_COUNTIES:
-            raise ValueError(f"{self.sizes.households:,} households need more than {MAX_COUNTIES} counties")
+            raise TooLarge(f"{self.sizes.households:,} households need more than {MAX_COUNTIES} counties")
         Region.objects.get_or_create(code=PROVINCE[0], defaults={"name": PROVINCE[1], "level": Region.Level.PROVINCE})
         regions = [Region(code=CITY[0], name=CITY[1], level=Region.Level.CITY, parent_id=PROVINCE[0])]
         county_names = rng.sample([a + b + "县" for a in COUNTY_FIRST for b in COUNTY_SECOND], county_count)

@@ -38,7 +38,7 @@ def test_an_admin_sets_up_and_activates_a_campaign(live_server, desktop, campaig
     cadre_file.write_bytes(xlsx(CADRE_HEADER, [["吴新民", "13911110001", "城关镇人民政府", "", ""], ["冯秋菊", "13911110002", "城关镇人民政府", "", ""]]).read())
 
     log_in(desktop, live_server, campaign_admin.username, TEST_PASSWORD)
-    desktop.locator("#main-nav").get_by_role("link", name="活动").click()
+    desktop.locator("#main-nav").get_by_role("link", name="活动", exact=True).click()
     desktop.get_by_role("link", name="新建活动").click()
     desktop.get_by_test_id("kind-santong_simin").click()
     desktop.get_by_label("名称").fill("冬季“三同四民”活动")
