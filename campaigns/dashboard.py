@@ -21,6 +21,7 @@ from .models import Assignment, Campaign, CheckIn, Visit, VillageCoverage, Villa
 
 ACTIVITY = ["visits", "household_visits", *VisitKind.values, "meals", "nights", "labour", "deeds", "deed_value", "demands"]
 COVERAGE = ["households", "visited_households", "satisfied", "fairly_satisfied", "dissatisfied"]
+THREE_TOGETHERS = ["meals", "nights", "labour"]  # 三同: ate, stayed, laboured together
 
 
 @dataclass
@@ -83,8 +84,14 @@ class CadreFigures:
     demands: int
 
 
-def campaign_choices(user):
-    return Campaign.objects.visible_to(user).exclude(status=Campaign.Status.DRAFT).order_by("-start_date", "pk")
+def campaign_choice(user, wanted: str = "") -> tuple[Campaign | None, list[Campaign]]:
+    """The campaigns a dashboard offers (started ones the user sees) and the one to show: the one
+    asked for (None and a 404 from the view if it is not among them), else the latest active, else the latest."""
+    choices = list(Campaign.objects.visible_to(user).exclude(status=Campaign.Status.DRAFT).order_by("-start_date", "pk"))
+    if wanted:
+        return next((c for c in choices if str(c.pk) == wanted), None), choices
+    active = [c for c in choices if c.status == Campaign.Status.ACTIVE]
+    return (active or choices or [None])[0], choices
 
 
 def default_range(campaign: Campaign, today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -103,18 +110,21 @@ def region_figures(user, campaign: Campaign, scope: Scope, today: datetime.date 
         for name, value in counts.items():
             setattr(figures, name, getattr(figures, name) + (value or 0))
 
-    days = VillageDay.objects.visible_to(user).in_region(scope.region.code).filter(campaign=campaign, day__range=(scope.date_from, scope.date_to))
+    days = VillageDay.objects.in_jurisdiction_of(user).in_region(scope.region.code).filter(campaign=campaign, day__range=(scope.date_from, scope.date_to))
     for row in days.order_by().values(key=scope.child_key("village")).annotate(**{name: Sum(name) for name in ACTIVITY}):
         add(row.pop("key"), **row)
 
-    coverage = VillageCoverage.objects.visible_to(user).in_region(scope.region.code).filter(campaign=campaign)
+    coverage = VillageCoverage.objects.in_jurisdiction_of(user).in_region(scope.region.code).filter(campaign=campaign)
     for row in coverage.order_by().values(key=scope.child_key("village")).annotate(
         villages=Count("pk"), **{name: Sum(name) for name in COVERAGE}
     ):
         add(row.pop("key"), **row)
 
     here_today = Exists(CheckIn.objects.filter(cadre=OuterRef("cadre"), day=today))
-    posted = Assignment.objects.visible_to(user).in_region(scope.region.code).filter(target_village__campaign=campaign).current_on(today)
+    posted = (  # as the absent list counts: assignments of today in an active campaign
+        Assignment.objects.in_jurisdiction_of(user).in_region(scope.region.code)
+        .filter(target_village__campaign=campaign, target_village__campaign__status=Campaign.Status.ACTIVE).current_on(today)
+    )
     for row in posted.order_by().alias(here=here_today).values(key=scope.child_key("target_village__village")).annotate(
         cadres_today=Count("cadre", distinct=True), checked_in=Count("cadre", distinct=True, filter=Q(here=True))
     ):
@@ -128,7 +138,7 @@ def totals(rows: dict[str, Figures]) -> Figures:
 
 def visits_per_day(user, campaign: Campaign, scope: Scope) -> list[tuple[datetime.date, int, int]]:
     """(day, visits, nights) for every day of the range, zeros included."""
-    days = VillageDay.objects.visible_to(user).in_region(scope.region.code).filter(campaign=campaign, day__range=(scope.date_from, scope.date_to))
+    days = VillageDay.objects.in_jurisdiction_of(user).in_region(scope.region.code).filter(campaign=campaign, day__range=(scope.date_from, scope.date_to))
     found = {
         row["day"]: (row["visits"], row["nights"])
         for row in days
@@ -142,8 +152,8 @@ def visits_per_day(user, campaign: Campaign, scope: Scope) -> list[tuple[datetim
 def cadre_figures(user, campaign: Campaign, scope: Scope, today: datetime.date | None = None) -> list[CadreFigures]:
     """At a village: each cadre of the team with their visits in the range, from the raw rows."""
     today = today or timezone.localdate()
-    team = Assignment.objects.visible_to(user).in_region(scope.region.code).filter(target_village__campaign=campaign)
-    visits = Visit.objects.visible_to(user).in_region(scope.region.code).filter(
+    team = Assignment.objects.in_jurisdiction_of(user).in_region(scope.region.code).filter(target_village__campaign=campaign)
+    visits = Visit.objects.in_jurisdiction_of(user).in_region(scope.region.code).filter(
         assignment__target_village__campaign=campaign, visited_on__range=(scope.date_from, scope.date_to), cadre=OuterRef("pk"),
     )
 

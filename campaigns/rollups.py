@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from grievances.models import Case
 
-from .models import Assignment, Campaign, Evaluation, Household, RollupStatus, TargetVillage, Visit, VillageCoverage, VillageDay, VisitKind
+from .models import Campaign, Evaluation, Household, RollupStatus, TargetVillage, Visit, VillageCoverage, VillageDay, VisitKind
 
 OVERLAP = datetime.timedelta(minutes=10)
 STATUS_NAME = "campaign-dashboard"
@@ -35,22 +35,33 @@ def refresh(*, full: bool = False, now: datetime.datetime | None = None) -> Refr
     now = now or timezone.now()
     RollupStatus.objects.get_or_create(name=STATUS_NAME, defaults={"refreshed_at": now, "watermark": now})
     with transaction.atomic():
-        # The row lock makes concurrent refreshes (a duplicate beat, a manual run) take turns.
-        status = RollupStatus.objects.select_for_update().get(name=STATUS_NAME)
+        # A refresh already running (a duplicate beat, a manual run) holds the row: this one has nothing to add.
+        status = RollupStatus.objects.select_for_update(skip_locked=True).filter(name=STATUS_NAME).first()
+        if status is None:
+            return Refreshed(days=0, campaigns=0, village_days=0)
         first_run = not VillageDay.objects.exists() and not VillageCoverage.objects.exists()
         if full or first_run:
-            days, campaigns = None, list(Campaign.objects.values_list("pk", flat=True))
+            days, campaigns = None, set(Campaign.objects.values_list("pk", flat=True))
         else:
-            changed = Visit.objects.filter(updated_at__gte=status.watermark - OVERLAP)
+            since = status.watermark - OVERLAP
+            changed = Visit.objects.filter(updated_at__gte=since)
             days = sorted(set(changed.values_list("visited_on", flat=True)))
-            campaigns = set(changed.values_list("assignment__target_village__campaign", flat=True))
-            campaigns |= set(Campaign.objects.active().values_list("pk", flat=True))
+            campaigns = _campaigns_changed_since(since)
         village_days = _rebuild_village_days(days)
         _rebuild_coverage(sorted(campaigns))
         status.refreshed_at = timezone.now()
         status.watermark = now
         status.save()
     return Refreshed(days=None if days is None else len(days), campaigns=len(campaigns), village_days=village_days)
+
+
+def _campaigns_changed_since(since: datetime.datetime) -> set[int]:
+    """Campaigns whose coverage may have moved: new or edited visits, new ratings, households added or edited."""
+    campaigns = set(Visit.objects.filter(updated_at__gte=since).values_list("assignment__target_village__campaign", flat=True))
+    campaigns |= set(Evaluation.objects.filter(created_at__gte=since).values_list("campaign", flat=True))
+    villages = Household.objects.filter(updated_at__gte=since).values("village")
+    campaigns |= set(TargetVillage.objects.filter(village__in=villages, campaign__status=Campaign.Status.ACTIVE).values_list("campaign", flat=True))
+    return campaigns
 
 
 def freshness() -> datetime.datetime | None:
@@ -92,6 +103,7 @@ def _rebuild_village_days(days: list[datetime.date] | None) -> int:
 
 
 def _rebuild_coverage(campaigns: list[int]) -> None:
+    """Households registered and visited and residents' ratings, per target village of these campaigns."""
     VillageCoverage.objects.filter(campaign__in=campaigns).delete()
     if not campaigns:
         return
@@ -111,16 +123,18 @@ def _rebuild_coverage(campaigns: list[int]) -> None:
     select = targets.order_by().values("campaign", "pk", "village").annotate(
         household_count=Coalesce(Subquery(households, output_field=IntegerField()), 0),
         visited=per_target(Visit.objects.filter(household__isnull=False), "assignment__target_village", "household"),
-        cadre_count=per_target(Assignment.objects.all(), "target_village", "cadre"),
         **rating,
     )
-    columns = ["campaign_id", "target_village_id", "village_id", "households", "visited_households", "cadres",
+    columns = ["campaign_id", "target_village_id", "village_id", "households", "visited_households",
                "satisfied", "fairly_satisfied", "dissatisfied"]
     _insert(VillageCoverage, columns, select)
 
 
 def _insert(model, columns: list[str], select) -> int:
     """INSERT INTO the rollup table … SELECT the aggregate, in one statement."""
+    # values() then annotate(): Django selects the grouped fields, then the annotations, in the order written.
+    selected = [*select.query.values_select, *select.query.annotation_select]
+    assert len(selected) == len(columns), (selected, columns)
     select_sql, params = select.query.sql_with_params()
     quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
     with connection.cursor() as cursor:

@@ -14,7 +14,8 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, fields
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Case as Case_
+from django.db.models import Count, Exists, F, OuterRef, Q, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -114,8 +115,16 @@ def figures_by(cases, key, today: datetime.date | None = None) -> dict:
     return {row.pop("group"): CaseFigures(**row) for row in rows}
 
 
+def figures(cases, today: datetime.date | None = None) -> CaseFigures:
+    """CaseFigures over all these cases, in one query: the total row and headline."""
+    return CaseFigures(**_with_mediation(cases).aggregate(**_aggregates(today or timezone.localdate())))
+
+
 def region_figures(user, scope: Scope, today: datetime.date | None = None) -> dict[str, CaseFigures]:
-    """CaseFigures per child region of the scope, every child listed even when it has no case."""
+    """CaseFigures per child region of the scope, every child listed even when it has no case
+    (none at a village: its cases are the total)."""
+    if scope.is_village:
+        return {}
     found = figures_by(scoped_cases(user, scope), scope.child_key("village"), today)
     rows = {region.code: CaseFigures() for region in scope.children}
     for key, figures in found.items():
@@ -124,26 +133,24 @@ def region_figures(user, scope: Scope, today: datetime.date | None = None) -> di
     return rows
 
 
-def totals(rows) -> CaseFigures:
-    return sum(rows.values(), CaseFigures())
-
-
 @dataclass(frozen=True)
 class Breakdown:
     """How many cases by status, type, category and handling level, in one query."""
 
     status: Counter
     type: Counter
-    category: Counter
+    category: Counter  # by category id, which the case list filters by
     level: Counter
+    category_names: dict
 
 
 def breakdown(cases) -> Breakdown:
-    tallies = Breakdown(Counter(), Counter(), Counter(), Counter())
-    for row in cases.order_by().values("status", "type", "category__name", "level").annotate(n=Count("pk")):
+    tallies = Breakdown(Counter(), Counter(), Counter(), Counter(), {})
+    for row in cases.order_by().values("status", "type", "category", "category__name", "level").annotate(n=Count("pk")):
         tallies.status[row["status"]] += row["n"]
         tallies.type[row["type"]] += row["n"]
-        tallies.category[row["category__name"] or ""] += row["n"]
+        tallies.category[row["category"]] += row["n"]
+        tallies.category_names[row["category"]] = row["category__name"]
         tallies.level[row["level"]] += row["n"]
     return tallies
 
@@ -168,7 +175,10 @@ def weekly_trend(user, scope: Scope) -> list[tuple[datetime.date, int, int]]:
 
 
 def case_sample(cases, condition: Q, limit: int = 10):
-    """The first cases meeting a condition, most urgent first, for the overdue and 挂牌督办 lists."""
+    """The first cases meeting a condition, the one whose running limit is earliest first, for the
+    overdue and 挂牌督办 lists."""
+    running_due = Case_(When(status=Case.Status.REGISTERED, then=F("accept_due")), default=F("resolve_due"))
     return list(
-        cases.filter(condition).select_related("village__parent", "unit", "leader").order_by("resolve_due", "accept_due", "pk")[:limit]
+        cases.filter(condition).select_related("village__parent", "unit", "leader")
+        .order_by(running_due.asc(nulls_last=True), "pk")[:limit]
     )

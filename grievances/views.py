@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Region
 from campaigns.views.helpers import attempt, page, param
-from outreach.drilldown import scope_for
+from outreach.drilldown import EARLIEST, LATEST, scope_for
 from outreach.excel import workbook_response
 from outreach.pii import mask_phone
 from outreach.ratelimit import allow, blocked, client_ip
@@ -30,10 +30,14 @@ FILTERS = ["tab", "status", "type", "category", "level", "source", "region", "du
 
 
 def _date(value: str) -> datetime.date | None:
+    """A YYYY-MM-DD date between 2000 and 2100, else None (the filter is then left out)."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return None
     try:
-        return datetime.date.fromisoformat(value)
+        day = datetime.date.fromisoformat(value)
     except ValueError:
         return None
+    return day if EARLIEST <= day <= LATEST else None
 
 
 def _filtered(request):
@@ -255,12 +259,13 @@ def _case_region_table(scope, rows, totals) -> Table:
     return table
 
 
-def _tally_table(key, title, header, counter, labels, scope, filter_name=None) -> Table:
+def _tally_table(key, title, header, counter, label, scope, filter_name) -> Table:
+    """Cases per value of one field, each count linking to the case list filtered by that value."""
     cases = reverse("grievances:list")
     rows = []
     for value, count in sorted(counter.items(), key=lambda item: -item[1]):
-        url = f"{cases}?{scope.query(**{filter_name: value})}" if filter_name and count else ""
-        rows.append([Cell(str(labels.get(value, value) or _("None"))), Cell(count, url)])
+        url = f"{cases}?{scope.query(**{filter_name: value})}" if value else ""
+        rows.append([Cell(label(value) or _("None")), Cell(count, url)])
     return Table(key, title, [header, _("Cases")], rows=rows)
 
 
@@ -289,17 +294,17 @@ def case_dashboard(request):
     today = timezone.localdate()
     scope, form = scope_for(request, default_from=today.replace(month=1, day=1), default_to=today)
     rows = dashboard.region_figures(request.user, scope, today)
-    totals = dashboard.totals(rows)
     cases = dashboard.scoped_cases(request.user, scope)
+    totals = dashboard.figures(cases, today)
     tallies = dashboard.breakdown(cases)
     trend = dashboard.weekly_trend(request.user, scope)
     list_url = reverse("grievances:list")
     tables = [
         _case_region_table(scope, rows, totals),
-        _tally_table("status", _("By status"), _("Status"), tallies.status, dict(Case.Status.choices), scope, "status"),
-        _tally_table("type", _("By type"), _("Type"), tallies.type, dict(Case.Type.choices), scope, "type"),
-        _tally_table("category", _("By category"), _("Category"), tallies.category, {}, scope),
-        _tally_table("level", _("By handling level"), _("Handling level"), tallies.level, dict(Case.Level.choices), scope, "level"),
+        _tally_table("status", _("By status"), _("Status"), tallies.status, lambda v: str(Case.Status(v).label), scope, "status"),
+        _tally_table("type", _("By type"), _("Type"), tallies.type, lambda v: str(Case.Type(v).label), scope, "type"),
+        _tally_table("category", _("By category"), _("Category"), tallies.category, tallies.category_names.get, scope, "category"),
+        _tally_table("level", _("By handling level"), _("Handling level"), tallies.level, lambda v: str(Case.Level(v).label), scope, "level"),
         Table("weeks", _("Opened and closed per week"), [_("Week of"), _("Opened"), _("Closed")],
               rows=[[Cell(monday), Cell(opened), Cell(closed)] for monday, opened, closed in trend]),
         _case_list_table("overdue", _("Overdue"), dashboard.case_sample(cases, selectors.overdue_q(today)),
@@ -314,7 +319,8 @@ def case_dashboard(request):
             raise Http404
         return table.export(f"{_('Cases')}-{scope.region.name}-{table.title}.xlsx")
     return render(request, "dashboards/cases.html", {
-        "scope": scope, "form": form, "tables": tables, "definitions": RATE_DEFINITIONS,
+        "scope": scope, "form": form, "tables": {table.key: table for table in tables}, "definitions": RATE_DEFINITIONS,
+        "tallies": [table for table in tables if table.key in {"status", "type", "category", "level"}],
         "headline": [
             (_("Cases"), totals.total), (_("Open"), totals.open), (_("Overdue"), totals.overdue), (_("Supervised"), totals.supervised),
             (_("Answered on time"), percent(totals.on_time_acceptance)), (_("Resolution rate"), percent(totals.resolution)),

@@ -16,20 +16,28 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region
-from accounts.regions import PREFIX_LENGTHS, ancestor_codes, is_valid_code, level_of, prefix_of
+from accounts.regions import PREFIX_LENGTHS, ancestor_codes, is_valid_code, level_of
 from accounts.scoping import within_jurisdiction
 
 
+EARLIEST = datetime.date(2000, 1, 1)
+LATEST = datetime.date(2100, 12, 31)
+LONGEST_SPAN = datetime.timedelta(days=3 * 366)  # a dashboard draws one point a day: keep it a few years
+
+
 class ScopeForm(forms.Form):
-    region = forms.CharField(required=False, widget=forms.HiddenInput)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if any(day and not EARLIEST <= day <= LATEST for day in (start, end)):
+            raise forms.ValidationError(_("Choose dates between 2000 and 2100."))
         if start and end and start > end:
             raise forms.ValidationError(_("The start date is after the end date."))
+        if start and end and end - start > LONGEST_SPAN:
+            raise forms.ValidationError(_("Choose at most three years at a time."))
         return cleaned
 
 
@@ -41,10 +49,6 @@ class Scope:
     date_to: datetime.date
     kept: dict[str, str] = field(default_factory=dict)  # other filters every link keeps (e.g. the campaign)
 
-    @property
-    def prefix(self) -> str:
-        return prefix_of(self.region.code)
-
     @cached_property
     def children(self) -> list[Region]:
         """The regions one level down, in code order (none below a village)."""
@@ -55,7 +59,8 @@ class Scope:
         return self.region.level >= Region.Level.VILLAGE
 
     def child_key(self, code_field: str):
-        """An expression giving, for a row's region code, the prefix of the child region it lies in."""
+        """An expression giving, for a row's region code, the prefix of the child region it lies in
+        (not below a village: callers ask only when there are children)."""
         return Substr(F(code_field), 1, PREFIX_LENGTHS[self.region.level + 1])
 
     @staticmethod
@@ -80,7 +85,7 @@ def scope_for(request, *, default_from: datetime.date, default_to: datetime.date
     valid = form.is_valid() if request.GET else False
     data = form.cleaned_data if valid else {}
     user = request.user
-    code = data.get("region") or request.GET.get("region", "")
+    code = request.GET.get("region", "")
     if code:
         if not is_valid_code(code) or not within_jurisdiction(user, code):
             raise Http404

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from django.http import HttpResponse
 from django.utils.functional import Promise
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -16,8 +17,10 @@ def safe_cell(value):
     """Text starting like a formula gets a leading apostrophe (CSV/formula injection, OWASP)."""
     if isinstance(value, Promise):
         value = str(value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters a workbook cannot hold
+        if value.startswith(FORMULA_STARTS):
+            return "'" + value
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         return value.astimezone().replace(tzinfo=None)
     return value

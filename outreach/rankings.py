@@ -70,6 +70,9 @@ def _values(campaign_figures, case_figures) -> dict[str, float | None]:
 
 
 def region_ranking(user, campaign: Campaign | None, scope: Scope, weights: dict[str, int]) -> list[Ranked]:
+    """The regions one level down (none below a village)."""
+    if scope.is_village:
+        return []
     regions = scope.children
     campaign_rows = campaign_dashboard.region_figures(user, campaign, scope) if campaign else {}
     case_rows = case_dashboard.region_figures(user, scope)
@@ -92,9 +95,5 @@ def unit_ranking(user, campaign: Campaign | None, scope: Scope, weights: dict[st
     names = dict(Unit.objects.filter(pk__in={*helped, *cases}).values_list("pk", "name"))
     rows = [Ranked(names[pk], "", _values(helped.get(pk), cases.get(pk))) for pk in names]
     return _rank(rows, weights)
-
-
-def indicator_labels() -> dict[str, str]:
-    return {indicator.value: indicator.label for indicator in Indicator}
 
 

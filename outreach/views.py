@@ -8,7 +8,6 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
 from campaigns import dashboard
-from campaigns.views.dashboard import campaign_for_dashboard
 
 from . import rankings as ranking
 from . import selectors
@@ -37,7 +36,10 @@ def home(request):
 @permission_required("campaigns.view_dashboards", raise_exception=True)
 def rankings(request):
     """打分排序 of the regions one level down and of the units working in the scope."""
-    campaign, choices = campaign_for_dashboard(request)
+    wanted = request.GET.get("campaign", "")
+    campaign, choices = dashboard.campaign_choice(request.user, wanted)
+    if campaign is None and wanted:
+        raise Http404
     today = timezone.localdate()
     start, end = dashboard.default_range(campaign, today) if campaign else (today.replace(month=1, day=1), today)
     scope, form = scope_for(request, default_from=start, default_to=end, kept={"campaign": str(campaign.pk)} if campaign else {})
@@ -58,9 +60,9 @@ def rankings(request):
               lambda r: f"{here}?{scope.query(region=r.code)}"),
         table("units", _("Units"), ranking.unit_ranking(request.user, campaign, scope, weights), lambda r: ""),
     ]
-    wanted = request.GET.get("export", "")
-    if wanted:
-        found = table_named(tables, wanted)
+    export = request.GET.get("export", "")
+    if export:
+        found = table_named(tables, export)
         if found is None:
             raise Http404
         return found.export(f"{_('Rankings')}-{scope.region.name}-{found.title}.xlsx")

@@ -100,7 +100,10 @@ class Visit(models.Model):
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         ordering = ["-recorded_at"]
-        indexes = [models.Index(fields=["cadre", "-recorded_at"], name="visit_cadre_recent")]
+        indexes = [
+            models.Index(fields=["cadre", "-recorded_at"], name="visit_cadre_recent"),
+            models.Index(fields=["visited_on"], name="visit_day"),  # the rollup refresh and the dashboards' visit lists
+        ]
 
     def __str__(self):
         return f"{self.cadre} {self.visited_on}"

@@ -48,14 +48,13 @@ class VillageDay(models.Model):
 
 
 class VillageCoverage(models.Model):
-    """A target village over the whole campaign: households registered and visited, team size, residents' ratings."""
+    """A target village over the whole campaign: households registered and visited, residents' ratings."""
 
     campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+")
     target_village = models.OneToOneField(TargetVillage, verbose_name=_("target village"), on_delete=models.CASCADE, related_name="+")
     village = models.ForeignKey(Region, verbose_name=_("village"), on_delete=models.CASCADE, related_name="+")
     households = models.PositiveIntegerField(_("households registered"), default=0)
     visited_households = models.PositiveIntegerField(_("households visited"), default=0)
-    cadres = models.PositiveIntegerField(_("cadres assigned"), default=0)
     satisfied = models.PositiveIntegerField(_("satisfied"), default=0)
     fairly_satisfied = models.PositiveIntegerField(_("fairly satisfied"), default=0)
     dissatisfied = models.PositiveIntegerField(_("dissatisfied"), default=0)

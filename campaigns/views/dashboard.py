@@ -1,5 +1,8 @@
 """The campaign dashboard (supervisors, desktop) and the visit list its numbers drill down to."""
 
+import re
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404
@@ -13,21 +16,15 @@ from campaigns import dashboard, rollups
 from outreach.drilldown import scope_for
 from outreach.tables import Cell, Table, table_named
 
-from ..models import Campaign, Visit, VisitKind
+from ..models import Visit, VisitKind
 from .helpers import page, param
 
 
 def campaign_for_dashboard(request):
-    """The campaign asked for, else the latest active one, else the latest; None if the user sees none."""
-    choices = list(dashboard.campaign_choices(request.user).select_related("organiser_region"))
-    wanted = param(request, "campaign")
-    if wanted:
-        found = next((c for c in choices if str(c.pk) == wanted), None)
-        if found is None:
-            raise Http404
-        return found, choices
-    active = [c for c in choices if c.status == Campaign.Status.ACTIVE]
-    return (active or choices or [None])[0], choices
+    campaign, choices = dashboard.campaign_choice(request.user, param(request, "campaign"))
+    if campaign is None and param(request, "campaign"):
+        raise Http404
+    return campaign, choices
 
 
 def _region_table(scope, rows, totals, link_cases: bool) -> Table:
@@ -79,8 +76,11 @@ def _daily_table(days) -> Table:
 
 
 def _kinds_table(totals) -> Table:
-    return Table("kinds", _("Visits by kind (四访)"), [_("Kind"), _("Visits")],
-                 rows=[[Cell(str(kind.label)), Cell(getattr(totals, kind.value))] for kind in VisitKind])
+    """四访 (visits by kind) and 三同 (meals, nights, days of labour together) in the chosen dates."""
+    labels = {"meals": _("Meals together"), "nights": _("Nights stayed"), "labour": _("Days laboured together")}
+    return Table("kinds", _("四访 and 三同"), [_("Item"), _("Count")],
+                 rows=[*([Cell(str(kind.label)), Cell(getattr(totals, kind.value))] for kind in VisitKind),
+                       *([Cell(labels[name]), Cell(getattr(totals, name))] for name in dashboard.THREE_TOGETHERS)])
 
 
 @require_GET
@@ -93,8 +93,13 @@ def campaign_dashboard(request):
     start, end = dashboard.default_range(campaign, today)
     scope, form = scope_for(request, default_from=start, default_to=end, kept={"campaign": str(campaign.pk)})
     days = dashboard.visits_per_day(request.user, campaign, scope)
-    context = {"campaign": campaign, "choices": choices, "scope": scope, "form": form, "refreshed_at": rollups.freshness(),
-               "refresh_minutes": max(1, settings.ROLLUP_REFRESH_SECONDS // 60)}
+    refreshed_at = rollups.freshness()
+    context = {
+        "campaign": campaign, "choices": choices, "scope": scope, "form": form, "refreshed_at": refreshed_at,
+        "refresh_minutes": max(1, settings.ROLLUP_REFRESH_SECONDS // 60),
+        # Two missed refreshes: beat or the worker has stopped, and the page says so.
+        "stale": refreshed_at is not None and timezone.now() - refreshed_at > timedelta(seconds=2 * settings.ROLLUP_REFRESH_SECONDS + 60),
+    }
     if scope.is_village:
         cadres = dashboard.cadre_figures(request.user, campaign, scope, today)
         tables = [_cadre_table(scope, cadres), _daily_table(days)]
@@ -135,14 +140,14 @@ def dashboard_visits(request):
     start, end = dashboard.default_range(campaign, timezone.localdate())
     scope, form = scope_for(request, default_from=start, default_to=end, kept={"campaign": str(campaign.pk)})
     visits = (
-        Visit.objects.visible_to(request.user).in_region(scope.region.code)
+        Visit.objects.in_jurisdiction_of(request.user).in_region(scope.region.code)
         .filter(assignment__target_village__campaign=campaign, visited_on__range=(scope.date_from, scope.date_to))
         .select_related("cadre", "household", "assignment__target_village__village__parent")
         .order_by("-visited_on", "-recorded_at", "-pk")
     )
     cadre = param(request, "cadre")
     if cadre:
-        visits = visits.filter(cadre_id=int(cadre)) if cadre.isdigit() and len(cadre) < 10 else visits.none()
+        visits = visits.filter(cadre_id=int(cadre)) if re.fullmatch(r"[0-9]{1,9}", cadre) else visits.none()
     return render(request, "dashboards/visits.html", {
         "campaign": campaign, "scope": scope, "page": page(request, visits, 50), "cadre": cadre,
     })

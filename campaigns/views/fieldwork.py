@@ -1,5 +1,6 @@
 """A cadre's pages, on a phone in the village: my work, check-in, households, visits, diary."""
 
+import re
 import uuid
 
 from django.contrib import messages
@@ -200,7 +201,7 @@ def absent(request):
     region, campaign = param(request, "region"), param(request, "campaign")
     if is_valid_code(region):  # the campaign dashboard links here for one region and campaign
         absent = absent.in_region(region)
-    if campaign.isdigit() and len(campaign) < 10:
+    if re.fullmatch(r"[0-9]{1,9}", campaign):
         absent = absent.filter(target_village__campaign=int(campaign))
     return render(request, "fieldwork/absent.html", {"page": page(request, absent, 50), "today": timezone.localdate()})
 

@@ -192,3 +192,19 @@ def test_query_count_does_not_grow_with_villages_or_visits(client, field, county
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("campaigns:dashboard"))
     assert response.context["totals"].visits == 10
+
+
+@pytest.mark.parametrize("query", ["cadre=²", "cadre=99999999999999999999", "cadre=-1", "campaign=²", "campaign=1e9"])
+def test_odd_ids_in_the_drill_down_lists_are_not_errors(client, field, county_supervisor, query):
+    client.force_login(county_supervisor)
+    assert client.get(reverse("campaigns:dashboard-visits") + f"?{query}").status_code in (200, 404)
+    assert client.get(reverse("work:absent") + f"?{query}").status_code == 200
+
+
+def test_control_characters_in_names_do_not_break_the_export(client, field, county_supervisor, cadre, regions):
+    cadre.real_name = "李\x0b干部"
+    cadre.save()
+    client.force_login(county_supervisor)
+    response = client.get(reverse("campaigns:dashboard") + f"?campaign={field.pk}&region={VILLAGE_A}&export=cadres")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[1][0] == "李干部"

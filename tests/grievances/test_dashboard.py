@@ -101,7 +101,7 @@ def test_every_rate_against_a_hand_count(worked_cases, county_supervisor, region
     assert (b.on_time_resolution, b.satisfaction, b.village_share) == (None, None, None)
     assert (b.mediation_agreed, b.mediated, b.mediation_success) == (1, 2, 0.5)
 
-    total = dashboard.totals(rows)
+    total = dashboard.figures(dashboard.scoped_cases(county_supervisor, county_scope(regions)))
     assert (total.total, round(total.on_time_acceptance, 3), total.resolution, total.mediation_success) == (8, 0.714, 0.4, 0.5)
 
 
@@ -141,7 +141,7 @@ def test_drilling_down_keeps_the_dates_and_the_breadcrumbs_lead_back(client, wor
     scope = response.context["scope"]
     assert [r.code for r in scope.trail] == ["431299000000", TOWNSHIP_A]
     assert [r.name for r in scope.children] == ["大坪村"]
-    first_row = response.context["tables"][0].rows[0]
+    first_row = response.context["tables"]["regions"].rows[0]
     assert first_row[0].url.endswith(f"region=431299100201&date_from={scope.date_from}&date_to={scope.date_to}")
 
 
@@ -149,19 +149,19 @@ def test_a_township_supervisor_sees_only_the_township(client, worked_cases, supe
     client.force_login(supervisor)
     response = client.get(dashboard_url())
     assert response.context["scope"].region.code == TOWNSHIP_A
-    assert response.context["tables"][0].total[1].value == 6  # township A's six cases, none of B's
+    assert response.context["tables"]["regions"].total[1].value == 6  # township A's six cases, none of B's
     assert client.get(dashboard_url(region=TOWNSHIP_B)).status_code == 404
     assert client.get(dashboard_url(region="431299000000")).status_code == 404  # above the jurisdiction
 
     client.force_login(other_supervisor)
     response = client.get(dashboard_url())
-    assert response.context["tables"][0].total[1].value == 2
+    assert response.context["tables"]["regions"].total[1].value == 2
     assert worked_cases["c6"].number not in response.content.decode()
 
 
 def test_the_export_holds_the_rows_on_the_screen(client, worked_cases, county_supervisor):
     client.force_login(county_supervisor)
-    screen = client.get(dashboard_url()).context["tables"][0]
+    screen = client.get(dashboard_url()).context["tables"]["regions"]
     response = client.get(dashboard_url(export="regions"))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -201,4 +201,30 @@ def test_query_count_does_not_grow_with_cases(client, intake, county_supervisor,
             services.case_accept(actor=intake, case_id=case.pk)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(dashboard_url())
-    assert response.context["tables"][0].total[1].value == 16
+    assert response.context["tables"]["regions"].total[1].value == 16
+
+
+def test_a_villages_case_dashboard_shows_its_cases_as_the_total(client, worked_cases, county_supervisor, regions):
+    client.force_login(county_supervisor)
+    response = client.get(dashboard_url(region=regions["village_a"].code))
+    assert response.status_code == 200
+    table = response.context["tables"]["regions"]
+    assert table.rows == [] and table.total[1].value == 6 and table.total[3].value == 2
+    overdue = client.get(table.total[3].url.replace("&amp;", "&"))
+    assert {c.number for c in overdue.context["page"]} == {worked_cases["c4"].number, worked_cases["c6"].number}
+    assert client.get(reverse("rankings") + f"?region={regions['village_a'].code}").status_code == 200
+
+
+@pytest.mark.parametrize("query", [
+    "date_from=1900-01-01&date_to=2100-12-31", "date_to=9999-12-31", "date_from=0001-01-01", "date_from=2026-02-30",
+    "region=43129910020%00", "region=４３１２９９１００２０１", "region=4312991002010", "export=%00", "date_from=%00",
+])
+def test_hostile_query_strings_get_a_page_or_a_404_never_a_500(client, worked_cases, county_supervisor, query):
+    client.force_login(county_supervisor)
+    for url in (reverse("grievances:dashboard"), reverse("campaigns:dashboard"), reverse("rankings")):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code in (200, 404), (url, query)
+        if response.status_code == 200 and "scope" in response.context:
+            scope = response.context["scope"]
+            assert scope.date_to - scope.date_from <= datetime.timedelta(days=3 * 366)
+    assert client.get(reverse("grievances:list") + f"?{query}").status_code in (200, 404)
