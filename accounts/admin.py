@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import Region, Unit, User
@@ -37,6 +38,14 @@ class UnitAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["region"]
 
 
+class AdministratorSetPasswordForm(AdminPasswordChangeForm):
+    """A password set by an administrator is known to them: the user must choose another at the next login."""
+
+    def save(self, commit=True):
+        self.user.must_change_password = True
+        return super().save(commit=commit)
+
+
 @admin.register(User)
 class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     list_display = ["username", "real_name", "unit", "jurisdiction", "phone", "is_active", "last_login"]
@@ -54,3 +63,9 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "real_name", "unit", "jurisdiction", "password1", "password2"]}),
     ]
+    change_password_form = AdministratorSetPasswordForm
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.must_change_password = True  # a password an administrator chose is changed at the first login
+        super().save_model(request, obj, form, change)

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts and jurisdictions")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import stamp_login_time
+
+        user_logged_in.connect(stamp_login_time, dispatch_uid="accounts.stamp_login_time")

@@ -1,3 +1,4 @@
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -18,3 +19,15 @@ class LoginForm(AuthenticationForm):
             field.widget.attrs["class"] = "form-control"
         self.fields["username"].widget.attrs["autocomplete"] = "username"
         self.fields["username"].widget.attrs["autocapitalize"] = "none"
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form with our labels, Bootstrap classes and the rules spelled out."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = _("Current password")
+        self.fields["new_password1"].label = _("New password")
+        self.fields["new_password2"].label = _("New password again")
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"

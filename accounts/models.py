@@ -152,6 +152,11 @@ class User(AbstractUser):
         related_name="+",
         help_text=_("The region whose records this user may see. Empty: only their own records."),
     )
+    must_change_password = models.BooleanField(
+        _("must change password"), default=False,
+        help_text=_("Set for imported accounts and passwords given by an administrator: the next login asks for a new one."),
+    )
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
 
     objects = ScopedUserManager()
 

@@ -247,7 +247,8 @@ class CadreRoster(RosterKind):
     def write(self, records):
         new = [u for u in records if u.username not in self.existing]
         for user in new:
-            user.set_unusable_password()  # they get a password from the administrator
+            user.set_unusable_password()  # they get a password from the administrator,
+            user.must_change_password = True  # and choose their own at the first login
         User.objects.bulk_create(new)
         changed = []
         for user in records:
