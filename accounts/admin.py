@@ -1,9 +1,14 @@
+import json
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Region, Unit, User
+from outreach.excel import workbook_response
+
+from .models import AuditEntry, Region, Unit, User
 from .scoping import ScopedQuerySet
 
 
@@ -69,3 +74,32 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
         if not change:
             obj.must_change_password = True  # a password an administrator chose is changed at the first login
         super().save_model(request, obj, form, change)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail: searched and exported, never changed (system administrators: superusers, or
+    whoever is given the 'view audit entry' permission)."""
+
+    list_display = ["at", "actor_name", "address", "action", "summary"]
+    list_filter = ["action", ("at", admin.DateFieldListFilter)]
+    search_fields = ["actor_name", "summary", "address", "object_id"]
+    date_hierarchy = "at"
+    actions = ["export"]
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Export the chosen entries to Excel"), permissions=["view"])
+    def export(self, request, queryset):
+        headers = [_("at"), _("by"), _("from address"), _("action"), _("object type"), _("object"), _("what"), _("details")]
+        rows = ([e.at, e.actor_name, e.address, e.get_action_display(), e.object_type, e.object_id, e.summary, json.dumps(e.details, ensure_ascii=False)]
+                for e in queryset.order_by("at", "id").iterator(chunk_size=2000))
+        return workbook_response(f"审计日志-{timezone.localdate():%Y%m%d}.xlsx", str(_("audit trail")), [str(h) for h in headers], rows)

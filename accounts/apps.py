@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from . import audit  # noqa: F401 - connects the audit trail's receivers
         from .middleware import stamp_login_time
 
         user_logged_in.connect(stamp_login_time, dispatch_uid="accounts.stamp_login_time")

@@ -1,8 +1,10 @@
+import pgtrigger
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -183,3 +185,53 @@ class User(AbstractUser):
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles
+
+
+class AuditEntry(models.Model):
+    """One line of the audit trail (等保 2.0 安全审计): who did what, when, from where.
+
+    Append-only: the model refuses updates and deletes, and on PostgreSQL a trigger refuses them too,
+    except inside the pruning job (accounts.audit.prune), which deletes lines older than the retention.
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logged out")
+        PERSONAL_DATA = "personal_data", _("Viewed personal data in full")
+        EXPORT = "export", _("Exported")
+        CASE = "case", _("Case moved")
+        CAMPAIGN = "campaign", _("Campaign changed")
+        ROLES = "roles", _("Roles changed")
+        JURISDICTION = "jurisdiction", _("Jurisdiction or powers changed")
+        CONFIGURATION = "configuration", _("Changed in the administration")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey("User", verbose_name=_("by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_name = models.CharField(_("by (name)"), max_length=150, blank=True, help_text=_("The username tried, for a failed login."))
+    address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=50, blank=True)
+    object_id = models.CharField(_("object"), max_length=50, blank=True)
+    summary = models.CharField(_("what"), max_length=300, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-id"]
+        default_permissions = ("view",)
+        triggers = [
+            pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("Audit entries are never changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Audit entries are never deleted, except by the retention job."))

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import audit
 from accounts.models import Unit, User
 from accounts.regions import prefix_of
 from accounts.roles import Role
@@ -56,6 +57,7 @@ def _record(case: Case, actor: User, action: str, before: str, note: str = "", *
     event = CaseEvent.objects.create(
         case=case, actor=actor, action=action, from_status=before, to_status=case.status, note=note, data=data, at=at or timezone.now()
     )
+    audit.record(audit.Action.CASE, actor=actor, obj=case, summary=f"{case.number} {action}: {before} → {case.status}")
     if attachment is not None:
         content_type = check_attachment(attachment)
         name = attachment.name[:200]

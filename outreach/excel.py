@@ -10,6 +10,8 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from accounts import audit
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -46,6 +48,7 @@ def workbook_response(filename: str, sheet_title: str, headers: list[str], rows,
                 cell.number_format = "yyyy-mm-dd"
     for index, header in enumerate(headers, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(10, len(header) * 2 + 4)
+    audit.record(audit.Action.EXPORT, summary=filename, rows=sheet.max_row - 1)  # who exported what, how many rows
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

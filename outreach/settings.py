@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a login unless its view says @login_not_required: forgetting fails closed.
+    "accounts.audit.AuditRequestMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
@@ -136,6 +137,10 @@ AXES_VERBOSE = False
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
+# Audit trail (accounts/audit.py): kept this many days, never fewer than 180 (等保 2.0), pruned nightly.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+if AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 180: the audit trail is kept for six months or more.")
 
 # --- Personal information (PIPL) -------------------------------------------
 # See outreach/pii.py. Generate a key with:
@@ -222,6 +227,7 @@ CELERY_BEAT_SCHEDULE = {
     "daily-digests": {"task": "grievances.tasks.send_daily_digests", "schedule": crontab(hour=8, minute=0)},
     "requeue-stale-imports": {"task": "campaigns.tasks.requeue_stale_imports", "schedule": 300},
     "refresh-dashboard-rollups": {"task": "campaigns.tasks.refresh_dashboard_rollups", "schedule": ROLLUP_REFRESH_SECONDS},
+    "prune-audit-trail": {"task": "accounts.tasks.prune_audit_trail", "schedule": crontab(hour=3, minute=15)},
     "rebuild-dashboard-rollups": {"task": "campaigns.tasks.refresh_dashboard_rollups", "schedule": crontab(hour=2, minute=30),
                                   "kwargs": {"full": True}},
 }

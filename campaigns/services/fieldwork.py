@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import audit
 from accounts.models import User
 from accounts.scoping import within_jurisdiction
 from grievances.models import Case
@@ -93,6 +94,7 @@ def household_reveal(*, actor: User, household: Household, field: str) -> str:
     if not actor.has_perm(permission):
         raise PermissionDenied(_("Your role may not see the full value."))
     PersonalDataView.objects.create(household=household, field=field, viewer=actor)
+    audit.record(audit.Action.PERSONAL_DATA, actor=actor, obj=household, summary=f"{household.number} {field}", field=field)
     return household.id_number if field == "id_number" else household.phone
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import audit
 from accounts.models import Region, Unit, User
 from accounts.roles import Role
 from accounts.scoping import within_jurisdiction
@@ -28,6 +29,7 @@ FIXED_WHEN_ACTIVE = {"kind", "organiser_region", "organiser_unit", "start_date"}
 
 def _record(campaign: Campaign, actor: User, action: str, summary: str, changes: dict | None = None) -> None:
     CampaignEvent.objects.create(campaign=campaign, actor=actor, action=action, summary=summary, changes=changes or {})
+    audit.record(audit.Action.CAMPAIGN, actor=actor, obj=campaign, summary=f"{campaign.name}: {summary}")
 
 
 def _display(value) -> str:

@@ -1,0 +1,126 @@
+"""The audit trail: what is recorded, that it cannot be changed, searching, exporting and pruning."""
+
+import datetime
+import io
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from accounts import audit
+from accounts.models import AuditEntry
+from accounts.roles import Role
+from campaigns import services as campaign_services
+from tests.factories import TEST_PASSWORD, CampaignFactory, HouseholdFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ID_NUMBER = "11010519491231002X"
+
+Action = AuditEntry.Action
+
+
+def last(action):
+    return AuditEntry.objects.filter(action=action).order_by("-id").first()
+
+
+def test_logins_failed_logins_and_logouts_are_recorded_with_the_address(client, cadre):
+    client.post(reverse("accounts:login"), {"username": cadre.username, "password": "wrong"}, REMOTE_ADDR="10.1.2.3")
+    failed = last(Action.LOGIN_FAILED)
+    assert (failed.actor, failed.actor_name, failed.address) == (None, cadre.username, "10.1.2.3")
+    client.post(reverse("accounts:login"), {"username": cadre.username, "password": TEST_PASSWORD}, REMOTE_ADDR="10.1.2.3")
+    assert (last(Action.LOGIN).actor, last(Action.LOGIN).address) == (cadre, "10.1.2.3")
+    client.post(reverse("accounts:logout"), REMOTE_ADDR="10.1.2.3")
+    assert last(Action.LOGOUT).actor == cadre
+
+
+def test_a_full_view_of_an_id_number_is_recorded(client, supervisor, regions):
+    supervisor.user_permissions.add(Permission.objects.get(codename="reveal_id_number"))
+    household = HouseholdFactory.build(village=regions["village_a"])
+    household.set_id_number(ID_NUMBER)
+    household.save()
+    client.force_login(supervisor)
+    client.post(reverse("work:household", args=[household.pk]), {"field": "id_number"}, REMOTE_ADDR="10.9.9.9")
+    entry = last(Action.PERSONAL_DATA)
+    assert (entry.actor, entry.object_id, entry.address, entry.details["field"]) == (supervisor, str(household.pk), "10.9.9.9", "id_number")
+    assert ID_NUMBER not in entry.summary + str(entry.details)  # the log never holds the number itself
+
+
+def test_an_export_is_recorded_with_its_row_count(client, county_supervisor, regions):
+    client.force_login(county_supervisor)
+    client.get(reverse("grievances:dashboard") + "?export=regions")
+    entry = last(Action.EXPORT)
+    assert entry.actor == county_supervisor and entry.details["rows"] == 3 and entry.summary.endswith(".xlsx")  # two townships + total
+
+
+def test_case_moves_campaign_changes_roles_and_jurisdictions_are_recorded(campaign_admin, cadre, regions):
+    from grievances import services as case_services
+
+    office = UserFactory(unit=cadre.unit, roles=[Role.HANDLER])
+    case = case_services.case_register(actor=office, type="livelihood", source="phone", summary="路灯坏了", petitioner_name="王建国",
+                                       village_id=regions["village_a"].code)
+    assert last(Action.CASE).summary.startswith(f"{case.number} register")
+    campaign = CampaignFactory(organiser_region=regions["county"])
+    campaign_services.campaign_update(actor=campaign_admin, campaign_id=campaign.pk, data={"theme": "新的主题"})
+    assert (last(Action.CAMPAIGN).actor, last(Action.CAMPAIGN).object_id) == (campaign_admin, str(campaign.pk))
+    cadre.jurisdiction = regions["township_b"]
+    cadre.save()
+    entry = last(Action.JURISDICTION)
+    assert entry.object_id == str(cadre.pk) and entry.details["changes"]["jurisdiction_id"] == [None, regions["township_b"].code]
+    from django.contrib.auth.models import Group
+
+    cadre.groups.add(Group.objects.get(name=Role.SUPERVISOR.value))
+    assert last(Action.ROLES).details == {"change": "add", "roles": [Role.SUPERVISOR.value]}
+
+
+def test_changes_in_the_admin_are_recorded(client, campaign_admin):
+    from outreach.models import RankingWeight
+
+    client.force_login(campaign_admin)
+    url = reverse("admin:outreach_rankingweight_change", args=["coverage"])
+    client.post(url, {"indicator": "coverage", "weight": "55"})
+    assert RankingWeight.objects.get(indicator="coverage").weight == 55
+    entry = last(Action.CONFIGURATION)
+    assert entry.actor == campaign_admin and "走访覆盖率" in entry.summary
+
+
+def test_entries_cannot_be_changed_or_deleted(cadre):
+    entry = audit.record(Action.LOGIN, actor=cadre)
+    entry.summary = "篡改"
+    with pytest.raises(ValidationError):
+        entry.save()
+    with pytest.raises(ValidationError):
+        entry.delete()
+    # Not even with SQL: the PostgreSQL trigger refuses.
+    for sql in (f"UPDATE accounts_auditentry SET summary = 'x' WHERE id = {entry.pk}", f"DELETE FROM accounts_auditentry WHERE id = {entry.pk}"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert AuditEntry.objects.get(pk=entry.pk).summary == ""
+
+
+def test_pruning_removes_only_entries_past_the_retention(cadre, settings):
+    settings.AUDIT_RETENTION_DAYS = 180
+    old = audit.record(Action.LOGIN, actor=cadre)
+    recent = audit.record(Action.LOGIN, actor=cadre)
+    with transaction.atomic(), __import__("pgtrigger").ignore("accounts.AuditEntry:audit_append_only"):
+        AuditEntry.objects.filter(pk=old.pk).update(at=timezone.now() - datetime.timedelta(days=181))
+    assert audit.prune() == 1
+    assert list(AuditEntry.objects.filter(pk__in=[old.pk, recent.pk])) == [recent]
+
+
+def test_system_administrators_search_and_export_it_others_cannot(client, cadre, campaign_admin):
+    audit.record(Action.LOGIN, actor=cadre, address="10.7.7.7")
+    root = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(root)
+    page = client.get(reverse("admin:accounts_auditentry_changelist") + "?q=10.7.7.7")
+    assert page.status_code == 200 and cadre.username in page.content.decode()
+    ids = [str(e.pk) for e in AuditEntry.objects.all()]
+    response = client.post(reverse("admin:accounts_auditentry_changelist"), {"action": "export", "_selected_action": ids})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert len(rows) == len(ids) + 1 and any(r[2] == "10.7.7.7" for r in rows)
+    client.force_login(campaign_admin)
+    assert client.get(reverse("admin:accounts_auditentry_changelist")).status_code == 403
