@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -31,3 +32,11 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         self.fields["new_password2"].label = _("New password again")
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control"
+
+
+class OneTimeCodeForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Code from your authenticator app"), regex=r"^\s*[0-9]{6}\s*$",
+        error_messages={"invalid": _("The code is the six digits your authenticator app shows.")},
+        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 8}),
+    )

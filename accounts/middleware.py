@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from . import two_factor
 from .passwords import password_expired
 
 LOGIN_TIME = "login_at"
@@ -44,6 +45,22 @@ class SessionLimitsMiddleware:
         logout(request)
         messages.info(request, message)
         return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+
+
+class TwoFactorRequiredMiddleware:
+    """Administrators and supervisors go no further than the code pages until their second factor
+    is verified in this session (set up first if they have none)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and two_factor.required_for(user) and not user.is_verified():
+            pages = {reverse("accounts:otp-verify"), reverse("accounts:otp-setup"), reverse("accounts:logout")}
+            if request.path not in pages and not request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+                return redirect(f"{reverse('accounts:otp-verify')}?next={request.get_full_path()}")
+        return self.get_response(request)
 
 
 class PasswordChangeRequiredMiddleware:

@@ -16,4 +16,6 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChange.as_view(), name="password-change"),
+    path("two-factor/", views.otp_verify, name="otp-verify"),
+    path("two-factor/setup/", views.otp_setup, name="otp-setup"),
 ]

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_celery_beat",
     "axes",  # login lockout
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # two-factor login for administrators and supervisors
     "pgtrigger",  # the audit log's append-only trigger
     "outreach",
     "accounts",
@@ -63,7 +65,9 @@ MIDDLEWARE = [
     "accounts.audit.AuditRequestMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
@@ -133,6 +137,9 @@ AXES_CLIENT_IP_CALLABLE = "outreach.ratelimit.client_ip"  # honours NUM_PROXIES 
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Two-factor login (TOTP) for administrators and supervisors; `make run` turns it off for the demo.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="下基层")
 # Sessions: logged out after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS after login.
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)

@@ -29,6 +29,14 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _two_factor_only_where_tested(request, settings):
+    """Supervisors and admins need a TOTP code at login; tests about other things sign them in without one.
+    Tests marked `two_factor` keep the production setting."""
+    if request.node.get_closest_marker("two_factor") is None:
+        settings.TWO_FACTOR_REQUIRED = False
+
+
 @pytest.fixture
 def regions(db):
     """A county with townships A and B, one village in each."""

@@ -42,3 +42,28 @@ def test_a_township_supervisor_sees_their_townships_numbers(live_server, desktop
     expect(desktop.get_by_test_id("jurisdiction-section")).to_contain_text("城关镇概况")
     expect(desktop.get_by_test_id("count-households")).to_have_text("4")
     screenshot(desktop, "home-supervisor-desktop")
+
+
+def test_five_wrong_passwords_show_the_lockout_message(live_server, phone, cadre, screenshot):
+    for _ in range(5):
+        log_in(phone, live_server, cadre.username, "Wrong-password-1")
+    expect(phone.get_by_test_id("locked-out")).to_contain_text("连续 5 次登录失败")
+    expect(phone.get_by_test_id("locked-out")).to_contain_text("锁定 30 分钟")
+    screenshot(phone, "login-locked-phone")
+    log_in(phone, live_server, cadre.username, TEST_PASSWORD)  # the right password does not help now
+    expect(phone.get_by_test_id("locked-out")).to_be_visible()
+
+
+@pytest.mark.two_factor
+def test_a_supervisor_sets_up_two_factor_login_in_the_browser(live_server, desktop, supervisor, screenshot):
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    log_in(desktop, live_server, supervisor.username, TEST_PASSWORD)
+    expect(desktop.get_by_role("heading", name="开启双因子登录")).to_be_visible()
+    expect(desktop.get_by_test_id("otp-qr").locator("svg")).to_be_visible()
+    screenshot(desktop, "two-factor-setup")
+    device = TOTPDevice.objects.get(user=supervisor)
+    desktop.get_by_label("身份验证器上的动态码").fill(f"{TOTP(device.bin_key).token():06d}")
+    desktop.get_by_role("button", name="确认并继续").click()
+    expect(desktop.get_by_text("双因子登录已开启")).to_be_visible()
