@@ -59,6 +59,8 @@ def test_a_townships_overdue_count_opens_exactly_those_cases_and_the_export_matc
 
 
 def test_the_campaign_dashboard_draws_its_charts_and_drills_to_a_village(live_server, desktop, field, county_supervisor, screenshot):  # noqa: F811
+    refused = []
+    desktop.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None)
     log_in(desktop, live_server, county_supervisor.username, TEST_PASSWORD)
     desktop.locator("#main-nav").get_by_role("link", name="活动看板").click()
     for chart in ("chart-coverage", "chart-kinds", "chart-days"):
@@ -69,3 +71,4 @@ def test_the_campaign_dashboard_draws_its_charts_and_drills_to_a_village(live_se
     expect(desktop.get_by_test_id("table-cadres")).to_contain_text("李干部")
     expect(desktop.get_by_test_id("breadcrumbs")).to_contain_text("清溪县")
     screenshot(desktop, "dashboard-campaign-village")
+    assert refused == []  # the charts and the page run under the Content-Security-Policy
