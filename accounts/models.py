@@ -221,6 +221,7 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit trail")
         ordering = ["-at", "-id"]
         default_permissions = ("view",)
+        permissions = [("export_personal_data", _("Can export residents' personal data, stating the purpose"))]
         triggers = [
             pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]

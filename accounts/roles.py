@@ -36,7 +36,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "campaigns.add_pairing",
         "grievances.view_case",
     ],
-    Role.HANDLER: [*_VIEW_GEOGRAPHY, "grievances.view_case", "grievances.add_case", "grievances.change_case"],
+    Role.HANDLER: [*_VIEW_GEOGRAPHY, "grievances.view_case", "grievances.add_case", "grievances.change_case", "accounts.export_personal_data"],
     Role.LEADER: [*_VIEW_GEOGRAPHY, "grievances.view_case", "grievances.change_case"],
     Role.SUPERVISOR: [
         *_VIEW_GEOGRAPHY,
@@ -52,6 +52,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "campaigns.view_dashboards",
         "grievances.view_case",
         "grievances.change_case",
+        "accounts.export_personal_data",
     ],
     Role.CAMPAIGN_ADMIN: [
         "accounts.view_region",
@@ -68,6 +69,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "campaigns.change_campaign",
         "campaigns.view_campaignevent",
         "campaigns.view_dashboards",
+        "accounts.export_personal_data",
         "outreach.view_rankingweight",
         "outreach.change_rankingweight",
         "campaigns.view_targetvillage",

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Region
 from campaigns.views.helpers import attempt, page, param
 from outreach.drilldown import EARLIEST, LATEST, scope_for
-from outreach.excel import workbook_response
+from outreach.excel import personal_data_export, workbook_response
 from outreach.pii import mask_phone
 from outreach.ratelimit import allow, blocked, client_ip
 from outreach.tables import Cell, Table, table_named
@@ -74,6 +74,10 @@ def case_list(request):
 @require_GET
 @permission_required("grievances.view_case", raise_exception=True)
 def case_export(request):
+    return personal_data_export(request, lambda purpose: _case_workbook(request, purpose))
+
+
+def _case_workbook(request, purpose: str):
     cases, _values = _filtered(request)
     today = timezone.localdate()
     headers = [_("Case number"), _("Type"), _("Category"), _("Status"), _("Handling level"), _("Township"), _("Village"),
@@ -86,7 +90,7 @@ def case_export(request):
          c.get_outcome_display(), c.get_satisfaction_display()]
         for c in cases.iterator(chunk_size=2000)
     )
-    return workbook_response(f"信访台账-{today:%Y%m%d}.xlsx", _("Case ledger"), headers, rows)
+    return workbook_response(f"信访台账-{today:%Y%m%d}.xlsx", _("Case ledger"), headers, rows, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])

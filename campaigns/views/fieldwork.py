@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.regions import is_valid_code
-from outreach.excel import workbook_response
+from outreach.excel import personal_data_export, workbook_response
 
 from .. import selectors, services
 from ..forms import CheckInForm, DemandFormSet, HouseholdForm, VisitEditForm, VisitForm
@@ -214,7 +214,8 @@ def ledger(request, target_pk, export=False):
     if export:
         headers = [_("Household number"), _("Head of household"), _("Address"), _("Phone"), _("Tags"), _("Visits"), _("Last visit"), _("Demands"), _("Paired with")]
         data = ([h.number, h.head_name, h.address, h.masked_phone, "、".join(h.tag_labels), h.visit_count, h.last_visit, h.demand_count, h.paired_with or ""] for h in rows)
-        return workbook_response(f"民情台账-{target.village.name}.xlsx", _("People's ledger"), headers, data)
+        return personal_data_export(request, lambda purpose: workbook_response(
+            f"民情台账-{target.village.name}.xlsx", _("People's ledger"), headers, data, purpose=purpose))
     return render(request, "fieldwork/ledger.html", {"target": target, "page": page(request, rows, 50)})
 
 

@@ -124,3 +124,24 @@ def test_system_administrators_search_and_export_it_others_cannot(client, cadre,
     assert len(rows) == len(ids) + 1 and any(r[2] == "10.7.7.7" for r in rows)
     client.force_login(campaign_admin)
     assert client.get(reverse("admin:accounts_auditentry_changelist")).status_code == 403
+
+
+def test_a_personal_data_export_asks_its_purpose_and_the_trail_keeps_it(client, intake_like_handler, regions):
+    client.force_login(intake_like_handler)
+    asked = client.get(reverse("grievances:export"), {"tab": "all"})
+    assert asked.status_code == 200 and "导出目的" in asked.content.decode()
+    vague = client.get(reverse("grievances:export"), {"tab": "all", "purpose": "other"})
+    assert vague.context["form"].errors["detail"]
+    done = client.get(reverse("grievances:export"), {"tab": "all", "purpose": "other", "detail": "向市信访局报送月报"})
+    assert done["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert last(Action.EXPORT).details["purpose"] == "其他（请说明）：向市信访局报送月报"
+
+
+def test_without_the_permission_personal_data_is_not_exported(client, cadre):
+    client.force_login(cadre)
+    assert client.get(reverse("grievances:export"), {"purpose": "report"}).status_code == 403
+
+
+@pytest.fixture
+def intake_like_handler(unit_a):
+    return UserFactory(real_name="何经办", unit=unit_a, roles=[Role.HANDLER])
