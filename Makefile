@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/outreach
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run test messages clean bench-db bench-import bench-sweep
+.PHONY: install run test messages clean bench-db bench-import bench-sweep bench-dashboard
 
 install: $(STAMP)
 
@@ -26,6 +26,8 @@ $(STAMP):
 run: export DEBUG = true
 run: export REMINDER_SWEEP_SECONDS = 60
 run: export DELIVERY_DISPATCH_SECONDS = 30
+run: export ROLLUP_REFRESH_SECONDS = 60
+run: export TWO_FACTOR_REQUIRED = false
 run: install
 	mkdir -p var/log
 	$(PY) manage.py migrate --no-input -v0
@@ -70,3 +72,7 @@ bench-import: bench-db
 
 bench-sweep: bench-db
 	$(BENCH_ENV) $(PY) bench/sweep.py
+
+# Builds a city of 100,000 households twice (about 5 minutes on 2 cores); BENCH_SCALE=0.1 for a quick try.
+bench-dashboard: bench-db
+	$(BENCH_ENV) $(PY) bench/dashboard.py
