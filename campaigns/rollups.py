@@ -52,6 +52,9 @@ def refresh(*, full: bool = False, now: datetime.datetime | None = None) -> Refr
         status.refreshed_at = timezone.now()
         status.watermark = now
         status.save()
+    if days is None and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # fresh statistics after rewriting the tables, for the dashboards' plans
+            cursor.execute(f"ANALYZE {VillageDay._meta.db_table}, {VillageCoverage._meta.db_table}")
     return Refreshed(days=None if days is None else len(days), campaigns=len(campaigns), village_days=village_days)
 
 

@@ -15,14 +15,14 @@ from collections import Counter
 from dataclasses import dataclass, fields
 
 from django.db.models import Case as Case_
-from django.db.models import Count, Exists, F, OuterRef, Q, When
+from django.db.models import Count, F, Q, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from outreach.drilldown import Scope
 from outreach.tables import share
 
-from .models import Case, MediationSession
+from .models import Case, CaseCategory
 from .selectors import OPEN, RESOLVED, RESPONDED, overdue_q, start_of
 
 
@@ -78,15 +78,8 @@ def scoped_cases(user, scope: Scope):
     return Case.objects.in_jurisdiction_of(user).in_region(scope.region.code).filter(registered_at__gte=start, registered_at__lt=end)
 
 
-def _with_mediation(cases):
-    mediations = MediationSession.objects.filter(case=OuterRef("pk"))
-    return cases.alias(
-        was_mediated=Exists(mediations), reached_agreement=Exists(mediations.filter(result=MediationSession.Result.AGREED))
-    )
-
-
 def _aggregates(today: datetime.date) -> dict:
-    """The counts behind CaseFigures as aggregate expressions over `_with_mediation` cases."""
+    """The counts behind CaseFigures as aggregate expressions."""
     answered = Q(responded_at__isnull=False)
     resolved = Q(status__in=RESOLVED)
     return {
@@ -103,7 +96,7 @@ def _aggregates(today: datetime.date) -> dict:
         "evaluated": Count("pk", filter=~Q(satisfaction="")),
         "satisfied": Count("pk", filter=Q(satisfaction__in=[Case.Satisfaction.SATISFIED, Case.Satisfaction.FAIRLY_SATISFIED])),
         "mediated": Count("pk", filter=Q(was_mediated=True)),
-        "mediation_agreed": Count("pk", filter=Q(reached_agreement=True)),
+        "mediation_agreed": Count("pk", filter=Q(mediation_agreed=True)),
         "village_resolved": Count("pk", filter=resolved & Q(level=Case.Level.VILLAGE)),
     }
 
@@ -111,13 +104,17 @@ def _aggregates(today: datetime.date) -> dict:
 def figures_by(cases, key, today: datetime.date | None = None) -> dict:
     """CaseFigures per value of `key` (a field name or expression), in one query."""
     key = F(key) if isinstance(key, str) else key
-    rows = _with_mediation(cases).order_by().values(group=key).annotate(**_aggregates(today or timezone.localdate()))
+    rows = cases.order_by().values(group=key).annotate(**_aggregates(today or timezone.localdate()))
     return {row.pop("group"): CaseFigures(**row) for row in rows}
 
 
 def figures(cases, today: datetime.date | None = None) -> CaseFigures:
     """CaseFigures over all these cases, in one query: the total row and headline."""
-    return CaseFigures(**_with_mediation(cases).aggregate(**_aggregates(today or timezone.localdate())))
+    return CaseFigures(**cases.aggregate(**_aggregates(today or timezone.localdate())))
+
+
+def totals(rows: dict[str, CaseFigures]) -> CaseFigures:
+    return sum(rows.values(), CaseFigures())
 
 
 def region_figures(user, scope: Scope, today: datetime.date | None = None) -> dict[str, CaseFigures]:
@@ -145,13 +142,15 @@ class Breakdown:
 
 
 def breakdown(cases) -> Breakdown:
+    """Grouped on the case's own columns (a join to the category names makes PostgreSQL expect a group
+    per case and sort on disk); the few names are read after."""
     tallies = Breakdown(Counter(), Counter(), Counter(), Counter(), {})
-    for row in cases.order_by().values("status", "type", "category", "category__name", "level").annotate(n=Count("pk")):
+    for row in cases.order_by().values("status", "type", "category", "level").annotate(n=Count("pk")):
         tallies.status[row["status"]] += row["n"]
         tallies.type[row["type"]] += row["n"]
         tallies.category[row["category"]] += row["n"]
-        tallies.category_names[row["category"]] = row["category__name"]
         tallies.level[row["level"]] += row["n"]
+    tallies.category_names.update(CaseCategory.objects.filter(pk__in=[pk for pk in tallies.category if pk]).values_list("pk", "name"))
     return tallies
 
 

@@ -326,6 +326,9 @@ def case_mediate(*, actor, case_id: int, kind: str, held_on: datetime.date, medi
         case=case, kind=kind, held_on=held_on, mediator=mediator.strip(), result=result, agreement=agreement.strip(),
         recorded_by=actor, recorded_at=now,
     )
+    case.was_mediated = True
+    case.mediation_agreed = case.mediation_agreed or result == MediationSession.Result.AGREED
+    case.save(update_fields=["was_mediated", "mediation_agreed"])
     _record(case, actor, "mediate", before, agreement.strip(), kind=kind, result=result, mediator=mediator.strip(), at=now, attachment=attachment)
     return session
 

@@ -610,7 +610,8 @@ class _Builder:
         columns = ["number", "type", "source", "category", "status", "summary", "petitioner_name", "petitioner_phone", "head_count",
                    "village", "household", "visit", "level", "unit", "leader", "supervised", "supervising_leader", "registered_by",
                    "registered_at", "accept_due", "objection_due", "accepted_at", "responded_at", "resolve_due", "extension_days",
-                   "extension_reason", "rejection_reason", "outcome", "reply", "resolved_at", "satisfaction", "evaluated_at", "closed_at"]
+                   "extension_reason", "rejection_reason", "outcome", "reply", "resolved_at", "satisfaction", "evaluated_at", "closed_at",
+                   "was_mediated", "mediation_agreed"]
         written = _copy(Case, columns, (tuple(case.get(name, _blank(name)) for name in columns) for case in cases))
         ids = dict(Case.objects.filter(number__startswith=CASE_PREFIX).values_list("number", "pk"))
 
@@ -705,6 +706,8 @@ class _Builder:
                 held = started + (min(resolved, now) - started) * rng.random()
                 result = rng.choice(["agreed"] * 7 + ["partial"] + ["failed"] * 2)
                 case["mediations"].append((timezone.localtime(held).date(), rng.choice(MediationSession.Kind.values), result, handler, held))
+                case["was_mediated"] = True
+                case["mediation_agreed"] = case.get("mediation_agreed", False) or result == MediationSession.Result.AGREED
                 case["events"].append((held, handler, "mediate", case["status"], case["status"], ""))
         if extended:
             if started + days * 40 > min(resolved, now):
@@ -729,7 +732,7 @@ class _Builder:
 
 def _blank(name: str):
     """The value of a case field the case's history did not set."""
-    return {"level": Case.Level.VILLAGE, "supervised": False, "extension_days": 0, "extension_reason": "", "rejection_reason": "",
+    return {"level": Case.Level.VILLAGE, "supervised": False, "was_mediated": False, "mediation_agreed": False, "extension_days": 0, "extension_reason": "", "rejection_reason": "",
             "outcome": "", "reply": "", "satisfaction": ""}.get(name)
 
 

@@ -125,5 +125,9 @@ class Migration(migrations.Migration):
             model_name='villageday',
             constraint=models.UniqueConstraint(fields=('target_village', 'day'), name='village_day_once'),
         ),
+        migrations.AddIndex(
+            model_name='visit',
+            index=models.Index(fields=['assignment', 'household'], name='visit_assignment_household'),
+        ),
         migrations.RunPython(sync_role_permissions, migrations.RunPython.noop),
     ]

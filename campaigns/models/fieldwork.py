@@ -103,6 +103,7 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["cadre", "-recorded_at"], name="visit_cadre_recent"),
             models.Index(fields=["visited_on"], name="visit_day"),  # the rollup refresh and the dashboards' visit lists
+            models.Index(fields=["assignment", "household"], name="visit_assignment_household"),  # coverage: households visited
         ]
 
     def __str__(self):

@@ -154,6 +154,9 @@ class Case(models.Model):
     satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
     evaluated_at = models.DateTimeField(_("evaluated at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Kept by case_mediate, so the dashboards' 调解成功率 is a count, not a subquery per case.
+    was_mediated = models.BooleanField(_("mediated"), default=False)
+    mediation_agreed = models.BooleanField(_("mediation reached an agreement"), default=False)
 
     objects = CaseQuerySet.as_manager()
 
