@@ -3,6 +3,8 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .models import User
+
 
 class LoginForm(AuthenticationForm):
     """Django's login form with labels and messages for our users."""
@@ -20,6 +22,14 @@ class LoginForm(AuthenticationForm):
             field.widget.attrs["class"] = "form-control"
         self.fields["username"].widget.attrs["autocomplete"] = "username"
         self.fields["username"].widget.attrs["autocapitalize"] = "none"
+
+    def clean_username(self):
+        # Django's form only sets maxlength in the HTML; a longer name is no account's, and the
+        # lockout's records (255 characters) could not hold it.
+        username = self.cleaned_data["username"]
+        if len(username) > User._meta.get_field("username").max_length:
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+        return username
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):

@@ -1,5 +1,7 @@
 """A fixed-window rate limit on the cache (Redis in production): for public, unauthenticated endpoints."""
 
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache
 
@@ -17,7 +19,7 @@ def client_ip(request) -> str:
 
 def allow(scope: str, key: str, *, limit: int, window_seconds: int) -> bool:
     """Count one attempt; False once `limit` attempts were made in the current window."""
-    name = f"ratelimit:{scope}:{key}"
+    name = _name(scope, key)
     if cache.add(name, 1, timeout=window_seconds):
         return True
     try:
@@ -29,4 +31,9 @@ def allow(scope: str, key: str, *, limit: int, window_seconds: int) -> bool:
 
 def blocked(scope: str, key: str, *, limit: int) -> bool:
     """Whether `limit` attempts are already counted (without counting one more)."""
-    return (cache.get(f"ratelimit:{scope}:{key}") or 0) >= limit
+    return (cache.get(_name(scope, key)) or 0) >= limit
+
+
+def _name(scope: str, key: str) -> str:
+    """The counter's cache key: what a visitor typed is hashed, so any text makes a short, safe key."""
+    return f"ratelimit:{scope}:{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()[:32]}"

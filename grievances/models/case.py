@@ -167,7 +167,13 @@ class Case(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(extension_days__lte=90), name="case_extension_bounded"),
         ]
-        indexes = [models.Index(fields=["registered_at"], name="case_registered_at")]  # dashboards count by registration dates
+        indexes = [
+            models.Index(fields=["registered_at"], name="case_registered_at"),  # dashboards count by registration dates
+            # The dashboards' overdue and 挂牌督办 lists: a few cases among many.
+            models.Index(fields=["status", "accept_due"], name="case_status_accept_due"),
+            models.Index(fields=["status", "resolve_due"], name="case_status_resolve_due"),
+            models.Index(fields=["registered_at"], condition=Q(supervised=True), name="case_supervised"),
+        ]
 
     def __str__(self):
         return self.number

@@ -102,3 +102,9 @@ def test_an_expired_password_must_be_changed(client, cadre, settings):
     cadre.save()
     client.force_login(cadre)
     assert client.get("/").url == reverse("accounts:password-change")
+
+
+def test_a_username_longer_than_any_account_is_a_form_error_not_a_crash(client, db):
+    # Found by tests/test_hostile_input.py: the lockout's record of the attempt could not hold it.
+    response = client.post(LOGIN, {"username": "长" * 300, "password": "x"})
+    assert response.status_code == 200 and response.context["form"].errors
