@@ -132,41 +132,38 @@ def region_figures(user, scope: Scope, today: datetime.date | None = None) -> di
 
 @dataclass(frozen=True)
 class Breakdown:
-    """How many cases by status, type, category, handling level and week of registration, in one query."""
+    """How many cases by status, type, category and handling level, in one query."""
 
     status: Counter
     type: Counter
     category: Counter  # by category id, which the case list filters by
     level: Counter
-    opened: Counter  # by the Monday of the week registered
     category_names: dict
 
 
 def breakdown(cases) -> Breakdown:
-    """One pass over the cases, grouped on their own columns (a join to the category names makes
-    PostgreSQL expect a group per case and sort on disk); the few names are read after."""
-    tallies = Breakdown(Counter(), Counter(), Counter(), Counter(), Counter(), {})
-    rows = cases.order_by().values("status", "type", "category", "level", week=TruncWeek("registered_at")).annotate(n=Count("pk"))
-    for row in rows:
+    """Grouped on the case's own columns (a join to the category names makes PostgreSQL expect a group
+    per case and sort on disk); the few names are read after. A few hundred rows come back."""
+    tallies = Breakdown(Counter(), Counter(), Counter(), Counter(), {})
+    for row in cases.order_by().values("status", "type", "category", "level").annotate(n=Count("pk")):
         tallies.status[row["status"]] += row["n"]
         tallies.type[row["type"]] += row["n"]
         tallies.category[row["category"]] += row["n"]
         tallies.level[row["level"]] += row["n"]
-        tallies.opened[_monday(row["week"])] += row["n"]
     tallies.category_names.update(CaseCategory.objects.filter(pk__in=[pk for pk in tallies.category if pk]).values_list("pk", "name"))
     return tallies
 
 
-def _monday(week) -> datetime.date:
-    return timezone.localtime(week).date() if isinstance(week, datetime.datetime) else week
+def weekly_trend(user, scope: Scope) -> list[tuple[datetime.date, int, int]]:
+    """(Monday, opened, closed) for each week of the range: opened counts registrations in the range,
+    closed counts 销号 in the range of the region's cases whenever registered."""
+    def per_week(cases, field):
+        rows = cases.order_by().values_list(TruncWeek(field)).annotate(n=Count("pk"))
+        return Counter({timezone.localtime(week).date(): n for week, n in rows})
 
-
-def weekly_trend(user, scope: Scope, opened: Counter) -> list[tuple[datetime.date, int, int]]:
-    """(Monday, opened, closed) for each week of the range: opened counts registrations in the range
-    (from the breakdown), closed counts 销号 in the range of the region's cases whenever registered."""
     start, end = start_of(scope.date_from), start_of(scope.date_to + datetime.timedelta(days=1))
-    closed_cases = Case.objects.in_jurisdiction_of(user).in_region(scope.region.code).filter(closed_at__gte=start, closed_at__lt=end)
-    closed = Counter({_monday(week): n for week, n in closed_cases.order_by().values_list(TruncWeek("closed_at")).annotate(n=Count("pk"))})
+    opened = per_week(scoped_cases(user, scope), "registered_at")
+    closed = per_week(Case.objects.in_jurisdiction_of(user).in_region(scope.region.code).filter(closed_at__gte=start, closed_at__lt=end), "closed_at")
     monday = scope.date_from - datetime.timedelta(days=scope.date_from.weekday())
     weeks = []
     while monday <= scope.date_to:

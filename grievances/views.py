@@ -302,7 +302,7 @@ def case_dashboard(request):
     # Every case lies in one child region, so the rows add up to the total; a village has no rows.
     totals = dashboard.totals(rows) if rows else dashboard.figures(cases, today)
     tallies = dashboard.breakdown(cases)
-    trend = dashboard.weekly_trend(request.user, scope, tallies.opened)
+    trend = dashboard.weekly_trend(request.user, scope)
     list_url = reverse("grievances:list")
     tables = [
         _case_region_table(scope, rows, totals),

@@ -46,6 +46,11 @@ def decrypt(token: str) -> str:
     return _fernet(tuple(settings.PII_ENCRYPTION_KEYS)).decrypt(token.encode()).decode()
 
 
+def rotate(token: str) -> str:
+    """The same ID number encrypted under the first key (manage.py rotate_pii_key)."""
+    return _fernet(tuple(settings.PII_ENCRYPTION_KEYS)).rotate(token.encode()).decode()
+
+
 def lookup_hash(value: str) -> str:
     """Keyed hash of a normalised ID number: equal numbers, equal hashes; no way back without the key."""
     return hmac.new(settings.PII_HASH_KEY.encode(), normalise_id_number(value).encode(), hashlib.sha256).hexdigest()

@@ -95,3 +95,20 @@ def test_pages_carry_a_content_security_policy_without_inline_scripts(client, ca
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
     assert directives["script-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
+
+
+def test_rotating_the_pii_key_keeps_every_id_number_readable_under_the_new_key_alone(settings, regions):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    from campaigns.models import Household
+    from tests.factories import HouseholdFactory
+
+    old, new = settings.PII_ENCRYPTION_KEYS[0], Fernet.generate_key().decode()
+    household = HouseholdFactory.build(village=regions["village_a"])
+    household.set_id_number("11010519491231002X")
+    household.save()
+    settings.PII_ENCRYPTION_KEYS = [new, old]  # step 1: the new key first, the old one still there
+    call_command("rotate_pii_key", stdout=__import__("io").StringIO())
+    settings.PII_ENCRYPTION_KEYS = [new]  # step 3: the old key gone
+    assert Household.objects.get(pk=household.pk).id_number == "11010519491231002X"
