@@ -137,3 +137,45 @@ def test_the_public_forms(client, regions, data):
 @example(data={"username": "长" * 300, "password": "0"})  # once a 500: longer than the lockout's record
 def test_the_login_form(client, cadre, data):
     assert client.post(reverse("accounts:login"), data, REMOTE_ADDR=f"10.{uuid.uuid4().int % 250}.0.1").status_code < 500
+
+
+@pytest.fixture
+def campaign_with_village(regions, campaign_admin):
+    campaign = CampaignFactory(organiser_region=regions["county"], start_date=datetime.date.today() + datetime.timedelta(days=7),
+                               end_date=datetime.date.today() + datetime.timedelta(days=14))
+    return campaign, campaign.target_villages.create(village=regions["village_a"])
+
+
+@HYPOTHESIS
+@given(data=hostile_form(["unit", "cadres", "pasted", "start_date", "end_date", "villages", "township", "q", "is_lagging", "helping_unit"]))
+def test_the_campaign_team_and_village_forms(client, campaign_admin, campaign_with_village, data):
+    campaign, target = campaign_with_village
+    client.force_login(campaign_admin)
+    from campaigns.models import Assignment, TargetVillage
+
+    for url in (reverse("campaigns:village-assign", args=[campaign.pk, target.pk]), reverse("campaigns:villages-add", args=[campaign.pk]),
+                reverse("campaigns:edit", args=[campaign.pk])):
+        before = (Assignment.objects.count(), TargetVillage.objects.count())
+        response = client.post(url, data)
+        assert response.status_code < 500, (url, data)
+        if response.status_code != 302:
+            assert (Assignment.objects.count(), TargetVillage.objects.count()) == before
+
+
+@HYPOTHESIS
+@given(data=hostile_form(["needs", "latitude", "longitude", "accuracy", "email", "webhook", "daily_digest", "kind", "campaign", "file"]))
+def test_check_in_pairing_notifications_and_import_forms(client, posted_cadre, campaign_admin, data):
+    client.force_login(posted_cadre)
+    household = Household.objects.filter(village_id=posted_cadre.assignments.get().target_village.village_id).first()
+    for url in (reverse("work:check-in"), reverse("work:pair", args=[household.pk]), reverse("grievances:notification-settings")):
+        assert client.post(url, data).status_code < 500, (url, data)
+    client.force_login(campaign_admin)
+    assert client.post(reverse("campaigns:import-new"), data).status_code < 500
+
+
+@HYPOTHESIS
+@given(data=hostile_form(["old_password", "new_password1", "new_password2", "code", "next"]))
+def test_the_password_and_code_forms(client, cadre, data):
+    client.force_login(cadre)
+    for url in (reverse("accounts:password-change"), reverse("accounts:otp-verify")):
+        assert client.post(url, data).status_code < 500, (url, data)
