@@ -25,6 +25,19 @@ class ScopedAdminMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ReadOnlyAdminMixin:
+    """History and logs: readable in the admin, never added, changed or deleted there."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Region)
 class RegionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "level", "parent"]
@@ -77,7 +90,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail: searched and exported, never changed (system administrators: superusers, or
     whoever is given the 'view audit entry' permission)."""
 
@@ -88,14 +101,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     actions = ["export"]
     list_per_page = 50
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Export the chosen entries to Excel"), permissions=["view"])
     def export(self, request, queryset):

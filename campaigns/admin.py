@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin import ScopedAdminMixin
+from accounts.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 
 from .models import Assignment, Campaign, CampaignEvent, Household, ImportJob, TargetVillage
 
@@ -54,7 +54,7 @@ class AssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CampaignEvent)
-class CampaignEventAdmin(admin.ModelAdmin):
+class CampaignEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The change log is history: readable, never edited."""
 
     list_display = ["at", "campaign", "actor", "action", "summary"]
@@ -65,15 +65,6 @@ class CampaignEventAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(campaign__in=Campaign.objects.visible_to(request.user))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Household)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin import ScopedAdminMixin
+from accounts.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from accounts.models import Unit
 from outreach.pii import mask_phone
 
@@ -57,7 +57,7 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(MediationSession)
-class MediationSessionAdmin(admin.ModelAdmin):
+class MediationSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: sessions are recorded on the case page, as a timeline event."""
 
     list_display = ["case", "kind", "held_on", "mediator", "result"]
@@ -67,15 +67,6 @@ class MediationSessionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(case__in=Case.objects.visible_to(request.user))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Delivery)
