@@ -4,7 +4,7 @@ from django.urls import include, path
 from campaigns.views.public import rate
 from grievances import views as grievance_views
 
-from . import views
+from . import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,4 +16,6 @@ urlpatterns = [
     path("lookup/", grievance_views.lookup, name="lookup"),
     path("rankings/", views.rankings, name="rankings"),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]

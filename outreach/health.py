@@ -1,0 +1,78 @@
+"""Health endpoints for a load balancer or a monitor: JSON, no personal data, no login.
+
+/healthz: the process answers. /readyz: it can do its work — the database answers, Redis answers
+(when configured), a worker has run the heartbeat task lately and beat has sent it lately. Anything
+down gives 503 with what is down.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .models import Heartbeat
+
+
+def _limit():
+    # Two missed beats and some slack, as on the home page's Celery status.
+    return datetime.timedelta(seconds=settings.HEARTBEAT_SECONDS * 2 + 10)
+
+
+def _database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return "ok"
+
+
+def _redis() -> str:
+    if not settings.REDIS_URL:
+        return "not used"  # the demo's file broker and local cache
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        client.ping()
+    finally:
+        client.close()
+    return "ok"
+
+
+def _worker() -> str:
+    beat = Heartbeat.objects.filter(name="celery").values_list("last_seen", flat=True).first()
+    return "ok" if beat and timezone.now() - beat <= _limit() else "no heartbeat lately"
+
+
+def _beat() -> str:
+    from django_celery_beat.models import PeriodicTask
+
+    sent = PeriodicTask.objects.filter(name="heartbeat").values_list("last_run_at", flat=True).first()
+    return "ok" if sent and timezone.now() - sent <= _limit() else "not sending lately"
+
+
+CHECKS = {"database": _database, "redis": _redis, "worker": _worker, "beat": _beat}
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def readyz(request):
+    results = {}
+    for name, check in CHECKS.items():
+        try:
+            results[name] = check()
+        except Exception as error:  # noqa: BLE001 - any failure is "down", named by its type only
+            results[name] = f"down ({type(error).__name__})"
+    ready = all(value in {"ok", "not used"} for value in results.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503)
