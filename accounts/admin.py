@@ -2,12 +2,14 @@ import json
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from outreach.excel import workbook_response
 
+from .forms import LoginForm
 from .models import AuditEntry, Region, Unit, User
 from .scoping import ScopedQuerySet
 
@@ -83,6 +85,12 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     ]
     change_password_form = AdministratorSetPasswordForm
 
+    def get_readonly_fields(self, request, obj=None):
+        # Only a superuser makes superusers or hands out single permissions: a campaign admin who may
+        # edit users could otherwise give themselves anything, the audit trail included.
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else [*fields, "is_superuser", "user_permissions"]
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.must_change_password = True  # a password an administrator chose is changed at the first login
@@ -108,3 +116,12 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         rows = ([e.at, e.actor_name, e.address, e.get_action_display(), e.object_type, e.object_id, e.summary, json.dumps(e.details, ensure_ascii=False)]
                 for e in queryset.order_by("at", "id").iterator(chunk_size=2000))
         return workbook_response(f"审计日志-{timezone.localdate():%Y%m%d}.xlsx", str(_("audit trail")), [str(h) for h in headers], rows)
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's login with the same length check as ours (a longer name broke the lockout's record)."""
+
+    clean_username = LoginForm.clean_username
+
+
+admin.site.login_form = AdminLoginForm

@@ -9,13 +9,12 @@ while it is served), so a service need not be handed the request.
 
 import contextvars
 import datetime
-from contextlib import nullcontext
 
-import pgtrigger
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -50,6 +49,8 @@ def record(action: str, *, actor=None, actor_name: str = "", obj=None, summary: 
     if address is None and request is not None:
         address = client_ip(request) or None
     known = getattr(actor, "pk", None) is not None
+    if action == Action.EXPORT and request is not None:
+        details.setdefault("filters", {key: value[:100] for key, value in request.GET.items() if key != "purpose"})
     return AuditEntry.objects.create(
         action=action,
         actor=actor if known else None,
@@ -63,10 +64,9 @@ def record(action: str, *, actor=None, actor_name: str = "", obj=None, summary: 
 
 
 def prune(now: datetime.datetime | None = None) -> int:
-    """Delete entries older than AUDIT_RETENTION_DAYS (at least 180): the only deletes the trigger lets through."""
+    """Delete entries older than AUDIT_RETENTION_DAYS (at least 180); the trigger refuses any younger one."""
     cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.AUDIT_RETENTION_DAYS)
-    allowed = pgtrigger.ignore("accounts.AuditEntry:audit_append_only") if connection.vendor == "postgresql" else nullcontext()
-    with transaction.atomic(), allowed:
+    with transaction.atomic():
         deleted, _per_model = AuditEntry.objects.filter(at__lt=cutoff).delete()
     return deleted
 
@@ -81,7 +81,16 @@ def _logged_in(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="audit.login_failed")
 def _login_failed(sender, credentials, request=None, **kwargs):
-    record(Action.LOGIN_FAILED, actor_name=str(credentials.get("username", ""))[:150], address=client_ip(request) if request else None)
+    # The account tried, if there is one; whatever else was typed (a password in the wrong box, a phone) is not kept.
+    typed = str(credentials.get("username", ""))[:150]
+    account = User.objects.filter(username=typed).first()
+    record(Action.LOGIN_FAILED, actor=account, summary="" if account else "unknown username", address=client_ip(request) if request else None)
+
+
+@receiver(user_locked_out, dispatch_uid="audit.locked_out")
+def _locked_out(sender, request, username, ip_address, **kwargs):
+    account = User.objects.filter(username=str(username or "")[:150]).first()
+    record(Action.LOCKED_OUT, actor=account, address=ip_address)
 
 
 @receiver(user_logged_out, dispatch_uid="audit.logout")
@@ -91,13 +100,19 @@ def _logged_out(sender, request, user, **kwargs):
 
 
 @receiver(m2m_changed, sender=User.groups.through, dispatch_uid="audit.roles")
-def _roles_changed(sender, instance, action, pk_set, **kwargs):
-    if action in {"post_add", "post_remove", "post_clear"} and isinstance(instance, User):
-        from django.contrib.auth.models import Group
+def _roles_changed(sender, instance, action, pk_set, reverse, **kwargs):
+    """From the user's side (user.groups.add) or the role's (group.user_set.add, as the roster import does)."""
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    from django.contrib.auth.models import Group
 
-        names = sorted(Group.objects.filter(pk__in=pk_set or []).values_list("name", flat=True))
-        record(Action.ROLES, obj=instance, summary=f"{instance.username}: {action.removeprefix('post_')} {'、'.join(names)}",
-               change=action.removeprefix("post_"), roles=names)
+    change = action.removeprefix("post_")
+    if isinstance(instance, User):
+        changed = [(instance, sorted(Group.objects.filter(pk__in=pk_set or []).values_list("name", flat=True)))]
+    else:
+        changed = [(user, [instance.name]) for user in User.objects.filter(pk__in=pk_set or [])]
+    for user, names in changed:
+        record(Action.ROLES, obj=user, summary=f"{user.username}: {change} {'、'.join(names)}", change=change, roles=names)
 
 
 @receiver(pre_save, sender=User, dispatch_uid="audit.jurisdiction")

@@ -43,6 +43,13 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control"
 
+    def clean(self):
+        cleaned = super().clean()
+        new = cleaned.get("new_password1")
+        if new and not self.has_error("new_password2") and self.user.check_password(new):
+            self.add_error("new_password2", forms.ValidationError(_("Choose a password different from the current one."), code="password_unchanged"))
+        return cleaned
+
 
 class OneTimeCodeForm(forms.Form):
     code = forms.RegexField(

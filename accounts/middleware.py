@@ -1,6 +1,7 @@
 """Session limits and forced password changes, checked on every signed-in request."""
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -44,7 +45,7 @@ class SessionLimitsMiddleware:
     def _expire(request, message):
         logout(request)
         messages.info(request, message)
-        return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+        return redirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}")
 
 
 class TwoFactorRequiredMiddleware:
@@ -59,7 +60,7 @@ class TwoFactorRequiredMiddleware:
         if user.is_authenticated and two_factor.required_for(user) and not user.is_verified():
             pages = {reverse("accounts:otp-verify"), reverse("accounts:otp-setup"), reverse("accounts:logout")}
             if request.path not in pages and not request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
-                return redirect(f"{reverse('accounts:otp-verify')}?next={request.get_full_path()}")
+                return redirect(f"{reverse('accounts:otp-verify')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
 
@@ -73,7 +74,9 @@ class PasswordChangeRequiredMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated and (user.must_change_password or password_expired(user)):
-            allowed = {reverse("accounts:password-change"), reverse("accounts:logout")}
+            # The second factor comes first: its pages stay open (else the two would send each other round).
+            allowed = {reverse("accounts:password-change"), reverse("accounts:logout"), reverse("accounts:otp-verify"),
+                       reverse("accounts:otp-setup")}
             if request.path not in allowed and not request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
                 messages.warning(request, _("Choose a new password before you go on."))
                 return redirect("accounts:password-change")

@@ -171,6 +171,10 @@ class User(AbstractUser):
     def __str__(self):
         return self.real_name or self.username
 
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()  # however it is changed (our page, the admin, a command)
+
     def get_full_name(self):
         return self.real_name or self.username
 
@@ -190,13 +194,18 @@ class User(AbstractUser):
 class AuditEntry(models.Model):
     """One line of the audit trail (等保 2.0 安全审计): who did what, when, from where.
 
-    Append-only: the model refuses updates and deletes, and on PostgreSQL a trigger refuses them too,
-    except inside the pruning job (accounts.audit.prune), which deletes lines older than the retention.
+    Append-only: the model refuses updates and deletes; on PostgreSQL triggers refuse every UPDATE and
+    the DELETE of any entry younger than 180 days (the retention job, accounts.audit.prune, deletes only
+    older ones). TRUNCATE fires no row trigger and the table's owner may drop triggers: in production the
+    application's database role must not own this table and holds only SELECT, INSERT and DELETE on it
+    (README, Production).
     """
 
     class Action(models.TextChoices):
         LOGIN = "login", _("Logged in")
         LOGIN_FAILED = "login_failed", _("Failed login")
+        LOCKED_OUT = "locked_out", _("Login locked")
+        TWO_FACTOR = "two_factor", _("Second factor")
         LOGOUT = "logout", _("Logged out")
         PERSONAL_DATA = "personal_data", _("Viewed personal data in full")
         EXPORT = "export", _("Exported")
@@ -223,7 +232,10 @@ class AuditEntry(models.Model):
         default_permissions = ("view",)
         permissions = [("export_personal_data", _("Can export residents' personal data, stating the purpose"))]
         triggers = [
-            pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Protect(name="audit_no_update", operation=pgtrigger.Update),
+            # The retention job deletes old entries; nothing deletes one younger than the legal minimum.
+            pgtrigger.Protect(name="audit_no_early_delete", operation=pgtrigger.Delete,
+                              condition=pgtrigger.Condition("OLD.at > now() - interval '180 days'")),
         ]
 
     def __str__(self):

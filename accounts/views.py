@@ -1,4 +1,5 @@
 import base64
+from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from outreach.ratelimit import allow
+from outreach.ratelimit import allow, blocked
 
 from . import audit, two_factor
 from .forms import OneTimeCodeForm, PasswordChangeForm
@@ -40,20 +41,24 @@ def _next_url(request) -> str:
     return target if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()) else reverse("home")
 
 
-def _check_code(request, form, device) -> bool:
-    """Whether the form's code is right; if not, the form says why (wrong, too soon after a wrong one, too many)."""
-    if not allow("otp", str(request.user.pk), limit=two_factor.WRONG_CODES_ALLOWED, window_seconds=two_factor.WRONG_CODES_WINDOW):
+def _too_many_wrong_codes(request, form) -> bool:
+    if blocked("otp", str(request.user.pk), limit=two_factor.WRONG_CODES_ALLOWED):
         form.add_error(None, _("Too many wrong codes: wait 15 minutes, or ask an administrator."))
-        return False
-    allowed, _data = device.verify_is_allowed()  # django-otp waits longer after each wrong code
-    if not allowed:
-        form.add_error("code", _("Wait a few seconds after a wrong code before trying again."))
-        return False
-    if device.verify_token(form.cleaned_data["code"].strip()):
+        audit.record(audit.Action.TWO_FACTOR, actor=request.user, summary=_("refused: too many wrong codes"))
         return True
+    return False
+
+
+def _wrong_code(request, form) -> None:
+    """Only wrong codes count towards the limit: a person logging in often is never refused."""
+    allow("otp", str(request.user.pk), limit=two_factor.WRONG_CODES_ALLOWED, window_seconds=two_factor.WRONG_CODES_WINDOW)
     audit.record(audit.Action.LOGIN_FAILED, actor=request.user, summary=_("wrong authenticator code"))
     form.add_error("code", _("That code is wrong or has expired. Codes change every 30 seconds."))
-    return False
+
+
+def _verified(request, device) -> None:
+    otp_login(request, device)
+    request.session.cycle_key()  # a new session id once both factors are proven
 
 
 @require_http_methods(["GET", "POST"])
@@ -61,31 +66,50 @@ def otp_verify(request):
     """The second factor at login: the six digits of the authenticator app."""
     device = two_factor.confirmed_device(request.user)
     if device is None:
-        return redirect(f"{reverse('accounts:otp-setup')}?next={_next_url(request)}")
+        return redirect(f"{reverse('accounts:otp-setup')}?{urlencode({'next': _next_url(request)})}")
     form = OneTimeCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _check_code(request, form, device):
-        otp_login(request, device)
-        audit.record(audit.Action.LOGIN, actor=request.user, summary=_("second factor verified"))
-        return redirect(_next_url(request))
+    if request.method == "POST" and form.is_valid() and not _too_many_wrong_codes(request, form):
+        allowed, _data = device.verify_is_allowed()  # django-otp waits longer after each wrong code
+        if not allowed:
+            form.add_error("code", _("Wait a few seconds after a wrong code before trying again."))
+        elif device.verify_token(form.cleaned_data["code"].strip()):
+            _verified(request, device)
+            audit.record(audit.Action.TWO_FACTOR, actor=request.user, summary=_("second factor verified"))
+            return redirect(_next_url(request))
+        else:
+            _wrong_code(request, form)
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+SETUP_KEY = "otp_setup_key"
 
 
 @require_http_methods(["GET", "POST"])
 def otp_setup(request):
-    """Setting up the authenticator app once: scan the QR code (or type the key), then confirm a code."""
+    """Setting up the authenticator app once: scan the QR code (or type the key), then confirm a code.
+
+    The key lives in this session only until a code from it is confirmed; then the device is saved.
+    Another session (someone else with the password) gets another key, which the real user never scans."""
+    from django_otp.oath import TOTP
     from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django_otp.util import random_hex
 
     if two_factor.confirmed_device(request.user) is not None:
         return redirect("accounts:otp-verify")
-    device, _created = TOTPDevice.objects.get_or_create(user=request.user, confirmed=False, defaults={"name": "authenticator"})
+    if request.method == "GET" or SETUP_KEY not in request.session:
+        request.session[SETUP_KEY] = random_hex(20)
+    device = TOTPDevice(user=request.user, name="authenticator", key=request.session[SETUP_KEY], confirmed=True)
     form = OneTimeCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _check_code(request, form, device):
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
-        otp_login(request, device)
-        audit.record(audit.Action.JURISDICTION, actor=request.user, obj=request.user, summary=_("authenticator app set up"))
-        messages.success(request, _("Two-factor login is set up. You will be asked for a code at each login."))
-        return redirect(_next_url(request))
+    if request.method == "POST" and form.is_valid() and not _too_many_wrong_codes(request, form):
+        if TOTP(device.bin_key, device.step, device.t0, device.digits).verify(int(form.cleaned_data["code"]), tolerance=1):
+            TOTPDevice.objects.filter(user=request.user).delete()  # any half-made device of an older django-otp flow
+            device.save()
+            del request.session[SETUP_KEY]
+            _verified(request, device)
+            audit.record(audit.Action.TWO_FACTOR, actor=request.user, obj=request.user, summary=_("authenticator app set up"))
+            messages.success(request, _("Two-factor login is set up. You will be asked for a code at each login."))
+            return redirect(_next_url(request))
+        _wrong_code(request, form)
     return render(request, "accounts/otp_setup.html", {
         "form": form, "next": _next_url(request), "key": base64.b32encode(device.bin_key).decode(),
         "qr": mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#000", light="#fff")),  # nosec B308 B703 - segno's SVG of our own otpauth URL, no visitor text

@@ -71,7 +71,7 @@ def case_list(request):
     })
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @permission_required("grievances.view_case", raise_exception=True)
 def case_export(request):
     return personal_data_export(request, lambda purpose: _case_workbook(request, purpose))

@@ -93,8 +93,7 @@ def personal_data_export(request, export):
     given, the page asks for it. `export(purpose)` builds the download."""
     if not request.user.has_perm("accounts.export_personal_data"):
         raise PermissionDenied
-    form = ExportPurposeForm(request.GET if "purpose" in request.GET else None)
+    form = ExportPurposeForm(request.POST if request.method == "POST" else None)  # a POST: a link cannot state it for someone
     if not form.is_valid():
-        kept = [(name, value) for name, value in request.GET.items() if name not in {"purpose", "detail"}]
-        return render(request, "export_purpose.html", {"form": form, "kept": kept})
+        return render(request, "export_purpose.html", {"form": form})
     return export(form.statement)

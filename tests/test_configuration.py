@@ -112,3 +112,9 @@ def test_rotating_the_pii_key_keeps_every_id_number_readable_under_the_new_key_a
     call_command("rotate_pii_key", stdout=__import__("io").StringIO())
     settings.PII_ENCRYPTION_KEYS = [new]  # step 3: the old key gone
     assert Household.objects.get(pk=household.pk).id_number == "11010519491231002X"
+
+
+def test_a_nul_character_in_any_value_is_a_bad_request(client, cadre):
+    client.force_login(cadre)
+    assert client.get("/cases/?q=%00").status_code == 400
+    assert client.post("/work/check-in/", {"latitude": "1\x002"}).status_code == 400

@@ -206,7 +206,7 @@ def absent(request):
     return render(request, "fieldwork/absent.html", {"page": page(request, absent, 50), "today": timezone.localdate()})
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @permission_required("campaigns.view_targetvillage", raise_exception=True)
 def ledger(request, target_pk, export=False):
     target = selectors.team_village_for(request.user, target_pk)

@@ -31,7 +31,10 @@ def last(action):
 def test_logins_failed_logins_and_logouts_are_recorded_with_the_address(client, cadre):
     client.post(reverse("accounts:login"), {"username": cadre.username, "password": "wrong"}, REMOTE_ADDR="10.1.2.3")
     failed = last(Action.LOGIN_FAILED)
-    assert (failed.actor, failed.actor_name, failed.address) == (None, cadre.username, "10.1.2.3")
+    assert (failed.actor, failed.actor_name, failed.address) == (cadre, cadre.username, "10.1.2.3")
+    client.post(reverse("accounts:login"), {"username": "Secret-typed-here-1", "password": "x"}, REMOTE_ADDR="10.1.2.3")
+    typo = last(Action.LOGIN_FAILED)
+    assert typo.actor is None and "Secret" not in typo.actor_name + typo.summary  # what was typed is not kept
     client.post(reverse("accounts:login"), {"username": cadre.username, "password": TEST_PASSWORD}, REMOTE_ADDR="10.1.2.3")
     assert (last(Action.LOGIN).actor, last(Action.LOGIN).address) == (cadre, "10.1.2.3")
     client.post(reverse("accounts:logout"), REMOTE_ADDR="10.1.2.3")
@@ -88,14 +91,14 @@ def test_changes_in_the_admin_are_recorded(client, campaign_admin):
     assert entry.actor == campaign_admin and "走访覆盖率" in entry.summary
 
 
-def test_entries_cannot_be_changed_or_deleted(cadre):
+def test_entries_cannot_be_changed_or_deleted_before_the_retention(cadre):
     entry = audit.record(Action.LOGIN, actor=cadre)
     entry.summary = "篡改"
     with pytest.raises(ValidationError):
         entry.save()
     with pytest.raises(ValidationError):
         entry.delete()
-    # Not even with SQL: the PostgreSQL trigger refuses.
+    # Not even with SQL: the PostgreSQL triggers refuse.
     for sql in (f"UPDATE accounts_auditentry SET summary = 'x' WHERE id = {entry.pk}", f"DELETE FROM accounts_auditentry WHERE id = {entry.pk}"):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
@@ -103,13 +106,24 @@ def test_entries_cannot_be_changed_or_deleted(cadre):
 
 
 def test_pruning_removes_only_entries_past_the_retention(cadre, settings):
-    settings.AUDIT_RETENTION_DAYS = 180
-    old = audit.record(Action.LOGIN, actor=cadre)
-    recent = audit.record(Action.LOGIN, actor=cadre)
-    with transaction.atomic(), __import__("pgtrigger").ignore("accounts.AuditEntry:audit_append_only"):
-        AuditEntry.objects.filter(pk=old.pk).update(at=timezone.now() - datetime.timedelta(days=181))
+    settings.AUDIT_RETENTION_DAYS = 200
+    old = AuditEntry.objects.create(action=Action.LOGIN, actor=cadre, at=timezone.now() - datetime.timedelta(days=201))
+    kept = AuditEntry.objects.create(action=Action.LOGIN, actor=cadre, at=timezone.now() - datetime.timedelta(days=190))
     assert audit.prune() == 1
-    assert list(AuditEntry.objects.filter(pk__in=[old.pk, recent.pk])) == [recent]
+    assert AuditEntry.objects.filter(pk=old.pk).count() == 0 and AuditEntry.objects.filter(pk=kept.pk).exists()
+    # Past a (misconfigured) retention of 30 days but under the legal minimum of 180: the trigger refuses.
+    AuditEntry.objects.create(action=Action.LOGIN, actor=cadre, at=timezone.now() - datetime.timedelta(days=100))
+    settings.AUDIT_RETENTION_DAYS = 30
+    with pytest.raises(DatabaseError), transaction.atomic():
+        audit.prune()
+
+
+def test_roles_given_from_the_roles_side_are_recorded_too(cadre):
+    from django.contrib.auth.models import Group
+
+    Group.objects.get(name=Role.SUPERVISOR.value).user_set.add(cadre)  # as the roster import does
+    entry = last(Action.ROLES)
+    assert entry.object_id == str(cadre.pk) and entry.details == {"change": "add", "roles": [Role.SUPERVISOR.value]}
 
 
 def test_system_administrators_search_and_export_it_others_cannot(client, cadre, campaign_admin):
@@ -130,16 +144,18 @@ def test_a_personal_data_export_asks_its_purpose_and_the_trail_keeps_it(client, 
     client.force_login(intake_like_handler)
     asked = client.get(reverse("grievances:export"), {"tab": "all"})
     assert asked.status_code == 200 and "导出目的" in asked.content.decode()
-    vague = client.get(reverse("grievances:export"), {"tab": "all", "purpose": "other"})
+    assert client.get(reverse("grievances:export"), {"tab": "all", "purpose": "report"})["Content-Type"].startswith("text/html")  # not by a link
+    vague = client.post(reverse("grievances:export") + "?tab=all", {"purpose": "other"})
     assert vague.context["form"].errors["detail"]
-    done = client.get(reverse("grievances:export"), {"tab": "all", "purpose": "other", "detail": "向市信访局报送月报"})
+    done = client.post(reverse("grievances:export") + "?tab=all", {"purpose": "other", "detail": "向市信访局报送月报"})
     assert done["Content-Type"].startswith("application/vnd.openxmlformats")
     assert last(Action.EXPORT).details["purpose"] == "其他（请说明）：向市信访局报送月报"
+    assert last(Action.EXPORT).details["filters"] == {"tab": "all"}
 
 
 def test_without_the_permission_personal_data_is_not_exported(client, cadre):
     client.force_login(cadre)
-    assert client.get(reverse("grievances:export"), {"purpose": "report"}).status_code == 403
+    assert client.post(reverse("grievances:export"), {"purpose": "report"}).status_code == 403
 
 
 @pytest.fixture

@@ -108,3 +108,31 @@ def test_a_username_longer_than_any_account_is_a_form_error_not_a_crash(client, 
     # Found by tests/test_hostile_input.py: the lockout's record of the attempt could not hold it.
     response = client.post(LOGIN, {"username": "长" * 300, "password": "x"})
     assert response.status_code == 200 and response.context["form"].errors
+
+
+def test_logging_into_another_account_does_not_wipe_the_failures_against_this_one(client, cadre, handler):
+    for _ in range(4):
+        attempt(client, cadre.username)
+    assert attempt(client, handler.username, TEST_PASSWORD).status_code == 302  # the attacker's own account
+    client.post(reverse("accounts:logout"))
+    assert attempt(client, cadre.username).status_code == 429  # the fifth failure still locks
+
+
+def test_the_admin_login_refuses_an_overlong_username_too(client, db):
+    response = client.post(reverse("admin:login"), {"username": "长" * 300, "password": "x"})
+    assert response.status_code == 200
+
+
+def test_the_new_password_must_differ_from_the_current_one(client, cadre):
+    cadre.must_change_password = True
+    cadre.save()
+    client.force_login(cadre)
+    same = client.post(reverse("accounts:password-change"),
+                       {"old_password": TEST_PASSWORD, "new_password1": TEST_PASSWORD, "new_password2": TEST_PASSWORD})
+    assert same.status_code == 200 and same.context["form"].errors["new_password2"]
+
+
+def test_a_campaign_admin_cannot_make_themselves_superuser(client, campaign_admin):
+    client.force_login(campaign_admin)
+    form = client.get(reverse("admin:accounts_user_change", args=[campaign_admin.pk])).context["adminform"].form
+    assert "is_superuser" not in form.fields and "user_permissions" not in form.fields

@@ -1,4 +1,5 @@
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from tests.factories import TEST_PASSWORD, HouseholdFactory
@@ -56,14 +57,16 @@ def test_five_wrong_passwords_show_the_lockout_message(live_server, phone, cadre
 
 @pytest.mark.two_factor
 def test_a_supervisor_sets_up_two_factor_login_in_the_browser(live_server, desktop, supervisor, screenshot):
+    import base64
+
     from django_otp.oath import TOTP
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     log_in(desktop, live_server, supervisor.username, TEST_PASSWORD)
     expect(desktop.get_by_role("heading", name="开启双因子登录")).to_be_visible()
     expect(desktop.get_by_test_id("otp-qr").locator("svg")).to_be_visible()
     screenshot(desktop, "two-factor-setup")
-    device = TOTPDevice.objects.get(user=supervisor)
-    desktop.get_by_label("身份验证器上的动态码").fill(f"{TOTP(device.bin_key).token():06d}")
+    key = desktop.get_by_test_id("otp-key").inner_text()  # what a person types into the app
+    desktop.get_by_label("身份验证器上的动态码").fill(f"{TOTP(base64.b32decode(key)).token():06d}")
     desktop.get_by_role("button", name="确认并继续").click()
     expect(desktop.get_by_text("双因子登录已开启")).to_be_visible()
+    assert TOTPDevice.objects.get(user=supervisor).confirmed

@@ -126,7 +126,7 @@ def test_the_ledger_exports_what_the_screen_shows_with_formulas_neutralised(clie
     HouseholdFactory(village=regions["village_a"], number="0008", head_name="=HYPERLINK(\"http://x\")")
     client.force_login(campaign_admin)
     screen = client.get(reverse("work:ledger", args=[team.pk])).context["page"].object_list
-    response = client.get(reverse("work:ledger-export", args=[team.pk]), {"purpose": "fieldwork"})
+    response = client.post(reverse("work:ledger-export", args=[team.pk]), {"purpose": "fieldwork"})
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("户编号", "户主", "住址")

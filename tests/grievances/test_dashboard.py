@@ -223,8 +223,8 @@ def test_hostile_query_strings_get_a_page_or_a_404_never_a_500(client, worked_ca
     client.force_login(county_supervisor)
     for url in (reverse("grievances:dashboard"), reverse("campaigns:dashboard"), reverse("rankings")):
         response = client.get(f"{url}?{query}")
-        assert response.status_code in (200, 404), (url, query)
+        assert response.status_code in (200, 400, 404), (url, query)  # 400: a NUL character
         if response.status_code == 200 and "scope" in response.context:
             scope = response.context["scope"]
             assert scope.date_to - scope.date_from <= datetime.timedelta(days=3 * 366)
-    assert client.get(reverse("grievances:list") + f"?{query}").status_code in (200, 404)
+    assert client.get(reverse("grievances:list") + f"?{query}").status_code in (200, 400, 404)
