@@ -209,6 +209,7 @@ class AuditEntry(models.Model):
         LOGOUT = "logout", _("Logged out")
         PERSONAL_DATA = "personal_data", _("Viewed personal data in full")
         EXPORT = "export", _("Exported")
+        IMPORT = "import", _("Imported a roster")
         CASE = "case", _("Case moved")
         CAMPAIGN = "campaign", _("Campaign changed")
         ROLES = "roles", _("Roles changed")

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import audit
 from accounts import regions as codes
 from accounts.models import Region, Unit, User, phone_validator
 from accounts.roles import Role
@@ -256,7 +257,9 @@ class CadreRoster(RosterKind):
             if old and (old.real_name, old.phone, old.unit_id) != (user.real_name, user.phone, user.unit_id):
                 old.real_name, old.phone, old.unit_id = user.real_name, user.phone, user.unit_id
                 changed.append(old)
-        User.objects.bulk_update(changed, ["real_name", "phone", "unit"])
+        User.objects.bulk_update(changed, ["real_name", "phone", "unit"])  # no signals: the import's audit entry covers them
+        for user in changed:
+            audit.record(audit.Action.JURISDICTION, obj=user, summary=f"{user.username}: unit (roster import)", unit=user.unit_id)
         group = Group.objects.get(name=Role.CADRE.value)
         group.user_set.add(*User.objects.filter(username__in=[u.username for u in records]))
         return len(new), len(changed)

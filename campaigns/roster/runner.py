@@ -3,11 +3,12 @@
 import logging
 from datetime import timedelta
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from accounts import audit
 
 from ..models import CampaignEvent, ImportJob
 from .files import FileProblem, read_table
@@ -99,6 +100,8 @@ def _write(job: ImportJob, roster, records: list, total: int) -> None:
             % {"kind": job.get_kind_display(), "file": job.original_name, "created": created, "changed": changed},
             changes={"import": job.pk},
         )
+    audit.record(audit.Action.IMPORT, actor=job.uploaded_by, obj=job,
+                 summary=f"{job.get_kind_display()} {job.original_name}: +{created} ~{changed}", rows=total, created=created, changed=changed)
     _finish(job, ImportJob.Status.DONE, processed_rows=total, created_count=created, updated_count=changed)
 
 

@@ -161,3 +161,18 @@ def test_without_the_permission_personal_data_is_not_exported(client, cadre):
 @pytest.fixture
 def intake_like_handler(unit_a):
     return UserFactory(real_name="何经办", unit=unit_a, roles=[Role.HANDLER])
+
+
+def test_a_roster_import_is_recorded_with_its_uploader(campaign_admin, regions, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from campaigns.models import ImportJob
+    from campaigns.roster.runner import run_import
+
+    csv = "区划代码,名称\n431299100202,新村\n".encode()
+    job = campaign_services.roster_import_start(actor=campaign_admin, kind=ImportJob.Kind.REGIONS, upload=SimpleUploadedFile("村.csv", csv))
+    run_import(job.pk)
+    job.refresh_from_db()
+    entry = last(Action.IMPORT)
+    assert job.status == ImportJob.Status.DONE, job.errors
+    assert (entry.actor, entry.object_id, entry.details["created"]) == (campaign_admin, str(job.pk), 1)
