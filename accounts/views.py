@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -27,11 +26,8 @@ class PasswordChange(auth_views.PasswordChangeView):
     success_url = reverse_lazy("home")
 
     def form_valid(self, form):
+        form.user.must_change_password = False  # saved with the new password (set_password stamps its time)
         response = super().form_valid(form)
-        user = form.user
-        user.must_change_password = False
-        user.password_changed_at = timezone.now()
-        user.save(update_fields=["must_change_password", "password_changed_at"])
         messages.success(self.request, _("Your password has been changed."))
         return response
 

@@ -6,7 +6,7 @@ team's cadres, read from the raw visits.
 """
 
 import datetime
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from outreach.drilldown import Scope
-from outreach.tables import share
+from outreach.tables import Summable, share
 
 from . import selectors
 from .models import Assignment, Campaign, CheckIn, Visit, VillageCoverage, VillageDay, VisitKind
@@ -25,7 +25,7 @@ THREE_TOGETHERS = ["meals", "nights", "labour"]  # 三同: ate, stayed, laboured
 
 
 @dataclass
-class Figures:
+class Figures(Summable):
     """Counts for one region (or the whole scope); they add up, so totals are sums of the rows."""
 
     villages: int = 0
@@ -49,8 +49,6 @@ class Figures:
     fairly_satisfied: int = 0
     dissatisfied: int = 0
 
-    def __add__(self, other: "Figures") -> "Figures":
-        return Figures(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
 
     @property
     def coverage(self):

@@ -12,7 +12,7 @@ Definitions, also shown on the page:
 
 import datetime
 from collections import Counter
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from django.db.models import Case as Case_
 from django.db.models import Count, F, Q, When
@@ -20,14 +20,14 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from outreach.drilldown import Scope
-from outreach.tables import share
+from outreach.tables import Summable, share
 
 from .models import Case, CaseCategory
 from .selectors import OPEN, RESOLVED, RESPONDED, overdue_q, start_of
 
 
 @dataclass
-class CaseFigures:
+class CaseFigures(Summable):
     total: int = 0
     open: int = 0
     overdue: int = 0
@@ -44,8 +44,6 @@ class CaseFigures:
     mediation_agreed: int = 0
     village_resolved: int = 0
 
-    def __add__(self, other: "CaseFigures") -> "CaseFigures":
-        return CaseFigures(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
 
     @property
     def on_time_acceptance(self):

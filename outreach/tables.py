@@ -1,12 +1,19 @@
 """A dashboard table once, for the page and for its Excel export: the download holds the rows on screen."""
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from django.utils.formats import number_format
 
 from .excel import workbook_response
+
+
+class Summable:
+    """Counts in a dataclass that add up field by field, so a total row is the sum of the rows."""
+
+    def __add__(self, other):
+        return type(self)(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
 
 
 def share(part: int, whole: int) -> float | None:
