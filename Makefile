@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/outreach
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run test messages clean bench-db bench-import bench-sweep bench-dashboard
+.PHONY: install run test messages clean prod-check bench-db bench-import bench-sweep bench-dashboard
 
 install: $(STAMP)
 
@@ -48,6 +48,12 @@ test: install
 	$(TEST_ENV) bash .ci/services.sh
 	$(TEST_ENV) $(PY) manage.py collectstatic --no-input -v0
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The production configuration: Django's deployment checks with the documented environment
+# (deploy/production.env.example), then the compose file, the nginx site and the systemd units.
+prod-check: install
+	ENV_FILE=deploy/production.env.example $(PY) manage.py check --deploy --fail-level WARNING
+	bash deploy/check-config.sh
 
 # Refresh the zh-hans catalogue after changing source strings, then translate the new entries.
 messages: install

@@ -79,8 +79,13 @@ ensure_tools() {
   [ -x /usr/bin/chromium ] || wanted+=(chromium)
   [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || wanted+=(fonts-wqy-microhei)
   command -v xgettext >/dev/null || wanted+=(gettext)  # the catalogue completeness test extracts strings
+  # The deployment files' validation (deploy/check-config.sh) and the backup round trip.
+  command -v nginx >/dev/null || wanted+=(nginx-light)
+  docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || wanted+=(docker-compose)
+  command -v systemd-analyze >/dev/null || wanted+=(systemd)
+  command -v pg_dump >/dev/null || wanted+=(postgresql-client)
   [ ${#wanted[@]} -eq 0 ] || apt_install "${wanted[@]}"
-  say "Chromium and gettext ready"
+  say "Chromium, gettext and the deployment checkers ready"
 }
 
 ensure_postgres

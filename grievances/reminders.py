@@ -85,6 +85,9 @@ def sweep(*, now: datetime.datetime | None = None) -> int:
             [*accept_params, *resolve_params, at],
         )
         _plan_deliveries(at)
+    if created:
+        case_ids = sorted(set(Reminder.objects.filter(created_at=now).values_list("case_id", flat=True)))
+        log.info("sweep wrote %s reminders about %s cases", created, len(case_ids), extra={"case_ids": case_ids[:100]})
     return created
 
 
@@ -179,6 +182,7 @@ def claim_one(*, now: datetime.datetime | None = None) -> tuple[int, datetime.da
 def deliver(delivery_id: int, lease: datetime.datetime, *, now: datetime.datetime | None = None) -> str:
     """Send one claimed delivery and record the outcome — only if our claim still holds."""
     fields = {"lease_until": None}
+    delivery = None
     try:
         delivery = Delivery.objects.select_related("reminder__case__village", "reminder__recipient").get(pk=delivery_id)
         SENDERS[delivery.channel](delivery.reminder)
@@ -191,10 +195,13 @@ def deliver(delivery_id: int, lease: datetime.datetime, *, now: datetime.datetim
         else:
             fields["status"] = Delivery.Status.RETRYING
             fields["next_attempt_at"] = now + datetime.timedelta(seconds=settings.DELIVERY_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0))
-        log.warning("delivery %s failed (attempt %s): %s", delivery_id, attempts, fields["last_error"])
     else:
         fields.update(status=Delivery.Status.SENT, sent_at=timezone.now(), last_error="")
-    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING, lease_until=lease).update(**fields)
+    kept = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING, lease_until=lease).update(**fields)
+    case_id = delivery.reminder.case_id if delivery else None
+    log.log(logging.INFO if fields["status"] == Delivery.Status.SENT else logging.WARNING,
+            "delivery %s of case %s: %s%s", delivery_id, case_id, fields["status"], "" if kept else " (claim lost, not recorded)",
+            extra={"case_id": case_id, "delivery_id": delivery_id, "error": fields.get("last_error", "")})
     return fields["status"]
 
 

@@ -1,12 +1,78 @@
-"""Beat's scheduler: django-celery-beat's, except that settings never overwrite what admins changed."""
+"""Beat's scheduler: django-celery-beat's, with two additions.
 
+- Settings never overwrite what admins changed in the schedule.
+- Exactly one beat sends at a time. On PostgreSQL each beat process asks for a session-level advisory
+  lock on its own connection before it sends anything; a second beat (started by mistake, or a standby
+  on another host) waits for the lock and takes over when the first one's connection ends. A beat
+  that loses its connection stops, so that it cannot send beside the one that took over; systemd or
+  compose starts it again, and it waits its turn. (Duplicate sends would still not double anything:
+  reminders are unique in the database and deliveries are claimed one by one. The lock keeps the
+  queues free of the extra work.)
+"""
+
+import logging
+import time
+
+from django.conf import settings
+from django.db import connection
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
+
+log = logging.getLogger(__name__)
+
+BEAT_LOCK_KEY = 4_826_197_302  # any constant bigint, the same in every beat process
+STANDBY_POLL_SECONDS = 5
+
+
+class BeatLock:
+    """A PostgreSQL advisory lock held by this process's own connection for as long as it lives."""
+
+    def __init__(self):
+        import psycopg
+
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        params.pop("prepare_threshold", None)
+        self.connection = psycopg.connect(**params, autocommit=True, application_name="outreach-beat-lock")
+
+    def try_acquire(self) -> bool:
+        return self.connection.execute("SELECT pg_try_advisory_lock(%s)", [BEAT_LOCK_KEY]).fetchone()[0]
+
+    def still_held(self) -> bool:
+        try:
+            self.connection.execute("SELECT 1")
+            return True
+        except Exception:  # noqa: BLE001 - any failure means the session, and with it the lock, is gone
+            return False
+
+
+_held: BeatLock | None = None
+
+
+def hold_the_beat_lock() -> None:
+    """Called as beat starts (the beat_init signal, outreach/celery.py), before it sends anything:
+    returns once this process holds the lock, waiting while another beat holds it."""
+    global _held
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return  # the demo's SQLite: one machine, one `make run`
+    lock = BeatLock()
+    if not lock.try_acquire():
+        log.warning("Another beat holds the beat lock: standing by until it stops.")
+        while not lock.try_acquire():
+            time.sleep(STANDBY_POLL_SECONDS)
+    log.info("Holding the beat lock: this process sends the schedule.")
+    _held = lock
 
 
 class Scheduler(DatabaseScheduler):
     """The settings' CELERY_BEAT_SCHEDULE is installed for entries the database does not have yet;
     an entry an admin edited (interval, enabled) keeps its edits across restarts."""
+
+    def tick(self, *args, **kwargs):
+        if _held is not None and not _held.still_held():
+            raise SystemExit("Lost the database connection that holds the beat lock: stopping so that only one beat sends.")
+        return super().tick(*args, **kwargs)
 
     def update_from_dict(self, mapping):
         existing = set(PeriodicTask.objects.filter(name__in=list(mapping)).values_list("name", flat=True))

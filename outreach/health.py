@@ -1,7 +1,7 @@
 """Health endpoints for a load balancer or a monitor: JSON, no personal data, no login.
 
 /healthz: the process answers. /readyz: it can do its work — the database answers, Redis answers
-(when configured), a worker has run the heartbeat task lately and beat has sent it lately. Anything
+(when configured), every queue's heartbeat task was run by a worker lately and beat has sent them lately. Anything
 down gives 503 with what is down.
 """
 
@@ -42,19 +42,21 @@ def _redis() -> str:
     return "ok"
 
 
-def _worker() -> str:
-    beat = Heartbeat.objects.filter(name="celery").values_list("last_seen", flat=True).first()
-    return "ok" if beat and timezone.now() - beat <= _limit() else "no heartbeat lately"
+def _workers() -> str:
+    """Every queue has a worker: each queue's heartbeat task was run lately."""
+    seen = dict(Heartbeat.objects.filter(name__in=settings.QUEUE_NAMES).values_list("name", "last_seen"))
+    idle = [queue for queue in settings.QUEUE_NAMES if not seen.get(queue) or timezone.now() - seen[queue] > _limit()]
+    return f"no worker lately on {', '.join(idle)}" if idle else "ok"
 
 
 def _beat() -> str:
     from django_celery_beat.models import PeriodicTask
 
-    sent = PeriodicTask.objects.filter(name="heartbeat").values_list("last_run_at", flat=True).first()
+    sent = max(filter(None, PeriodicTask.objects.filter(name__startswith="heartbeat-").values_list("last_run_at", flat=True)), default=None)
     return "ok" if sent and timezone.now() - sent <= _limit() else "not sending lately"
 
 
-CHECKS = {"database": _database, "redis": _redis, "worker": _worker, "beat": _beat}
+CHECKS = {"database": _database, "redis": _redis, "worker": _workers, "beat": _beat}
 
 
 @login_not_required

@@ -54,8 +54,9 @@ def home_campaigns(user: User) -> list[Campaign]:
 
 
 def celery_status() -> CeleryStatus:
-    beat = Heartbeat.objects.filter(name="celery").first()
-    return CeleryStatus(last_seen=beat.last_seen if beat else None)
+    """The oldest of the queues' heartbeats: the home page warns when any queue has no worker."""
+    seen = dict(Heartbeat.objects.filter(name__in=settings.QUEUE_NAMES).values_list("name", "last_seen"))
+    return CeleryStatus(last_seen=min(seen.values()) if len(seen) == len(settings.QUEUE_NAMES) else None)
 
 
 def current_assignment(user: User) -> Assignment | None:

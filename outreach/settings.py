@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 import environ
+import kombu
 from csp import constants as csp
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
@@ -19,6 +20,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # demo database, broker files, uploads, logs
 
 env = environ.Env()
+# ENV_FILE names a file of VAR=value lines (deploy/production.env.example), as systemd and compose read
+# them, for commands run by hand on a server: `ENV_FILE=/etc/outreach/outreach.env manage.py backup`.
+# Variables already in the environment win.
+if env.str("ENV_FILE", default=""):
+    environ.Env.read_env(env.str("ENV_FILE"), overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -57,6 +63,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "outreach.observability.RequestLogMiddleware",  # first: the request id covers everything below
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "outreach.middleware.RejectNullBytesMiddleware",
@@ -223,6 +230,18 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # there when beat starts, and admins change intervals or switch tasks off in the Django admin.
 CELERY_BEAT_SCHEDULER = "outreach.beat:Scheduler"
 HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=30)
+# Queues, so that a 100,000-row import never waits in front of a deadline reminder. A worker started
+# without -Q takes all of them (the demo, the tests); production runs one worker per line of
+# deploy/systemd/ (docs/scaling.md): `celery -A outreach worker -Q reminders` and so on.
+CELERY_TASK_DEFAULT_QUEUE = "default"  # heartbeats, the audit trail's pruning
+QUEUE_NAMES = ["default", "reminders", "imports", "rollups"]
+CELERY_TASK_QUEUES = [kombu.Queue(name, kombu.Exchange(name, type="direct"), routing_key=name) for name in QUEUE_NAMES]
+CELERY_TASK_ROUTES = {
+    "grievances.tasks.*": {"queue": "reminders"},  # sweeps, deliveries, digests
+    "campaigns.tasks.run_roster_import": {"queue": "imports"},
+    "campaigns.tasks.requeue_stale_imports": {"queue": "imports"},
+    "campaigns.tasks.refresh_dashboard_rollups": {"queue": "rollups"},
+}
 # Deadline reminders (grievances/reminders.py): days before a deadline to remind, and delivery retries.
 REMINDER_THRESHOLDS = [int(day) for day in env.list("REMINDER_THRESHOLDS", default=["7", "3", "1", "0"])]
 REMINDER_SWEEP_SECONDS = env.int("REMINDER_SWEEP_SECONDS", default=15 * 60)
@@ -234,7 +253,10 @@ WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
 # Dashboard rollups (campaigns/rollups.py): how often the days with new visits are summed again.
 ROLLUP_REFRESH_SECONDS = env.int("ROLLUP_REFRESH_SECONDS", default=5 * 60)
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "outreach.tasks.heartbeat", "schedule": HEARTBEAT_SECONDS},
+    # One heartbeat per queue: /readyz then knows that each queue has a worker taking its tasks.
+    **{f"heartbeat-{queue}": {"task": "outreach.tasks.heartbeat", "schedule": HEARTBEAT_SECONDS,
+                              "kwargs": {"name": queue}, "options": {"queue": queue, "expires": HEARTBEAT_SECONDS}}
+       for queue in QUEUE_NAMES},
     "sweep-deadlines": {"task": "grievances.tasks.sweep_deadlines", "schedule": REMINDER_SWEEP_SECONDS},
     "dispatch-deliveries": {"task": "grievances.tasks.dispatch_deliveries", "schedule": DELIVERY_DISPATCH_SECONDS},
     "daily-digests": {"task": "grievances.tasks.send_daily_digests", "schedule": crontab(hour=8, minute=0)},
@@ -257,8 +279,9 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # a load balancer's probes may speak plain HTTP
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Cookies only over HTTPS. SECURE_COOKIES=false is for load tests and the many-process test,
+    # which talk plain HTTP to gunicorn on loopback; `check --deploy` warns about it.
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
@@ -280,11 +303,38 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# --- Logging --------------------------------------------------------------
+# --- Logging and error reports -------------------------------------------------
+# outreach/observability.py: JSON lines (LOG_FORMAT=json, the production default) with request_id,
+# user_id and the Celery task; a line per request; statements slower than SLOW_QUERY_MS (0: off).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+SLOW_QUERY_MS = env.int("SLOW_QUERY_MS", default=500)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "outreach.observability.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(user_id)s %(task)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "{asctime}{levelname}{name}{message}{request_id}{user_id}{task}",
+            "style": "{",
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # The request line replaces Django's own warning about 4xx answers.
+        "django.request": {"level": "ERROR"},
+        "outreach.requests": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")},
+    },
 }
+# Sentry (optional): error reports from web and workers, without personal data.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from outreach.observability import init_sentry
+
+    init_sentry(SENTRY_DSN, env.str("SENTRY_ENVIRONMENT", default="production"),
+                env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))

@@ -5,6 +5,6 @@ from .models import Heartbeat
 
 
 @shared_task
-def heartbeat(name: str = "celery") -> None:
-    """Stamp the heartbeat row; beat sends this every HEARTBEAT_SECONDS."""
+def heartbeat(name: str = "default") -> None:
+    """Stamp the heartbeat row; beat sends one to each queue every HEARTBEAT_SECONDS, named after it."""
     Heartbeat.objects.update_or_create(name=name, defaults={"last_seen": timezone.now()})

@@ -36,10 +36,10 @@ def test_a_real_worker_runs_a_task_and_writes_the_database(worker_and_beat):
 
 @pytest.mark.django_db(transaction=True)
 def test_beat_keeps_scheduling_the_heartbeat_and_the_worker_keeps_running_it(worker_and_beat):
-    assert wait_until(lambda: Heartbeat.objects.filter(name="celery").exists()), log_tail(worker_and_beat)
-    first = Heartbeat.objects.get(name="celery").last_seen
+    assert wait_until(lambda: Heartbeat.objects.filter(name="default").exists()), log_tail(worker_and_beat)
+    first = Heartbeat.objects.get(name="default").last_seen
 
-    assert wait_until(lambda: Heartbeat.objects.get(name="celery").last_seen > first), log_tail(worker_and_beat)
+    assert wait_until(lambda: Heartbeat.objects.get(name="default").last_seen > first), log_tail(worker_and_beat)
 
 
 @pytest.mark.django_db(transaction=True)

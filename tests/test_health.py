@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
@@ -11,11 +12,14 @@ from outreach.models import Heartbeat
 pytestmark = pytest.mark.django_db
 
 
-def beat_and_worker_seen(ago: datetime.timedelta):
+def beat_and_worker_seen(ago: datetime.timedelta, queues=None):
+    """Beat sent each queue's heartbeat, and a worker on each of `queues` (all by default) ran it, `ago`."""
     schedule, _ = IntervalSchedule.objects.get_or_create(every=30, period=IntervalSchedule.SECONDS)
-    PeriodicTask.objects.update_or_create(name="heartbeat", defaults={
-        "task": "outreach.tasks.heartbeat", "interval": schedule, "last_run_at": timezone.now() - ago})
-    Heartbeat.objects.update_or_create(name="celery", defaults={"last_seen": timezone.now() - ago})
+    for queue in settings.QUEUE_NAMES:
+        PeriodicTask.objects.update_or_create(name=f"heartbeat-{queue}", defaults={
+            "task": "outreach.tasks.heartbeat", "interval": schedule, "last_run_at": timezone.now() - ago})
+    for queue in settings.QUEUE_NAMES if queues is None else queues:
+        Heartbeat.objects.update_or_create(name=queue, defaults={"last_seen": timezone.now() - ago})
 
 
 def test_healthz_answers_without_login(client):
@@ -37,7 +41,14 @@ def test_readyz_says_what_is_down(client, settings):
     assert response.status_code == 503
     checks = response.json()["checks"]
     assert checks["database"] == "ok" and checks["redis"].startswith("down")
-    assert checks["worker"] == "no heartbeat lately" and checks["beat"] == "not sending lately"
+    assert checks["worker"] == "no worker lately on default, reminders, imports, rollups" and checks["beat"] == "not sending lately"
+
+
+def test_readyz_names_the_queue_that_has_no_worker(client):
+    beat_and_worker_seen(datetime.timedelta(seconds=5), queues=["default", "imports", "rollups"])
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["worker"] == "no worker lately on reminders"
 
 
 def test_readyz_holds_no_personal_data(client, cadre):
