@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/outreach
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run test messages clean prod-check bench-db bench-import bench-sweep bench-dashboard
+.PHONY: install run test messages clean prod-check backup restore bench-db bench-import bench-sweep bench-dashboard
 
 install: $(STAMP)
 
@@ -54,6 +54,18 @@ test: install
 prod-check: install
 	ENV_FILE=deploy/production.env.example $(PY) manage.py check --deploy --fail-level WARNING
 	bash deploy/check-config.sh
+
+# Backups of a server's database and uploads (outreach/backup.py), read with its environment file.
+# PostgreSQL: run as the role that owns the tables (DATABASE_URL=postgres://owner@… make backup wins
+# over the file). Stop web, workers and beat before a restore; it asks before replacing anything.
+#   make backup [OUTPUT=/srv/backups]        make restore ARCHIVE=/srv/backups/outreach-YYYYmmdd-HHMMSS.tar
+PROD_ENV_FILE ?= /etc/outreach/outreach.env
+backup:
+	ENV_FILE=$(PROD_ENV_FILE) $(PY) manage.py backup $(if $(OUTPUT),--output "$(OUTPUT)")
+
+restore:
+	@test -n "$(ARCHIVE)" || { echo "usage: make restore ARCHIVE=/srv/backups/outreach-YYYYmmdd-HHMMSS.tar"; exit 2; }
+	ENV_FILE=$(PROD_ENV_FILE) $(PY) manage.py restore "$(ARCHIVE)"
 
 # Refresh the zh-hans catalogue after changing source strings, then translate the new entries.
 messages: install

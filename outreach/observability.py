@@ -96,9 +96,19 @@ def init_sentry(dsn: str, environment: str, traces_sample_rate: float) -> None:
         dsn=dsn,
         environment=environment,
         integrations=[DjangoIntegration(), CeleryIntegration()],
-        send_default_pii=False,
+        # Nothing a person typed or carries: no user details, cookies, bodies, query strings, SQL
+        # parameters, task arguments or local variables (a household's ID number may be in any).
+        data_collection={
+            "user_info": False,
+            "cookies": {"mode": "off"},
+            "http_headers": {"request": {"mode": "allowlist", "terms": ["user-agent", "x-request-id", "content-type"]}},
+            "http_bodies": [],
+            "url_query_params": {"mode": "off"},
+            "database_query_data": False,
+            "queues": False,
+            "stack_frame_variables": False,
+        },
         max_request_body_size="never",
-        include_local_variables=False,
         traces_sample_rate=traces_sample_rate,
         before_send=_tag_with_request_id,
     )
