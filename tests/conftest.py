@@ -145,6 +145,29 @@ def _close_stray_connections_before_dropping_the_test_database(django_db_setup, 
             )
 
 
+@pytest.fixture
+def app_role(transactional_db):
+    """A login role with only the grants deploy/app-role-grants.sql gives production's application role;
+    yields its name and a DATABASE_URL for it."""
+    import subprocess
+    import uuid
+
+    from django.db import connection
+
+    from .celery_processes import ROOT, worker_database_url
+
+    name = f"outreach_app_{uuid.uuid4().hex[:8]}"
+    owner_url = worker_database_url()
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE ROLE "{name}" LOGIN')
+    subprocess.run(["psql", owner_url, "-q", "-v", f"owner={connection.settings_dict['USER']}", "-v", f"app={name}",
+                    "-f", str(ROOT / "deploy" / "app-role-grants.sql")], check=True, capture_output=True)
+    yield name, owner_url.replace(f"//{connection.settings_dict['USER']}:", f"//{name}:", 1)
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP OWNED BY "{name}"')
+        cursor.execute(f'DROP ROLE "{name}"')
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     """One real worker subprocess for the whole session, for tests that go through the task queue."""

@@ -1,4 +1,5 @@
-"""Scale-out, proved: two gunicorn servers and two Celery workers on one PostgreSQL and one Redis.
+"""Scale-out, proved: two gunicorn servers and two Celery workers on one PostgreSQL and one Redis,
+connected as production's application role (it owns no table: deploy/app-role-grants.sql).
 
 Handlers register cases through both web servers at once (each session alternating between them),
 then sweeps and dispatches are sent many times over to workers that both take the reminders queue.
@@ -20,6 +21,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Unit
@@ -27,7 +29,7 @@ from accounts.roles import Role
 from grievances import services
 from grievances.models import Case, CaseCategory, Delivery, Reminder, UnitWebhook
 from grievances.tasks import dispatch_deliveries, sweep_deadlines
-from tests.celery_processes import ROOT, log_tail, wait_until, worker_database_url
+from tests.celery_processes import ROOT, log_tail, wait_until
 from tests.factories import TEST_PASSWORD, UnitFactory, UserFactory
 
 from .grievances.test_reminder_faults import free_port
@@ -39,11 +41,11 @@ SESSIONS, CASES_PER_SESSION = 6, 6
 
 
 class Processes:
-    """Subprocesses on the test database and the test Redis; all stopped at the end."""
+    """Subprocesses on the test database (as `database_url`'s role) and the test Redis; all stopped at the end."""
 
-    def __init__(self, folder):
+    def __init__(self, folder, database_url):
         self.folder, self.running = folder, []
-        self.env = {**os.environ, "DATABASE_URL": worker_database_url(), "ALLOWED_HOSTS": "127.0.0.1",
+        self.env = {**os.environ, "DATABASE_URL": database_url, "ALLOWED_HOSTS": "127.0.0.1",
                     "SECURE_COOKIES": "false", "TWO_FACTOR_REQUIRED": "false", "SLOW_QUERY_MS": "0"}
         self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
@@ -119,13 +121,13 @@ def mails_by_recipient_and_case(folder) -> collections.Counter:
 
 
 @pytest.fixture
-def cluster(tmp_path):
-    processes = Processes(tmp_path)
+def cluster(tmp_path, app_role):
+    processes = Processes(tmp_path, app_role[1])
     try:
         servers = [processes.web("web1"), processes.web("web2")]
         processes.worker("worker1", "default,reminders,imports,rollups")
         processes.worker("worker2", "reminders")
-        yield servers, tmp_path
+        yield servers, tmp_path, app_role[0]
     finally:
         processes.stop()
 
@@ -157,7 +159,7 @@ def register_cases(servers, username, village_code, category_id) -> list[str]:
 def test_two_web_servers_and_two_workers_keep_numbers_unique_and_deliver_each_reminder_once(
     cluster, county_office, regions, unit_a
 ):
-    servers, logs = cluster
+    servers, logs, role = cluster
     category = CaseCategory.objects.filter(is_active=True).first()
 
     # Six handlers register at the same time, every request going to the other server than the last.
@@ -173,6 +175,9 @@ def test_two_web_servers_and_two_workers_keep_numbers_unique_and_deliver_each_re
     assert numbers == [f"XF-{year}-{i:06d}" for i in range(1, total + 1)]  # from the locked counter: no gaps, no repeats
     for log in ("web1.log", "web2.log"):
         assert (logs / log).read_text().count("POST /cases/new/ 302") > 0, f"{log} took no registration"
+    with connection.cursor() as cursor:  # the servers kept their connections, as production's role
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s", [role])
+        assert cursor.fetchone()[0] >= 2
 
     # The cases are worked by township A, whose group robot is told about them; their limits come near.
     robot = Robot([])

@@ -176,3 +176,15 @@ def test_a_roster_import_is_recorded_with_its_uploader(campaign_admin, regions, 
     entry = last(Action.IMPORT)
     assert job.status == ImportJob.Status.DONE, job.errors
     assert (entry.actor, entry.object_id, entry.details["created"]) == (campaign_admin, str(job.pk), 1)
+
+
+def test_the_applications_database_role_cannot_get_round_the_append_only_trigger(app_role):
+    import psycopg
+
+    name, url = app_role
+    with psycopg.connect(url.replace("postgres://", "postgresql://"), autocommit=True) as app:
+        app.execute("SELECT count(*) FROM accounts_auditentry")  # it reads and writes rows as usual
+        for statement in ("ALTER TABLE accounts_auditentry DISABLE TRIGGER ALL", "TRUNCATE accounts_auditentry",
+                          "DROP TABLE accounts_auditentry"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                app.execute(statement)
