@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/outreach
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run test messages clean prod-check backup restore bench-db bench-import bench-sweep bench-dashboard
+.PHONY: install run test messages clean prod-check backup restore bench-db bench-import bench-sweep bench-dashboard bench-load
 
 install: $(STAMP)
 
@@ -94,3 +94,11 @@ bench-sweep: bench-db
 # Builds a city of 100,000 households twice (about 5 minutes on 2 cores); BENCH_SCALE=0.1 for a quick try.
 bench-dashboard: bench-db
 	$(BENCH_ENV) $(PY) bench/dashboard.py
+
+# Cadres, handlers and supervisors of the demo county (locust, bench/locustfile.py) against gunicorn
+# with deploy/gunicorn.conf.py on loopback: 50, then 200 users, 60 s each (about 4 minutes).
+# It builds its own database (outreach_load) and sets its own production-like environment.
+bench-load: install
+	$(PY) -m pip install -q -e ".[bench]"
+	$(TEST_ENV) bash .ci/services.sh
+	$(PY) bench/load.py

@@ -20,9 +20,10 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5  # nginx keeps upstream connections open
 
-# Recycle workers now and then so a slow leak cannot grow without bound; jitter avoids all at once.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+# Recycle workers now and then so a slow leak cannot grow without bound. The workers share the load
+# evenly, so a jitter of half the limit is needed to keep them from all restarting in the same seconds.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "4000"))
+max_requests_jitter = max_requests // 2
 
 # The access log: the app writes one JSON line per request with its request id and user id
 # (outreach/observability.py), so gunicorn's own is off unless GUNICORN_ACCESS_LOG names a file or "-".
