@@ -263,6 +263,7 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stale-imports": {"task": "campaigns.tasks.requeue_stale_imports", "schedule": 300},
     "refresh-dashboard-rollups": {"task": "campaigns.tasks.refresh_dashboard_rollups", "schedule": ROLLUP_REFRESH_SECONDS},
     "prune-audit-trail": {"task": "accounts.tasks.prune_audit_trail", "schedule": crontab(hour=3, minute=15)},
+    "clear-expired-sessions": {"task": "accounts.tasks.clear_expired_sessions", "schedule": crontab(hour=3, minute=45)},
     "rebuild-dashboard-rollups": {"task": "campaigns.tasks.refresh_dashboard_rollups", "schedule": crontab(hour=2, minute=30),
                                   "kwargs": {"full": True}},
 }

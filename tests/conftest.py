@@ -168,6 +168,20 @@ def app_role(transactional_db):
         cursor.execute(f'DROP ROLE "{name}"')
 
 
+@pytest.fixture
+def migration_data(transactional_db):
+    """Transactional tests empty every table after they run, and with them what migrations wrote:
+    make the role groups and the default case categories again for a test that needs them."""
+    from django.apps import apps
+
+    from accounts.roles import sync_role_permissions
+    from grievances.categories import ensure_default_categories
+    from grievances.models import CaseCategory
+
+    sync_role_permissions(apps, None)
+    ensure_default_categories(CaseCategory)
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     """One real worker subprocess for the whole session, for tests that go through the task queue."""

@@ -64,7 +64,7 @@ def delete_case(case: Case) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_seeded_database_and_its_photos_come_back_from_a_backup(media, tmp_path, web_role):
+def test_a_seeded_database_and_its_photos_come_back_from_a_backup(media, tmp_path, web_role, migration_data):
     demo.build(today=datetime.date(2026, 11, 23))
     with connection.cursor() as cursor:
         cursor.execute(f"GRANT SELECT, INSERT ON campaigns_household TO {web_role}")

@@ -52,6 +52,7 @@ def test_gunicorn_loads_its_configuration_and_the_app():
     ("campaigns.tasks.requeue_stale_imports", "imports"),
     ("campaigns.tasks.refresh_dashboard_rollups", "rollups"),
     ("accounts.tasks.prune_audit_trail", "default"),
+    ("accounts.tasks.clear_expired_sessions", "default"),
     ("outreach.tasks.heartbeat", "default"),
 ])
 def test_each_task_goes_to_its_own_queue_so_an_import_never_delays_a_reminder(task, queue):

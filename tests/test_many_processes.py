@@ -157,7 +157,7 @@ def register_cases(servers, username, village_code, category_id) -> list[str]:
 
 
 def test_two_web_servers_and_two_workers_keep_numbers_unique_and_deliver_each_reminder_once(
-    cluster, county_office, regions, unit_a
+    migration_data, cluster, county_office, regions, unit_a
 ):
     servers, logs, role = cluster
     category = CaseCategory.objects.filter(is_active=True).first()

@@ -111,3 +111,21 @@ def test_every_role_reaches_a_home_page(client, request, fixture):
     page = client.get(reverse("home"))
     assert page.status_code == 200
     assert user.real_name in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_nightly_task_removes_expired_sessions_and_keeps_live_ones(client, cadre):
+    import datetime
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from accounts.tasks import clear_expired_sessions
+
+    client.force_login(cadre)
+    live = Session.objects.get()
+    Session.objects.create(session_key="expired" * 4, session_data="", expire_date=timezone.now() - datetime.timedelta(minutes=1))
+
+    clear_expired_sessions()
+
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
