@@ -15,8 +15,11 @@ import time
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
+
+from .models import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +72,20 @@ class Scheduler(DatabaseScheduler):
     """The settings' CELERY_BEAT_SCHEDULE is installed for entries the database does not have yet;
     an entry an admin edited (interval, enabled) keeps its edits across restarts."""
 
+    _stamped_at = 0.0
+
     def tick(self, *args, **kwargs):
         if _held is not None and not _held.still_held():
             raise SystemExit("Lost the database connection that holds the beat lock: stopping so that only one beat sends.")
+        self.stamp_heartbeat()
         return super().tick(*args, **kwargs)
+
+    def stamp_heartbeat(self) -> None:
+        """/readyz asks whether beat is alive. django-celery-beat writes an entry's last run to the
+        database only every few minutes, so beat stamps its own heartbeat row as it ticks."""
+        if time.monotonic() - self._stamped_at >= settings.HEARTBEAT_SECONDS / 2:
+            Heartbeat.objects.update_or_create(name=Heartbeat.BEAT, defaults={"last_seen": timezone.now()})
+            self._stamped_at = time.monotonic()
 
     def update_from_dict(self, mapping):
         existing = set(PeriodicTask.objects.filter(name__in=list(mapping)).values_list("name", flat=True))

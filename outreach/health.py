@@ -1,8 +1,8 @@
 """Health endpoints for a load balancer or a monitor: JSON, no personal data, no login.
 
 /healthz: the process answers. /readyz: it can do its work — the database answers, Redis answers
-(when configured), every queue's heartbeat task was run by a worker lately and beat has sent them lately. Anything
-down gives 503 with what is down.
+(when configured), every queue's heartbeat task was run by a worker lately, and beat has stamped its
+own heartbeat lately. Anything down gives 503 with what is down.
 """
 
 import datetime
@@ -50,10 +50,8 @@ def _workers() -> str:
 
 
 def _beat() -> str:
-    from django_celery_beat.models import PeriodicTask
-
-    sent = max(filter(None, PeriodicTask.objects.filter(name__startswith="heartbeat-").values_list("last_run_at", flat=True)), default=None)
-    return "ok" if sent and timezone.now() - sent <= _limit() else "not sending lately"
+    ticked = Heartbeat.objects.filter(name=Heartbeat.BEAT).values_list("last_seen", flat=True).first()
+    return "ok" if ticked and timezone.now() - ticked <= _limit() else "not sending lately"
 
 
 CHECKS = {"database": _database, "redis": _redis, "worker": _workers, "beat": _beat}

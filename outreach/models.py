@@ -4,7 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Heartbeat(models.Model):
-    """Proof that Celery works: beat schedules the heartbeat task and a worker stamps `last_seen`."""
+    """Proof that Celery works. Beat sends a heartbeat task to every queue and the worker that takes it
+    stamps the row named after the queue; beat also stamps the row named BEAT itself as it ticks."""
+
+    BEAT = "beat"
 
     name = models.CharField(_("name"), max_length=50, primary_key=True)
     last_seen = models.DateTimeField(_("last seen"))

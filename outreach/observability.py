@@ -37,6 +37,16 @@ class ContextFilter(logging.Filter):
         return True
 
 
+class PlainFormatter(logging.Formatter):
+    """The demo's readable lines: the context only where known, e.g. "[request=3f2a… user=7] message"."""
+
+    def formatMessage(self, record):  # noqa: N802 - logging's name
+        known = [f"{key}={value}" for key, value in
+                 (("request", getattr(record, "request_id", "")), ("user", getattr(record, "user_id", None)),
+                  ("task", getattr(record, "task", ""))) if value]
+        return f"{record.asctime} {record.levelname} {record.name} {'[' + ' '.join(known) + '] ' if known else ''}{record.message}"
+
+
 class RequestLogMiddleware:
     """First in the chain: gives the request its id (X-Request-ID in and out) and logs one line when
     it is answered, with status, duration and user id."""

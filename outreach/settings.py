@@ -314,7 +314,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"context": {"()": "outreach.observability.ContextFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(user_id)s %(task)s] %(message)s"},
+        "plain": {"()": "outreach.observability.PlainFormatter", "format": "%(asctime)s %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "{asctime}{levelname}{name}{message}{request_id}{user_id}{task}",

@@ -56,3 +56,10 @@ def test_an_admins_change_to_the_schedule_survives_a_beat_restart():
     sweep.save()
     Scheduler(app=app)  # beat restarts
     assert PeriodicTask.objects.get(name="sweep-deadlines").interval.every == 30 * 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_is_ready_with_a_real_worker_and_beat_and_not_without_them(worker_and_beat, client):
+    ready = lambda: client.get("/readyz").status_code == 200  # noqa: E731
+    assert wait_until(ready, 30), client.get("/readyz").json()
+    assert client.get("/readyz").json()["checks"] == {"database": "ok", "redis": "ok", "worker": "ok", "beat": "ok"}

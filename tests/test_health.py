@@ -5,7 +5,6 @@ import datetime
 import pytest
 from django.conf import settings
 from django.utils import timezone
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from outreach.models import Heartbeat
 
@@ -13,13 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def beat_and_worker_seen(ago: datetime.timedelta, queues=None):
-    """Beat sent each queue's heartbeat, and a worker on each of `queues` (all by default) ran it, `ago`."""
-    schedule, _ = IntervalSchedule.objects.get_or_create(every=30, period=IntervalSchedule.SECONDS)
-    for queue in settings.QUEUE_NAMES:
-        PeriodicTask.objects.update_or_create(name=f"heartbeat-{queue}", defaults={
-            "task": "outreach.tasks.heartbeat", "interval": schedule, "last_run_at": timezone.now() - ago})
-    for queue in settings.QUEUE_NAMES if queues is None else queues:
-        Heartbeat.objects.update_or_create(name=queue, defaults={"last_seen": timezone.now() - ago})
+    """Beat ticked, and a worker on each of `queues` (all by default) ran its heartbeat, `ago`."""
+    for name in [Heartbeat.BEAT, *(settings.QUEUE_NAMES if queues is None else queues)]:
+        Heartbeat.objects.update_or_create(name=name, defaults={"last_seen": timezone.now() - ago})
 
 
 def test_healthz_answers_without_login(client):

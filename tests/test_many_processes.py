@@ -13,8 +13,10 @@ import email
 import http.cookiejar
 import os
 import re
+import socketserver
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -43,8 +45,8 @@ SESSIONS, CASES_PER_SESSION = 6, 6
 class Processes:
     """Subprocesses on the test database (as `database_url`'s role) and the test Redis; all stopped at the end."""
 
-    def __init__(self, folder, database_url):
-        self.folder, self.running = folder, []
+    def __init__(self, folder, database_url, mail_url):
+        self.folder, self.running, self.mail_url = folder, [], mail_url
         self.env = {**os.environ, "DATABASE_URL": database_url, "ALLOWED_HOSTS": "127.0.0.1",
                     "SECURE_COOKIES": "false", "TWO_FACTOR_REQUIRED": "false", "SLOW_QUERY_MS": "0"}
         self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -63,7 +65,7 @@ class Processes:
 
     def worker(self, name, queues):
         self.start(name, sys.executable, "-m", "celery", "-A", "outreach", "worker", "-Q", queues, "--concurrency", "2",
-                   "--loglevel", "INFO", "-n", f"{name}-{os.getpid()}@%h", EMAIL_URL=f"filemail:///{self.folder / 'mail'}")
+                   "--loglevel", "INFO", "-n", f"{name}-{os.getpid()}@%h", EMAIL_URL=self.mail_url)
 
     def stop(self):
         for process in self.running:
@@ -109,27 +111,58 @@ def case_number(text: str) -> str:
     return re.search(r"XF-\d{4}-\d{6}", text).group(0)
 
 
-def mails_by_recipient_and_case(folder) -> collections.Counter:
-    """The e-mails the workers wrote (Django's file backend: messages separated by a line of dashes)."""
-    sent = collections.Counter()
-    for file in folder.glob("*.log"):
-        for text in file.read_text().split("-" * 79 + "\n"):
-            if text.strip():
-                message = email.message_from_string(text)
-                sent[message["To"], case_number(message.get_payload(decode=True).decode())] += 1
-    return sent
+class SmtpSink:
+    """A mail server on loopback that accepts every message (enough SMTP for Django's backend)."""
+
+    def __init__(self):
+        self.messages, sink = [], self
+
+        class Session(socketserver.StreamRequestHandler):
+            def handle(self):
+                self.say("220 sink")
+                while line := self.rfile.readline():
+                    command = line.decode().strip().upper()
+                    if command.startswith("DATA"):
+                        self.say("354 go on")
+                        data = b"".join(iter(self.rfile.readline, b".\r\n"))
+                        sink.messages.append(email.message_from_bytes(data))
+                        self.say("250 kept")
+                    elif command.startswith("QUIT"):
+                        self.say("221 bye")
+                        return
+                    else:  # EHLO, MAIL FROM, RCPT TO, RSET, NOOP
+                        self.say("250 ok")
+
+            def say(self, reply):
+                self.wfile.write(reply.encode() + b"\r\n")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Session)
+        self.server.daemon_threads = True
+        self.url = f"smtp://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def by_recipient_and_case(self) -> collections.Counter:
+        return collections.Counter((m["To"], case_number(m.get_payload(decode=True).decode())) for m in self.messages)
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @pytest.fixture
 def cluster(tmp_path, app_role):
-    processes = Processes(tmp_path, app_role[1])
+    """Two web servers and two workers; yields the servers' addresses, the log folder, the database role
+    they connect as, and the mail server the workers send through."""
+    mail = SmtpSink()
+    processes = Processes(tmp_path, app_role[1], mail.url)
     try:
         servers = [processes.web("web1"), processes.web("web2")]
         processes.worker("worker1", "default,reminders,imports,rollups")
         processes.worker("worker2", "reminders")
-        yield servers, tmp_path, app_role[0]
+        yield servers, tmp_path, app_role[0], mail
     finally:
         processes.stop()
+        mail.stop()
 
 
 @pytest.fixture
@@ -159,7 +192,7 @@ def register_cases(servers, username, village_code, category_id) -> list[str]:
 def test_two_web_servers_and_two_workers_keep_numbers_unique_and_deliver_each_reminder_once(
     migration_data, cluster, county_office, regions, unit_a
 ):
-    servers, logs, role = cluster
+    servers, logs, role, mail = cluster
     category = CaseCategory.objects.filter(is_active=True).first()
 
     # Six handlers register at the same time, every request going to the other server than the last.
@@ -207,7 +240,7 @@ def test_two_web_servers_and_two_workers_keep_numbers_unique_and_deliver_each_re
         assert set(Delivery.objects.values_list("status", "attempts")) == {(Delivery.Status.SENT, 1)}
         robot_messages = collections.Counter(case_number(m["text"]["content"]) for m in robot.received)
         assert robot_messages == {number: 1 for number in numbers}
-        assert mails_by_recipient_and_case(logs / "mail") == {
+        assert mail.by_recipient_and_case() == {
             (to, number): 1 for number in numbers for to in ("leader@example.gov.cn", "handler@example.gov.cn")}
         for log in ("worker1.log", "worker2.log"):
             assert "grievances.tasks.sweep_deadlines" in (logs / log).read_text(), f"{log} ran no sweep"
