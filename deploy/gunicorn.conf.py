@@ -34,6 +34,10 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s
 # Headers from nginx on the same host are trusted; the app counts proxies itself (NUM_PROXIES).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-# Load the app once in the master: faster start, shared memory. Database connections are opened
-# per worker after the fork (Django opens them lazily), so none is shared across processes.
-preload_app = True
+# Each worker loads the app itself, so `systemctl reload outreach-web` (HUP) starts workers on the new
+# code while the old ones finish their requests: upgrades without a gap. (preload_app would keep the
+# old code in the master and hand it to every new worker.)
+preload_app = False
+
+# gunicorn's control socket is not used; it would go to $HOME/.gunicorn, read-only under systemd.
+control_socket_disable = True

@@ -45,6 +45,7 @@ DUMP_FILES = {"postgresql": "database.dump", "sqlite": "database.sqlite3"}
 # USAGE grant a new PostgreSQL 15 database has. lock_timeout: a session still holding locks (a
 # running web server or worker) makes the restore fail with a message instead of waiting forever.
 PRELUDE_SQL = """\
+SET client_min_messages = warning;
 SET lock_timeout = '30s';
 DROP SCHEMA IF EXISTS public CASCADE;
 CREATE SCHEMA public;
@@ -269,25 +270,44 @@ def _extract_member(tar: tarfile.TarFile, name: str, work: Path) -> Path:
 
 
 def _restore_postgresql(connection, dump: Path, work: Path) -> None:
-    """pg_restore turns the dump into SQL (it needs no database for that); psql then runs the prelude
-    (empty the public schema) and that SQL as ONE transaction that stops at the first error. Either
-    the whole backup is in, pgtrigger's triggers and their functions included, or nothing changed.
+    """pg_restore turns the dump into SQL (it needs no database for that), and the SQL is streamed into
+    psql, so the data is never written to disk as plain text. psql runs, in ONE transaction that stops
+    at the first error: the prelude (empty the public schema), the dump's SQL, and COMMIT only if
+    pg_restore read the whole dump (ROLLBACK otherwise). Either the whole backup is in, pgtrigger's
+    triggers and their functions included, or nothing changed.
     (pg_restore --clean alone would leave behind tables the dump does not have.)"""
-    script = work / "restore.sql"
-    _run_pg_tool(None, "pg_restore", ["--no-owner", f"--file={script}", str(dump)])
-    prelude = work / "prelude.sql"
-    prelude.write_text(PRELUDE_SQL)
     connection.close()  # ours must not hold locks on the tables about to be dropped
-    try:
-        _run_pg_tool(connection, "psql", [
-            "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
-            f"--file={prelude}", f"--file={script}",
-        ])
-    except BackupError as error:
-        raise BackupError(
-            f"{error}\nThe database was left as it was (the restore is one transaction). A lock timeout means "
-            "another session - the web server, Celery - is using the database: stop it and try again."
-        ) from error
+    psql_args, psql_env = _pg_command(connection, "psql", ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file=-"])
+    with open(work / "pg_restore.err", "w+") as converter_errors, open(work / "psql.out", "w+") as psql_output:
+        converter = subprocess.Popen(  # nosec B603 - fixed PostgreSQL client, argument list, no shell
+            [_pg_command(None, "pg_restore", [])[0][0], "--no-owner", "--file=-", str(dump)],
+            stdout=subprocess.PIPE, stderr=converter_errors,
+        )
+        psql = subprocess.Popen(  # nosec B603 - fixed PostgreSQL client, argument list, no shell
+            psql_args, env=psql_env, stdin=subprocess.PIPE, stdout=psql_output, stderr=subprocess.STDOUT,
+        )
+        try:
+            psql.stdin.write(b"BEGIN;\n" + PRELUDE_SQL.encode())
+            shutil.copyfileobj(converter.stdout, psql.stdin, 1 << 20)
+            converted = converter.wait() == 0
+            psql.stdin.write(b"COMMIT;\n" if converted else b"ROLLBACK;\n")
+            psql.stdin.close()
+        except BrokenPipeError:  # psql stopped at an error; its output says which
+            converter.kill()
+            converted = converter.wait() == 0
+        restored = psql.wait() == 0
+        if not (converted and restored):
+            converter_errors.seek(0)
+            psql_output.seek(0)
+            if not converted:
+                problem = f"pg_restore failed (exit status {converter.returncode}):\n{converter_errors.read().strip()}"
+            else:
+                problem = f"psql failed (exit status {psql.returncode}):\n{psql_output.read().strip()}"
+            raise BackupError(
+                f"{problem}\nThe database was left as it was (the restore is one transaction). A lock timeout means "
+                "another session - the web server, Celery - is using the database: stop it and try again."
+                + _OWNER_HINT * ("permission denied" in problem or "must be owner" in problem)
+            )
 
 
 def _restore_sqlite(connection, copy: Path) -> None:
@@ -337,10 +357,14 @@ def compare_counts(expected: dict[str, int], restored: dict[str, int]) -> list[T
 # --- PostgreSQL client tools --------------------------------------------------------------------
 
 
-def _run_pg_tool(connection, tool: str, options: list[str]) -> None:
-    """Run pg_dump, pg_restore or psql against the connection's database (none for pg_restore, which
-    only converts). Host, port, user and database come from the settings as arguments, the password
-    through PGPASSWORD: never on a command line other users can read."""
+_OWNER_HINT = ("\nBackups and restores run as the database role that owns the tables (the one migrations run as), "
+               "not the application's: set DATABASE_URL to it for this command.")
+
+
+def _pg_command(connection, tool: str, options: list[str]) -> tuple[list[str], dict]:
+    """The command line and environment for pg_dump, pg_restore or psql against the connection's
+    database (none for pg_restore, which only converts). Host, port, user and database come from the
+    settings as arguments, the password through PGPASSWORD: never on a command line others can read."""
     executable = shutil.which(tool)
     if executable is None:
         raise BackupError(
@@ -348,16 +372,15 @@ def _run_pg_tool(connection, tool: str, options: list[str]) -> None:
             "(Debian: apt-get install postgresql-client)."
         )
     if connection is None:
-        args, extra_env = [executable, *options], None
-    else:
-        args, extra_env = DatabaseClient.settings_to_cmd_args_env(connection.settings_dict, options)
-        args[0] = executable
-    result = subprocess.run(  # nosec B603 - fixed PostgreSQL client, argument list, no shell
-        args, env={**os.environ, **(extra_env or {})}, capture_output=True, text=True, check=False,
-    )
+        return [executable, *options], dict(os.environ)
+    args, extra_env = DatabaseClient.settings_to_cmd_args_env(connection.settings_dict, options)
+    args[0] = executable
+    return args, {**os.environ, **(extra_env or {})}
+
+
+def _run_pg_tool(connection, tool: str, options: list[str]) -> None:
+    args, env = _pg_command(connection, tool, options)
+    result = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # nosec B603 - fixed PostgreSQL client, argument list, no shell
     if result.returncode != 0:
-        hint = ""
-        if "permission denied" in result.stderr or "must be owner" in result.stderr:
-            hint = ("\nBackups and restores run as the database role that owns the tables (the one migrations run as), "
-                    "not the application's: set DATABASE_URL to it for this command.")
+        hint = _OWNER_HINT if "permission denied" in result.stderr or "must be owner" in result.stderr else ""
         raise BackupError(f"{tool} failed (exit status {result.returncode}):\n{result.stderr.strip()}{hint}")

@@ -54,8 +54,8 @@ _held: BeatLock | None = None
 
 
 def hold_the_beat_lock() -> None:
-    """Called as beat starts (the beat_init signal, outreach/celery.py), before it sends anything:
-    returns once this process holds the lock, waiting while another beat holds it."""
+    """Called as beat's scheduler is set up, before it reads or writes the schedule: returns once this
+    process holds the lock, waiting while another beat holds it."""
     global _held
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         return  # the demo's SQLite: one machine, one `make run`
@@ -74,9 +74,15 @@ class Scheduler(DatabaseScheduler):
 
     _stamped_at = 0.0
 
+    def setup_schedule(self):
+        # A standby must not load the schedule before it takes over: what ran meanwhile would look due.
+        hold_the_beat_lock()
+        super().setup_schedule()
+
     def tick(self, *args, **kwargs):
         if _held is not None and not _held.still_held():
-            raise SystemExit("Lost the database connection that holds the beat lock: stopping so that only one beat sends.")
+            log.error("Lost the database connection that holds the beat lock: stopping so that only one beat sends.")
+            raise SystemExit(1)
         self.stamp_heartbeat()
         return super().tick(*args, **kwargs)
 

@@ -7,7 +7,7 @@ the request that queued it, so its log lines can be found beside the request's.
 import os
 
 from celery import Celery
-from celery.signals import beat_init, before_task_publish, task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outreach.settings")
 
@@ -40,9 +40,3 @@ def _log_without_the_task(**kwargs):
     request_id_var.set("")
     task_var.set("")
 
-
-@beat_init.connect
-def _one_beat_at_a_time(**kwargs):
-    from outreach.beat import hold_the_beat_lock
-
-    hold_the_beat_lock()

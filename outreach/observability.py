@@ -24,7 +24,7 @@ requests_log = logging.getLogger("outreach.requests")
 slow_queries_log = logging.getLogger("outreach.slow_queries")
 
 # nginx passes its $request_id; anything else a client sends is replaced, so logs cannot be forged.
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
 class ContextFilter(logging.Filter):
@@ -56,7 +56,7 @@ class RequestLogMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        request.id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.id = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         # Not reset afterwards: Django logs a failed request's error after the middleware has returned.
         # The next request (or Celery task) on this thread sets its own.
         request_id_var.set(request.id)
@@ -64,6 +64,8 @@ class RequestLogMiddleware:
         started = time.monotonic()
         response = self.get_response(request)
         response["X-Request-ID"] = request.id
+        if user_id_var.get() is None:  # answered by a middleware before any view (a 2FA or password redirect)
+            self.process_view(request, None, (), {})
         requests_log.info(
             "%s %s %s", request.method, request.path, response.status_code,
             extra={"method": request.method, "path": request.path, "status": response.status_code,

@@ -255,7 +255,7 @@ ROLLUP_REFRESH_SECONDS = env.int("ROLLUP_REFRESH_SECONDS", default=5 * 60)
 CELERY_BEAT_SCHEDULE = {
     # One heartbeat per queue: /readyz then knows that each queue has a worker taking its tasks.
     **{f"heartbeat-{queue}": {"task": "outreach.tasks.heartbeat", "schedule": HEARTBEAT_SECONDS,
-                              "kwargs": {"name": queue}, "options": {"queue": queue, "expires": HEARTBEAT_SECONDS}}
+                              "kwargs": {"name": queue}, "options": {"queue": queue, "expire_seconds": HEARTBEAT_SECONDS}}
        for queue in QUEUE_NAMES},
     "sweep-deadlines": {"task": "grievances.tasks.sweep_deadlines", "schedule": REMINDER_SWEEP_SECONDS},
     "dispatch-deliveries": {"task": "grievances.tasks.dispatch_deliveries", "schedule": DELIVERY_DISPATCH_SECONDS},

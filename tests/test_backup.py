@@ -145,7 +145,7 @@ def test_restore_asks_first_and_does_nothing_without_a_yes(media, tmp_path, monk
     assert (media / "kept.txt").read_text() == "still here"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the restore closes the connection: no test transaction around it
 def test_a_damaged_dump_is_refused_with_pg_restores_words_and_nothing_changes(media, tmp_path):
     archive, _manifest = backup.create_backup(tmp_path / "backup.tar")
     damaged = tmp_path / "damaged.tar"

@@ -17,12 +17,14 @@ import socketserver
 import subprocess
 import sys
 import threading
-import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import redis
+from celery import Celery
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -30,7 +32,6 @@ from accounts.models import Unit
 from accounts.roles import Role
 from grievances import services
 from grievances.models import Case, CaseCategory, Delivery, Reminder, UnitWebhook
-from grievances.tasks import dispatch_deliveries, sweep_deadlines
 from tests.celery_processes import ROOT, log_tail, wait_until
 from tests.factories import TEST_PASSWORD, UnitFactory, UserFactory
 
@@ -40,6 +41,29 @@ from .grievances.test_reminders import Robot
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SESSIONS, CASES_PER_SESSION = 6, 6
+# The cluster's own Redis database: the test session's worker must not take the cluster's tasks.
+CLUSTER_REDIS_URL = settings.REDIS_URL.rsplit("/", 1)[0] + "/12"
+
+
+@pytest.fixture
+def broker():
+    """A Celery client on the cluster's Redis database, to send tasks and watch the queues."""
+    client = Celery("outreach-cluster-client", broker=CLUSTER_REDIS_URL)
+    client.config_from_object("django.conf:settings", namespace="CELERY")
+    client.conf.broker_url = client.conf.result_backend = CLUSTER_REDIS_URL
+    redis.Redis.from_url(CLUSTER_REDIS_URL).flushdb()
+    yield client
+    redis.Redis.from_url(CLUSTER_REDIS_URL).flushdb()
+
+
+def idle(client) -> bool:
+    """Nothing waiting in any queue, and nothing running or prefetched on either worker."""
+    queues = redis.Redis.from_url(CLUSTER_REDIS_URL)
+    if any(queues.llen(name) for name in settings.QUEUE_NAMES):
+        return False
+    inspect = client.control.inspect(timeout=1)
+    answers = [inspect.active() or {}, inspect.reserved() or {}]
+    return all(len(answer) == 2 and not any(answer.values()) for answer in answers)
 
 
 class Processes:
@@ -47,7 +71,7 @@ class Processes:
 
     def __init__(self, folder, database_url, mail_url):
         self.folder, self.running, self.mail_url = folder, [], mail_url
-        self.env = {**os.environ, "DATABASE_URL": database_url, "ALLOWED_HOSTS": "127.0.0.1",
+        self.env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": CLUSTER_REDIS_URL, "ALLOWED_HOSTS": "127.0.0.1",
                     "SECURE_COOKIES": "false", "TWO_FACTOR_REQUIRED": "false", "SLOW_QUERY_MS": "0"}
         self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
@@ -150,7 +174,7 @@ class SmtpSink:
 
 
 @pytest.fixture
-def cluster(tmp_path, app_role):
+def cluster(tmp_path, app_role, broker):
     """Two web servers and two workers; yields the servers' addresses, the log folder, the database role
     they connect as, and the mail server the workers send through."""
     mail = SmtpSink()
@@ -159,7 +183,7 @@ def cluster(tmp_path, app_role):
         servers = [processes.web("web1"), processes.web("web2")]
         processes.worker("worker1", "default,reminders,imports,rollups")
         processes.worker("worker2", "reminders")
-        yield servers, tmp_path, app_role[0], mail
+        yield servers, tmp_path, app_role[0], mail, broker
     finally:
         processes.stop()
         mail.stop()
@@ -192,7 +216,7 @@ def register_cases(servers, username, village_code, category_id) -> list[str]:
 def test_two_web_servers_and_two_workers_keep_numbers_unique_and_deliver_each_reminder_once(
     migration_data, cluster, county_office, regions, unit_a
 ):
-    servers, logs, role, mail = cluster
+    servers, logs, role, mail, broker = cluster
     category = CaseCategory.objects.filter(is_active=True).first()
 
     # Six handlers register at the same time, every request going to the other server than the last.
@@ -226,15 +250,14 @@ def test_two_web_servers_and_two_workers_keep_numbers_unique_and_deliver_each_re
     try:
         # Beat would send one sweep every 15 minutes; here twenty sweeps and dispatches race each other.
         for _ in range(20):
-            sweep_deadlines.delay()
-            dispatch_deliveries.delay()
+            broker.send_task("grievances.tasks.sweep_deadlines", queue="reminders")
+            broker.send_task("grievances.tasks.dispatch_deliveries", queue="reminders")
 
         # The leader and the handler are each reminded of each case by e-mail; the unit's group once per case.
         deliveries = Delivery.objects.filter(status=Delivery.Status.SENT)
         assert wait_until(lambda: deliveries.count() == total * 3, 90), log_tail(logs)
-        # Let any duplicate still in flight arrive before counting.
-        dispatch_deliveries.delay()
-        time.sleep(3)
+        # Every sweep and dispatch sent has run before anything is counted.
+        assert wait_until(lambda: idle(broker), 60), log_tail(logs)
 
         assert Reminder.objects.count() == total * 2
         assert set(Delivery.objects.values_list("status", "attempts")) == {(Delivery.Status.SENT, 1)}
