@@ -48,7 +48,8 @@ CLUSTER_REDIS_URL = settings.REDIS_URL.rsplit("/", 1)[0] + "/12"
 @pytest.fixture
 def broker():
     """A Celery client on the cluster's Redis database, to send tasks and watch the queues."""
-    client = Celery("outreach-cluster-client", broker=CLUSTER_REDIS_URL)
+    # Not the current app: the rest of the session's tasks must still go to the session's broker.
+    client = Celery("outreach-cluster-client", broker=CLUSTER_REDIS_URL, set_as_current=False)
     client.config_from_object("django.conf:settings", namespace="CELERY")
     client.conf.broker_url = client.conf.result_backend = CLUSTER_REDIS_URL
     redis.Redis.from_url(CLUSTER_REDIS_URL).flushdb()
