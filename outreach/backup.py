@@ -290,7 +290,8 @@ def _restore_postgresql(connection, dump: Path, work: Path) -> None:
             psql.stdin.write(b"BEGIN;\n" + PRELUDE_SQL.encode())
             shutil.copyfileobj(converter.stdout, psql.stdin, 1 << 20)
             converted = converter.wait() == 0
-            psql.stdin.write(b"COMMIT;\n" if converted else b"ROLLBACK;\n")
+            # A restored database has no planner statistics until autovacuum comes round: gather them now.
+            psql.stdin.write(b"ANALYZE;\nCOMMIT;\n" if converted else b"ROLLBACK;\n")
             psql.stdin.close()
         except BrokenPipeError:  # psql stopped at an error; its output says which
             converter.kill()
