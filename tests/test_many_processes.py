@@ -80,10 +80,10 @@ class Processes:
         log = open(self.folder / f"{name}.log", "w")
         self.running.append(subprocess.Popen(command, cwd=ROOT, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT))
 
-    def web(self, name) -> str:
+    def web(self, name, **env) -> str:
         port = free_port()
         self.start(name, str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "outreach.wsgi",
-                   GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2")
+                   GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2", **env)
         base = f"http://127.0.0.1:{port}"
         assert wait_until(lambda: answers(base + "/healthz"), 30), log_tail(self.folder)
         return base
