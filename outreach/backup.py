@@ -277,38 +277,43 @@ def _restore_postgresql(connection, dump: Path, work: Path) -> None:
     triggers and their functions included, or nothing changed.
     (pg_restore --clean alone would leave behind tables the dump does not have.)"""
     connection.close()  # ours must not hold locks on the tables about to be dropped
-    psql_args, psql_env = _pg_command(connection, "psql", ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file=-"])
+    psql_args, psql_env = _pg_command(connection, "psql", ["--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1", "--file=-"])
+    converter_args = [_pg_command(None, "pg_restore", [])[0][0], "--no-owner", "--file=-", str(dump)]
     with open(work / "pg_restore.err", "w+") as converter_errors, open(work / "psql.out", "w+") as psql_output:
-        converter = subprocess.Popen(  # nosec B603 - fixed PostgreSQL client, argument list, no shell
-            [_pg_command(None, "pg_restore", [])[0][0], "--no-owner", "--file=-", str(dump)],
-            stdout=subprocess.PIPE, stderr=converter_errors,
-        )
-        psql = subprocess.Popen(  # nosec B603 - fixed PostgreSQL client, argument list, no shell
-            psql_args, env=psql_env, stdin=subprocess.PIPE, stdout=psql_output, stderr=subprocess.STDOUT,
-        )
+        converter = subprocess.Popen(converter_args, stdout=subprocess.PIPE, stderr=converter_errors)  # nosec B603 - fixed PostgreSQL client, argument list, no shell
+        psql, converted, restored = None, False, False
         try:
-            psql.stdin.write(b"BEGIN;\n" + PRELUDE_SQL.encode())
-            shutil.copyfileobj(converter.stdout, psql.stdin, 1 << 20)
-            converted = converter.wait() == 0
-            # A restored database has no planner statistics until autovacuum comes round: gather them now.
-            psql.stdin.write(b"ANALYZE;\nCOMMIT;\n" if converted else b"ROLLBACK;\n")
-            psql.stdin.close()
-        except BrokenPipeError:  # psql stopped at an error; its output says which
-            converter.kill()
-            converted = converter.wait() == 0
-        restored = psql.wait() == 0
-        if not (converted and restored):
-            converter_errors.seek(0)
-            psql_output.seek(0)
-            if not converted:
-                problem = f"pg_restore failed (exit status {converter.returncode}):\n{converter_errors.read().strip()}"
-            else:
-                problem = f"psql failed (exit status {psql.returncode}):\n{psql_output.read().strip()}"
-            raise BackupError(
-                f"{problem}\nThe database was left as it was (the restore is one transaction). A lock timeout means "
-                "another session - the web server, Celery - is using the database: stop it and try again."
-                + _OWNER_HINT * ("permission denied" in problem or "must be owner" in problem)
+            psql = subprocess.Popen(  # nosec B603 - fixed PostgreSQL client, argument list, no shell
+                psql_args, env=psql_env, stdin=subprocess.PIPE, stdout=psql_output, stderr=subprocess.STDOUT,
             )
+            try:
+                psql.stdin.write(b"BEGIN;\n" + PRELUDE_SQL.encode())
+                shutil.copyfileobj(converter.stdout, psql.stdin, 1 << 20)
+                converted = converter.wait() == 0
+                # A restored database has no planner statistics until autovacuum comes round: gather them now.
+                psql.stdin.write(b"ANALYZE;\nCOMMIT;\n" if converted else b"ROLLBACK;\n")
+                psql.stdin.close()
+            except BrokenPipeError:
+                pass  # psql stopped at an error and rolled back; its output says which
+            restored = psql.wait() == 0
+        finally:
+            for process in (converter, psql):  # nothing left running, whatever went wrong
+                if process is not None and process.poll() is None:
+                    process.kill()
+                    process.wait()
+        if restored and converted:
+            return
+        psql_output.seek(0)
+        converter_errors.seek(0)
+        if not restored:
+            problem = f"psql failed (exit status {psql.returncode}):\n{psql_output.read().strip()}"
+        else:
+            problem = f"pg_restore failed (exit status {converter.returncode}):\n{converter_errors.read().strip()}"
+        raise BackupError(
+            f"{problem}\nThe database was left as it was (the restore is one transaction). A lock timeout means "
+            "another session - the web server, Celery - is using the database: stop it and try again."
+            + _OWNER_HINT * ("permission denied" in problem or "must be owner" in problem)
+        )
 
 
 def _restore_sqlite(connection, copy: Path) -> None:

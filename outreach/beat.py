@@ -37,7 +37,12 @@ class BeatLock:
         params.pop("cursor_factory", None)
         params.pop("context", None)
         params.pop("prepare_threshold", None)
-        self.connection = psycopg.connect(**params, autocommit=True, application_name="outreach-beat-lock")
+        # Keepalives and a TCP timeout: on a silent network partition the lock's session must be seen
+        # gone within a minute on both sides, not after the kernel's two hours.
+        self.connection = psycopg.connect(
+            **params, autocommit=True, application_name="outreach-beat-lock", connect_timeout=10,
+            keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=3, tcp_user_timeout=30_000,
+        )
 
     def try_acquire(self) -> bool:
         return self.connection.execute("SELECT pg_try_advisory_lock(%s)", [BEAT_LOCK_KEY]).fetchone()[0]
@@ -51,19 +56,27 @@ class BeatLock:
 
 
 _held: BeatLock | None = None
+_standing_by = False
 
 
 def hold_the_beat_lock() -> None:
     """Called as beat's scheduler is set up, before it reads or writes the schedule: returns once this
     process holds the lock, waiting while another beat holds it."""
-    global _held
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        return  # the demo's SQLite: one machine, one `make run`
+    global _held, _standing_by
+    if _held is not None or settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return  # already ours; or the demo's SQLite: one machine, one `make run`
+    if _standing_by:
+        # Celery's SIGTERM handler asks for the scheduler, which is still being set up here: stop.
+        raise SystemExit(0)
     lock = BeatLock()
     if not lock.try_acquire():
         log.warning("Another beat holds the beat lock: standing by until it stops.")
-        while not lock.try_acquire():
-            time.sleep(STANDBY_POLL_SECONDS)
+        _standing_by = True
+        try:
+            while not lock.try_acquire():
+                time.sleep(STANDBY_POLL_SECONDS)
+        finally:
+            _standing_by = False
     log.info("Holding the beat lock: this process sends the schedule.")
     _held = lock
 
@@ -81,6 +94,7 @@ class Scheduler(DatabaseScheduler):
 
     def tick(self, *args, **kwargs):
         if _held is not None and not _held.still_held():
+            # Celery ends beat quietly (exit status 0) on SystemExit: the units restart it whatever the status.
             log.error("Lost the database connection that holds the beat lock: stopping so that only one beat sends.")
             raise SystemExit(1)
         self.stamp_heartbeat()

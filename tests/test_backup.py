@@ -227,3 +227,21 @@ def sqlite_backup(tmp_path, monkeypatch):
     demo_databases = ConnectionHandler({"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "demo.sqlite3")}})
     monkeypatch.setattr(backup, "connections", demo_databases)
     return backup.create_backup(tmp_path / "demo-backup.tar")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_by_the_application_role_is_refused_with_psqls_words_and_nothing_changes(media, tmp_path, app_role):
+    archive, _manifest = backup.create_backup(tmp_path / "backup.tar")
+    region("431299000000", "清溪县")
+    owner = connection.settings_dict["USER"]
+    connection.settings_dict["USER"] = app_role[0]  # as if DATABASE_URL named the app's role, not the owner
+    try:
+        with pytest.raises(CommandError) as refused:
+            call_command("restore", str(archive), no_input=True)
+    finally:
+        connection.close()
+        connection.settings_dict["USER"] = owner
+
+    message = str(refused.value)
+    assert message.startswith("psql failed") and "must be owner" in message and "role that owns the tables" in message
+    assert Region.objects.filter(code="431299000000").exists()

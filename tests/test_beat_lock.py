@@ -32,12 +32,16 @@ def beats(tmp_path):
             cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT))
         return started[-1], log
 
-    yield start
-    for process in started:
-        if process.poll() is None:
+    try:
+        yield start
+    finally:
+        for process in started:
             process.terminate()
-            process.wait(timeout=20)
-    redis.Redis.from_url(broker).flushdb()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        redis.Redis.from_url(broker).flushdb()
 
 
 def sends(log) -> int:
@@ -69,3 +73,14 @@ def test_a_beat_whose_lock_connection_is_cut_stops_sending(beats):
 
     assert wait_until(lambda: beat.poll() is not None, 30), log.read_text()
     assert "Lost the database connection that holds the beat lock" in log.read_text()
+
+
+def test_a_standing_by_beat_stops_when_told_to(beats):
+    first, first_log = beats("first")
+    assert wait_until(lambda: sends(first_log) > 0, 30), first_log.read_text()
+    second, second_log = beats("second")
+    assert wait_until(lambda: "standing by" in second_log.read_text(), 30), second_log.read_text()
+
+    second.terminate()  # systemctl stop on the standby host
+    assert wait_until(lambda: second.poll() is not None, 15), second_log.read_text()
+    assert first.poll() is None and sends(second_log) == 0

@@ -20,7 +20,7 @@ from accounts.roles import Role
 from tests.factories import TEST_PASSWORD, UserFactory
 
 from .grievances.test_reminder_faults import free_port
-from .test_many_processes import Processes
+from .test_many_processes import Processes, broker  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,13 +33,16 @@ class NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 @pytest.fixture
-def site(tmp_path):
-    """nginx on two free loopback ports (HTTP, HTTPS) in front of one gunicorn with production settings."""
+def site(tmp_path, broker):
+    """nginx on two free loopback ports (HTTP, HTTPS) in front of one gunicorn with production settings.
+    nginx connects to gunicorn from 127.0.0.3, so the app can tell the proxy from the client (127.0.0.1).
+    (`broker` empties the Redis database the server's cache uses, before and after.)"""
     processes = Processes(tmp_path, worker_database_url(), "consolemail://")
     scratch = tmp_path / "nginx"
     scratch.mkdir()
     try:
-        upstream = processes.web("web", ALLOWED_HOSTS=f"{SITE},127.0.0.1", NUM_PROXIES="1", SECURE_COOKIES="true")
+        upstream = processes.web("web", ALLOWED_HOSTS=f"{SITE},127.0.0.1", NUM_PROXIES="1", SECURE_COOKIES="true",
+                                 GUNICORN_FORWARDED_ALLOW_IPS="127.0.0.3")
         http_port, https_port = free_port(), free_port()
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={SITE}",
                         "-keyout", str(scratch / "privkey.pem"), "-out", str(scratch / "fullchain.pem")], check=True, capture_output=True)
@@ -54,7 +57,7 @@ def site(tmp_path):
         (scratch / "site.conf").write_text(site_conf)
         (scratch / "nginx.conf").write_text(
             f"pid {scratch}/nginx.pid;\nerror_log {scratch}/error.log;\nevents {{}}\n"
-            f"http {{\n include /etc/nginx/mime.types;\n access_log off;\n include {scratch}/site.conf;\n}}\n")
+            f"http {{\n include /etc/nginx/mime.types;\n access_log off;\n proxy_bind 127.0.0.3;\n include {scratch}/site.conf;\n}}\n")
         processes.start("nginx", "nginx", "-c", str(scratch / "nginx.conf"), "-e", str(scratch / "error.log"), "-g", "daemon off;")
         https = f"https://127.0.0.1:{https_port}"
         assert wait_until(lambda: fetch(opener(), f"http://127.0.0.1:{http_port}/healthz")[0] == 200, 30), log_tail(tmp_path)
@@ -113,7 +116,8 @@ def test_sign_in_over_tls_with_secure_cookies_and_the_real_client_address(site, 
     _, _, form = fetch(browser, site["https"] + "/accounts/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
     body = urllib.parse.urlencode({"username": cadre.username, "password": TEST_PASSWORD, "csrfmiddlewaretoken": token}).encode()
-    # The client claims another address; nginx appends the real one and NUM_PROXIES=1 takes that.
+    # The client claims another address; nginx appends the real one (127.0.0.1) and NUM_PROXIES=1 takes
+    # that: not the forged first entry, nor nginx's own address (127.0.0.3).
     status, headers, _ = fetch(browser, site["https"] + "/accounts/login/", data=body,
                                headers={"Referer": f"https://{SITE}/accounts/login/", "X-Forwarded-For": "6.6.6.6"})
     assert status == 302, "login refused"
