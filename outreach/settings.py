@@ -26,7 +26,10 @@ env = environ.Env()
 if env.str("ENV_FILE", default=""):
     environ.Env.read_env(env.str("ENV_FILE"), overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=False)
+# Nothing configured is the zero-setup demo, so `manage.py check` and `makemigrations` work on a fresh
+# checkout. Any production setting present makes DEBUG default to off, and then SECRET_KEY is required.
+CONFIGURED_FOR_PRODUCTION = any(name in env for name in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"))
+DEBUG = env.bool("DEBUG", default=not CONFIGURED_FOR_PRODUCTION)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:

@@ -74,6 +74,18 @@ def test_the_zero_setup_demo_needs_no_configuration(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+def test_a_fresh_checkout_with_nothing_configured_checks_and_has_its_migrations(tmp_path):
+    # What a new engineer types first: no environment at all is the demo (DEBUG on, SQLite).
+    for command in (["check"], ["makemigrations", "--check", "--dry-run"]):
+        result = manage(*command, env={})
+        assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_a_database_url_without_secret_key_still_stops_even_without_debug_set():
+    result = manage("check", env={"DATABASE_URL": PRODUCTION_ENV["DATABASE_URL"]})
+    assert result.returncode == 1 and "SECRET_KEY" in result.stderr
+
+
 @pytest.mark.django_db
 def test_migrations_are_committed_for_every_model_change():
     result = subprocess.run(
