@@ -19,7 +19,7 @@ from outreach.drilldown import EARLIEST, LATEST, scope_for
 from outreach.excel import personal_data_export, workbook_response
 from outreach.pii import mask_phone
 from outreach.ratelimit import allow, blocked, client_ip
-from outreach.tables import Cell, Table, table_named
+from outreach.tables import Cell, Table, requested_export
 from outreach.templatetags.dashboards import percent
 
 from . import dashboard, deadlines, selectors, services, workflow
@@ -317,12 +317,8 @@ def case_dashboard(request):
         _case_list_table("supervised", _("Supervised by a leader (挂牌督办)"), dashboard.case_sample(cases, Q(supervised=True)),
                          f"{list_url}?{scope.query(tab='supervised')}", today),
     ]
-    wanted = param(request, "export")
-    if wanted:
-        table = table_named(tables, wanted)
-        if table is None:
-            raise Http404
-        return table.export(f"{_('Cases')}-{scope.region.name}-{table.title}.xlsx")
+    if download := requested_export(request, tables, _("Cases"), scope.region.name):
+        return download
     return render(request, "dashboards/cases.html", {
         "scope": scope, "form": form, "tables": {table.key: table for table in tables}, "definitions": RATE_DEFINITIONS,
         "tallies": [table for table in tables if table.key in {"status", "type", "category", "level"}],

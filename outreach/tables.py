@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
+from django.http import Http404
 from django.utils.formats import number_format
 
 from .excel import workbook_response
@@ -63,5 +64,13 @@ class Table:
         )
 
 
-def table_named(tables: list[Table], key: str) -> Table | None:
-    return next((table for table in tables if table.key == key), None)
+def requested_export(request, tables: list[Table], *name_parts: str):
+    """The table named by ?export=<key> as an .xlsx download named "<parts>-<table title>.xlsx";
+    None when no export is asked for; 404 for a name no table has."""
+    wanted = request.GET.get("export", "").strip()
+    if not wanted:
+        return None
+    table = next((table for table in tables if table.key == wanted), None)
+    if table is None:
+        raise Http404
+    return table.export("-".join([*map(str, name_parts), str(table.title)]) + ".xlsx")

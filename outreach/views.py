@@ -12,7 +12,7 @@ from campaigns import dashboard
 from . import rankings as ranking
 from . import selectors
 from .drilldown import scope_for
-from .tables import Cell, Table, table_named
+from .tables import Cell, Table, requested_export
 
 
 @require_GET
@@ -60,12 +60,8 @@ def rankings(request):
               lambda r: f"{here}?{scope.query(region=r.code)}"),
         table("units", _("Units"), ranking.unit_ranking(request.user, campaign, scope, weights), lambda r: ""),
     ]
-    export = request.GET.get("export", "")
-    if export:
-        found = table_named(tables, export)
-        if found is None:
-            raise Http404
-        return found.export(f"{_('Rankings')}-{scope.region.name}-{found.title}.xlsx")
+    if download := requested_export(request, tables, _("Rankings"), scope.region.name):
+        return download
     return render(request, "dashboards/rankings.html", {
         "campaign": campaign, "choices": choices, "scope": scope, "form": form, "tables": tables,
         "formula": ranking.formula(weights), "weights": [(labels[k], weights[k]) for k in shown],

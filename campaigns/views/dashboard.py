@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from campaigns import dashboard, rollups
 from outreach.drilldown import scope_for
-from outreach.tables import Cell, Table, table_named
+from outreach.tables import Cell, Table, requested_export
 
 from ..models import Visit, VisitKind
 from .helpers import page, param
@@ -115,12 +115,8 @@ def campaign_dashboard(request):
         context["kinds_chart"] = {"type": "pie", "series": [{"name": _("Visits by kind (四访)"), "data": [
             {"name": str(kind.label), "value": getattr(totals, kind.value)} for kind in VisitKind]}]}
         context["absent"] = dashboard.absent_today(request.user, campaign, scope)
-    wanted = param(request, "export")
-    if wanted:
-        table = table_named(tables, wanted)
-        if table is None:
-            raise Http404
-        return table.export(f"{campaign.name}-{scope.region.name}-{table.title}.xlsx")
+    if download := requested_export(request, tables, campaign.name, scope.region.name):
+        return download
     context.update({
         "tables": tables, "totals": totals,
         "days_chart": {"type": "line", "x": [d.isoformat() for d, _v, _n in days],
