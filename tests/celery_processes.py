@@ -1,13 +1,17 @@
-"""Real Celery processes for tests: a worker (and optionally beat) on the test Redis and the test database."""
+"""Real processes for tests: Celery workers and beat, gunicorn servers, on the test database and Redis."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+import redis
+from django.conf import settings
 from django.db import connection
 
 from outreach.celery import app
@@ -18,6 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def worker_database_url() -> str:
     s = connection.settings_dict  # during tests NAME is the test database
     return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def wait_until(condition, seconds=30.0) -> bool:
@@ -57,3 +68,60 @@ def celery_processes(logs: Path, *, beat: bool = False, extra_env: dict | None =
 
 def log_tail(logs: Path) -> str:
     return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(logs.glob("*.log")))
+
+
+# The cluster's own Redis database: the test session's worker must not take the cluster's tasks.
+CLUSTER_REDIS_URL = settings.REDIS_URL.rsplit("/", 1)[0] + "/12"
+
+
+def idle(client) -> bool:
+    """Nothing waiting in any queue, and nothing running or prefetched on either worker."""
+    queues = redis.Redis.from_url(CLUSTER_REDIS_URL)
+    if any(queues.llen(name) for name in settings.QUEUE_NAMES):
+        return False
+    inspect = client.control.inspect(timeout=1)
+    answers = [inspect.active() or {}, inspect.reserved() or {}]
+    return all(len(answer) == 2 and not any(answer.values()) for answer in answers)
+
+
+class Servers:
+    """gunicorn, Celery workers and others as subprocesses on the test database (as `database_url`'s role) and the test Redis; all stopped at the end."""
+
+    def __init__(self, folder, database_url, mail_url):
+        self.folder, self.running, self.mail_url = folder, [], mail_url
+        self.env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": CLUSTER_REDIS_URL, "ALLOWED_HOSTS": "127.0.0.1",
+                    "SECURE_COOKIES": "false", "TWO_FACTOR_REQUIRED": "false", "SLOW_QUERY_MS": "0"}
+        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+    def start(self, name, *command, **env):
+        log = open(self.folder / f"{name}.log", "w")
+        self.running.append(subprocess.Popen(command, cwd=ROOT, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT))
+
+    def web(self, name, **env) -> str:
+        port = free_port()
+        self.start(name, str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "outreach.wsgi",
+                   GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2", **env)
+        base = f"http://127.0.0.1:{port}"
+        assert wait_until(lambda: answers(base + "/healthz"), 30), log_tail(self.folder)
+        return base
+
+    def worker(self, name, queues):
+        self.start(name, sys.executable, "-m", "celery", "-A", "outreach", "worker", "-Q", queues, "--concurrency", "2",
+                   "--loglevel", "INFO", "-n", f"{name}-{os.getpid()}@%h", EMAIL_URL=self.mail_url)
+
+    def stop(self):
+        for process in self.running:
+            process.terminate()
+        for process in self.running:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def answers(url) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # nosec B310 - loopback test server
+            return response.status == 200
+    except OSError:
+        return False

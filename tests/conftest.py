@@ -182,6 +182,24 @@ def migration_data(transactional_db):
     ensure_default_categories(CaseCategory)
 
 
+@pytest.fixture
+def broker():
+    """A Celery client on the Redis database of the servers a test starts (celery_processes.Servers), to
+    send them tasks and watch their queues; that database is emptied before and after."""
+    import redis
+    from celery import Celery
+
+    from .celery_processes import CLUSTER_REDIS_URL
+
+    # Not the current app: the rest of the session's tasks must still go to the session's broker.
+    client = Celery("outreach-cluster-client", broker=CLUSTER_REDIS_URL, set_as_current=False)
+    client.config_from_object("django.conf:settings", namespace="CELERY")
+    client.conf.broker_url = client.conf.result_backend = CLUSTER_REDIS_URL
+    redis.Redis.from_url(CLUSTER_REDIS_URL).flushdb()
+    yield client
+    redis.Redis.from_url(CLUSTER_REDIS_URL).flushdb()
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     """One real worker subprocess for the whole session, for tests that go through the task queue."""

@@ -11,20 +11,14 @@ import collections
 import datetime
 import email
 import http.cookiejar
-import os
 import re
 import socketserver
-import subprocess
-import sys
 import threading
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import redis
-from celery import Celery
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -32,84 +26,14 @@ from accounts.models import Unit
 from accounts.roles import Role
 from grievances import services
 from grievances.models import Case, CaseCategory, Delivery, Reminder, UnitWebhook
-from tests.celery_processes import ROOT, log_tail, wait_until
+from tests.celery_processes import Servers, idle, log_tail, wait_until
 from tests.factories import TEST_PASSWORD, UnitFactory, UserFactory
 
-from .grievances.test_reminder_faults import free_port
 from .grievances.test_reminders import Robot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SESSIONS, CASES_PER_SESSION = 6, 6
-# The cluster's own Redis database: the test session's worker must not take the cluster's tasks.
-CLUSTER_REDIS_URL = settings.REDIS_URL.rsplit("/", 1)[0] + "/12"
-
-
-@pytest.fixture
-def broker():
-    """A Celery client on the cluster's Redis database, to send tasks and watch the queues."""
-    # Not the current app: the rest of the session's tasks must still go to the session's broker.
-    client = Celery("outreach-cluster-client", broker=CLUSTER_REDIS_URL, set_as_current=False)
-    client.config_from_object("django.conf:settings", namespace="CELERY")
-    client.conf.broker_url = client.conf.result_backend = CLUSTER_REDIS_URL
-    redis.Redis.from_url(CLUSTER_REDIS_URL).flushdb()
-    yield client
-    redis.Redis.from_url(CLUSTER_REDIS_URL).flushdb()
-
-
-def idle(client) -> bool:
-    """Nothing waiting in any queue, and nothing running or prefetched on either worker."""
-    queues = redis.Redis.from_url(CLUSTER_REDIS_URL)
-    if any(queues.llen(name) for name in settings.QUEUE_NAMES):
-        return False
-    inspect = client.control.inspect(timeout=1)
-    answers = [inspect.active() or {}, inspect.reserved() or {}]
-    return all(len(answer) == 2 and not any(answer.values()) for answer in answers)
-
-
-class Processes:
-    """Subprocesses on the test database (as `database_url`'s role) and the test Redis; all stopped at the end."""
-
-    def __init__(self, folder, database_url, mail_url):
-        self.folder, self.running, self.mail_url = folder, [], mail_url
-        self.env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": CLUSTER_REDIS_URL, "ALLOWED_HOSTS": "127.0.0.1",
-                    "SECURE_COOKIES": "false", "TWO_FACTOR_REQUIRED": "false", "SLOW_QUERY_MS": "0"}
-        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-    def start(self, name, *command, **env):
-        log = open(self.folder / f"{name}.log", "w")
-        self.running.append(subprocess.Popen(command, cwd=ROOT, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT))
-
-    def web(self, name, **env) -> str:
-        port = free_port()
-        self.start(name, str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "outreach.wsgi",
-                   GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2", **env)
-        base = f"http://127.0.0.1:{port}"
-        assert wait_until(lambda: answers(base + "/healthz"), 30), log_tail(self.folder)
-        return base
-
-    def worker(self, name, queues):
-        self.start(name, sys.executable, "-m", "celery", "-A", "outreach", "worker", "-Q", queues, "--concurrency", "2",
-                   "--loglevel", "INFO", "-n", f"{name}-{os.getpid()}@%h", EMAIL_URL=self.mail_url)
-
-    def stop(self):
-        for process in self.running:
-            process.terminate()
-        for process in self.running:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def answers(url) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # nosec B310 - loopback test server
-            return response.status == 200
-    except OSError:
-        return False
-
-
 class Browser:
     """One signed-in person: a cookie jar good on both servers (the session lives in PostgreSQL).
     Each form is fetched from one server and posted to the other, taking turns."""
@@ -179,7 +103,7 @@ def cluster(tmp_path, app_role, broker):
     """Two web servers and two workers; yields the servers' addresses, the log folder, the database role
     they connect as, and the mail server the workers send through."""
     mail = SmtpSink()
-    processes = Processes(tmp_path, app_role[1], mail.url)
+    processes = Servers(tmp_path, app_role[1], mail.url)
     try:
         servers = [processes.web("web1"), processes.web("web2")]
         processes.worker("worker1", "default,reminders,imports,rollups")

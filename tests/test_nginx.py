@@ -15,12 +15,16 @@ import pytest
 from django.conf import settings
 
 from accounts.models import AuditEntry
-from tests.celery_processes import ROOT, log_tail, wait_until, worker_database_url
 from accounts.roles import Role
+from tests.celery_processes import (
+    ROOT,
+    Servers,
+    free_port,
+    log_tail,
+    wait_until,
+    worker_database_url,
+)
 from tests.factories import TEST_PASSWORD, UserFactory
-
-from .grievances.test_reminder_faults import free_port
-from .test_many_processes import Processes, broker  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,7 +41,7 @@ def site(tmp_path, broker):
     """nginx on two free loopback ports (HTTP, HTTPS) in front of one gunicorn with production settings.
     nginx connects to gunicorn from 127.0.0.3, so the app can tell the proxy from the client (127.0.0.1).
     (`broker` empties the Redis database the server's cache uses, before and after.)"""
-    processes = Processes(tmp_path, worker_database_url(), "consolemail://")
+    processes = Servers(tmp_path, worker_database_url(), "consolemail://")
     scratch = tmp_path / "nginx"
     scratch.mkdir()
     try:
@@ -100,7 +104,7 @@ def test_static_files_come_from_nginx_with_a_long_cache(site):
     status, headers, body = fetch(opener(), f"{site['https']}/static/{manifest['css/app.css']}")
     assert status == 200 and body
     assert "public, immutable" in headers.get_all("Cache-Control") and headers["Expires"]  # nginx's expires 1y
-    assert f"GET /static/" not in (site["logs"] / "web.log").read_text()  # gunicorn never saw it
+    assert "GET /static/" not in (site["logs"] / "web.log").read_text()  # gunicorn never saw it
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from openpyxl import load_workbook
 
 from accounts.roles import Role
 from grievances import dashboard, services
-from grievances.models import Case
 from outreach.drilldown import Scope
 from tests.conftest import TOWNSHIP_A, TOWNSHIP_B
 from tests.factories import UserFactory

@@ -7,7 +7,6 @@ import datetime
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,17 +18,11 @@ from django.utils import timezone
 
 from grievances import services
 from grievances.models import Case, Delivery, Reminder, UnitWebhook
-from tests.celery_processes import ROOT, log_tail, wait_until, worker_database_url
+from tests.celery_processes import ROOT, free_port, log_tail, wait_until, worker_database_url
 
 from .test_reminders import Robot
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PrivateRedis:
