@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
@@ -17,7 +18,7 @@ from outreach.drilldown import Scope
 from outreach.tables import Summable, share
 
 from . import selectors
-from .models import Assignment, Campaign, CheckIn, Visit, VillageCoverage, VillageDay, VisitKind
+from .models import Assignment, Campaign, CheckIn, VillageCoverage, VillageDay, Visit, VisitKind
 
 ACTIVITY = ["visits", "household_visits", *VisitKind.values, "meals", "nights", "labour", "deeds", "deed_value", "demands"]
 COVERAGE = ["households", "visited_households", "satisfied", "fairly_satisfied", "dissatisfied"]
@@ -84,10 +85,13 @@ class CadreFigures:
 
 def campaign_choice(user, wanted: str = "") -> tuple[Campaign | None, list[Campaign]]:
     """The campaigns a dashboard offers (started ones the user sees) and the one to show: the one
-    asked for (None and a 404 from the view if it is not among them), else the latest active, else the latest."""
+    asked for (404 if it is not among them), else the latest active, else the latest."""
     choices = list(Campaign.objects.visible_to(user).exclude(status=Campaign.Status.DRAFT).order_by("-start_date", "pk"))
     if wanted:
-        return next((c for c in choices if str(c.pk) == wanted), None), choices
+        chosen = next((c for c in choices if str(c.pk) == wanted), None)
+        if chosen is None:
+            raise Http404
+        return chosen, choices
     active = [c for c in choices if c.status == Campaign.Status.ACTIVE]
     return (active or choices or [None])[0], choices
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Region
-from campaigns.views.helpers import attempt, page, param
+from campaigns.views.helpers import attempt, id_param, page, param
 from outreach.drilldown import EARLIEST, LATEST, scope_for
 from outreach.excel import personal_data_export, workbook_response
 from outreach.pii import mask_phone
@@ -47,7 +47,7 @@ def _filtered(request):
     for name in ("date_from", "date_to"):
         values[name] = values[name] if _date(values[name]) else ""
     cases = selectors.case_list(request.user, tab=values["tab"], status=values["status"], type=values["type"],
-                                category=values["category"] if re.fullmatch(r"[0-9]{1,9}", values["category"]) else "",
+                                category=values["category"] if id_param(request, "category") else "",
                                 level=values["level"], source=values["source"],
                                 region=values["region"] if re.fullmatch(r"[0-9]{12}", values["region"]) else "",
                                 due_within=values["due_within"], search=values["q"],
@@ -320,7 +320,7 @@ def case_dashboard(request):
     if download := requested_export(request, tables, _("Cases"), scope.region.name):
         return download
     return render(request, "dashboards/cases.html", {
-        "scope": scope, "form": form, "tables": {table.key: table for table in tables}, "definitions": RATE_DEFINITIONS,
+        "scope": scope, "form": form, "tables": {table.key: table for table in tables},
         "tallies": [table for table in tables if table.key in {"status", "type", "category", "level"}],
         "headline": [
             (_("Cases"), totals.total), (_("Open"), totals.open), (_("Overdue"), totals.overdue), (_("Supervised"), totals.supervised),

@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -8,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
 from campaigns import dashboard
+from campaigns.views.helpers import param
 
 from . import rankings as ranking
 from . import selectors
@@ -36,10 +36,7 @@ def home(request):
 @permission_required("campaigns.view_dashboards", raise_exception=True)
 def rankings(request):
     """打分排序 of the regions one level down and of the units working in the scope."""
-    wanted = request.GET.get("campaign", "")
-    campaign, choices = dashboard.campaign_choice(request.user, wanted)
-    if campaign is None and wanted:
-        raise Http404
+    campaign, choices = dashboard.campaign_choice(request.user, param(request, "campaign"))
     today = timezone.localdate()
     start, end = dashboard.default_range(campaign, today) if campaign else (today.replace(month=1, day=1), today)
     scope, form = scope_for(request, default_from=start, default_to=end, kept={"campaign": str(campaign.pk)} if campaign else {})

@@ -1,6 +1,5 @@
 """The campaign dashboard (supervisors, desktop) and the visit list its numbers drill down to."""
 
-import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,14 +16,7 @@ from outreach.drilldown import scope_for
 from outreach.tables import Cell, Table, requested_export
 
 from ..models import Visit, VisitKind
-from .helpers import page, param
-
-
-def campaign_for_dashboard(request):
-    campaign, choices = dashboard.campaign_choice(request.user, param(request, "campaign"))
-    if campaign is None and param(request, "campaign"):
-        raise Http404
-    return campaign, choices
+from .helpers import id_param, page, param
 
 
 def _region_table(scope, rows, totals, link_cases: bool) -> Table:
@@ -86,7 +78,7 @@ def _kinds_table(totals) -> Table:
 @require_GET
 @permission_required("campaigns.view_dashboards", raise_exception=True)
 def campaign_dashboard(request):
-    campaign, choices = campaign_for_dashboard(request)
+    campaign, choices = dashboard.campaign_choice(request.user, param(request, "campaign"))
     if campaign is None:
         return render(request, "dashboards/campaign.html", {"campaign": None})
     today = timezone.localdate()
@@ -130,7 +122,7 @@ def campaign_dashboard(request):
 @permission_required("campaigns.view_dashboards", raise_exception=True)
 def dashboard_visits(request):
     """The raw visits behind a dashboard number: a region (or one cadre there), a date range."""
-    campaign, _choices = campaign_for_dashboard(request)
+    campaign, _choices = dashboard.campaign_choice(request.user, param(request, "campaign"))
     if campaign is None:
         raise Http404
     start, end = dashboard.default_range(campaign, timezone.localdate())
@@ -143,7 +135,8 @@ def dashboard_visits(request):
     )
     cadre = param(request, "cadre")
     if cadre:
-        visits = visits.filter(cadre_id=int(cadre)) if re.fullmatch(r"[0-9]{1,9}", cadre) else visits.none()
+        cadre_id = id_param(request, "cadre")
+        visits = visits.filter(cadre_id=cadre_id) if cadre_id else visits.none()
     return render(request, "dashboards/visits.html", {
         "campaign": campaign, "scope": scope, "page": page(request, visits, 50), "cadre": cadre,
     })

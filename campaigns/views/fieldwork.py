@@ -1,6 +1,5 @@
 """A cadre's pages, on a phone in the village: my work, check-in, households, visits, diary."""
 
-import re
 import uuid
 
 from django.contrib import messages
@@ -18,7 +17,7 @@ from outreach.excel import personal_data_export, workbook_response
 from .. import selectors, services
 from ..forms import CheckInForm, DemandFormSet, HouseholdForm, VisitEditForm, VisitForm
 from ..services.fieldwork import can_edit_households, can_pair
-from .helpers import attempt, page, param
+from .helpers import attempt, id_param, page, param
 from .public import rating_qr_svg, rating_url
 
 
@@ -198,11 +197,11 @@ def pair(request, pk):
 def absent(request):
     """Supervisors: who is posted today and has not checked in."""
     absent = selectors.absent_today(request.user)
-    region, campaign = param(request, "region"), param(request, "campaign")
+    region, campaign = param(request, "region"), id_param(request, "campaign")
     if is_valid_code(region):  # the campaign dashboard links here for one region and campaign
         absent = absent.in_region(region)
-    if re.fullmatch(r"[0-9]{1,9}", campaign):
-        absent = absent.filter(target_village__campaign=int(campaign))
+    if campaign:
+        absent = absent.filter(target_village__campaign=campaign)
     return render(request, "fieldwork/absent.html", {"page": page(request, absent, 50), "today": timezone.localdate()})
 
 

@@ -1,5 +1,7 @@
 """Small pieces every page module uses."""
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -9,8 +11,14 @@ PAGE_SIZE = 20
 
 
 def param(request, name: str) -> str:
-    """A query-string value with NUL bytes removed (PostgreSQL refuses them in text)."""
-    return request.GET.get(name, "").replace("\x00", "").strip()
+    """A query-string value, stripped. (A NUL byte never gets here: RejectNullBytesMiddleware answers 400.)"""
+    return request.GET.get(name, "").strip()
+
+
+def id_param(request, name: str) -> int | None:
+    """A row id from the query string; None when it is missing or not a plain number of at most 9 digits."""
+    value = param(request, name)
+    return int(value) if re.fullmatch(r"[0-9]{1,9}", value) else None
 
 
 def page(request, items, size=PAGE_SIZE):
