@@ -5,22 +5,15 @@
 own heartbeat lately. Anything down gives 503 with what is down.
 """
 
-import datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .models import Heartbeat
-
-
-def _limit():
-    # Two missed beats and some slack, as on the home page's Celery status.
-    return datetime.timedelta(seconds=settings.HEARTBEAT_SECONDS * 2 + 10)
 
 
 def _database() -> str:
@@ -44,14 +37,14 @@ def _redis() -> str:
 
 def _workers() -> str:
     """Every queue has a worker: each queue's heartbeat task was run lately."""
-    seen = dict(Heartbeat.objects.filter(name__in=settings.QUEUE_NAMES).values_list("name", "last_seen"))
-    idle = [queue for queue in settings.QUEUE_NAMES if not seen.get(queue) or timezone.now() - seen[queue] > _limit()]
+    seen = Heartbeat.last_seen_of(settings.QUEUE_NAMES)
+    idle = [queue for queue in settings.QUEUE_NAMES if not Heartbeat.is_fresh(seen.get(queue))]
     return f"no worker lately on {', '.join(idle)}" if idle else "ok"
 
 
 def _beat() -> str:
-    ticked = Heartbeat.objects.filter(name=Heartbeat.BEAT).values_list("last_seen", flat=True).first()
-    return "ok" if ticked and timezone.now() - ticked <= _limit() else "not sending lately"
+    ticked = Heartbeat.last_seen_of([Heartbeat.BEAT]).get(Heartbeat.BEAT)
+    return "ok" if Heartbeat.is_fresh(ticked) else "not sending lately"
 
 
 CHECKS = {"database": _database, "redis": _redis, "worker": _workers, "beat": _beat}

@@ -1,5 +1,9 @@
+import datetime
+
+from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,6 +22,16 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def last_seen_of(cls, names) -> dict[str, datetime.datetime]:
+        return dict(cls.objects.filter(name__in=names).values_list("name", "last_seen"))
+
+    @staticmethod
+    def is_fresh(last_seen: datetime.datetime | None) -> bool:
+        """Stamped within two heartbeat periods and some slack: one missed beat is no alarm."""
+        limit = datetime.timedelta(seconds=settings.HEARTBEAT_SECONDS * 2 + 10)
+        return last_seen is not None and timezone.now() - last_seen <= limit
 
 
 class RankingWeight(models.Model):

@@ -1,7 +1,7 @@
 """Reads for the home page, which gathers a little from every app for the user's roles."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
@@ -27,9 +27,7 @@ class CeleryStatus:
 
     @property
     def running(self) -> bool:
-        # Two missed beats mean the worker or beat is down.
-        limit = timedelta(seconds=settings.HEARTBEAT_SECONDS * 2 + 10)
-        return self.last_seen is not None and timezone.now() - self.last_seen <= limit
+        return Heartbeat.is_fresh(self.last_seen)
 
 
 def jurisdiction_counts(user: User) -> JurisdictionCounts | None:
@@ -55,7 +53,7 @@ def home_campaigns(user: User) -> list[Campaign]:
 
 def celery_status() -> CeleryStatus:
     """The oldest of the queues' heartbeats: the home page warns when any queue has no worker."""
-    seen = dict(Heartbeat.objects.filter(name__in=settings.QUEUE_NAMES).values_list("name", "last_seen"))
+    seen = Heartbeat.last_seen_of(settings.QUEUE_NAMES)
     return CeleryStatus(last_seen=min(seen.values()) if len(seen) == len(settings.QUEUE_NAMES) else None)
 
 
