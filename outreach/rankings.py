@@ -85,7 +85,7 @@ def unit_ranking(user, campaign: Campaign | None, scope: Scope, weights: dict[st
     responsible units of cases (the case indicators), within the scope's region."""
     helped = {}
     if campaign:
-        coverage = VillageCoverage.objects.visible_to(user).in_region(scope.region.code).filter(campaign=campaign)
+        coverage = VillageCoverage.objects.in_jurisdiction_of(user).in_region(scope.region.code).filter(campaign=campaign)
         for row in coverage.exclude(target_village__helping_unit=None).order_by().values("target_village__helping_unit").annotate(
             villages=Count("pk"), **{name: Sum(name) for name in campaign_dashboard.COVERAGE}
         ):
