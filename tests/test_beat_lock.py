@@ -84,3 +84,21 @@ def test_a_standing_by_beat_stops_when_told_to(beats):
     second.terminate()  # systemctl stop on the standby host
     assert wait_until(lambda: second.poll() is not None, 15), second_log.read_text()
     assert first.poll() is None and sends(second_log) == 0
+
+
+def test_an_admins_change_to_the_schedule_survives_a_beat_restart(beats):
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    first, log = beats("first")  # beat starting: the settings' entries are installed
+    assert wait_until(lambda: PeriodicTask.objects.filter(name="sweep-deadlines").exists(), 30), log.read_text()
+    sweep = PeriodicTask.objects.get(name="sweep-deadlines")
+    assert sweep.task == "grievances.tasks.sweep_deadlines" and sweep.interval.every == 15 * 60
+    first.terminate()
+    first.wait(timeout=20)
+    sweep.interval = IntervalSchedule.objects.create(every=30 * 60, period=IntervalSchedule.SECONDS)  # an admin slows it down
+    sweep.save()
+
+    _second, second_log = beats("second")  # beat restarts
+    assert wait_until(lambda: "Holding the beat lock" in second_log.read_text(), 30), second_log.read_text()
+    assert wait_until(lambda: sends(second_log) > 0, 30), second_log.read_text()  # past start-up, schedule installed
+    assert PeriodicTask.objects.get(name="sweep-deadlines").interval.every == 30 * 60

@@ -43,26 +43,6 @@ def test_beat_keeps_scheduling_the_heartbeat_and_the_worker_keeps_running_it(wor
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_admins_change_to_the_schedule_survives_a_beat_restart(monkeypatch):
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
-
-    from outreach import beat
-    from outreach.beat import Scheduler
-    from outreach.celery import app
-
-    # This module's beat subprocess holds the one-beat lock; the schedule's merging is what is tested here.
-    monkeypatch.setattr(beat, "hold_the_beat_lock", lambda: None)
-
-    Scheduler(app=app)  # beat starting: the settings' entries are installed
-    sweep = PeriodicTask.objects.get(name="sweep-deadlines")
-    assert sweep.task == "grievances.tasks.sweep_deadlines" and sweep.interval.every == 15 * 60
-    sweep.interval = IntervalSchedule.objects.create(every=30 * 60, period=IntervalSchedule.SECONDS)  # an admin slows it down
-    sweep.save()
-    Scheduler(app=app)  # beat restarts
-    assert PeriodicTask.objects.get(name="sweep-deadlines").interval.every == 30 * 60
-
-
-@pytest.mark.django_db(transaction=True)
 def test_readyz_is_ready_with_a_real_worker_and_beat_and_not_without_them(worker_and_beat, client):
     ready = lambda: client.get("/readyz").status_code == 200  # noqa: E731
     assert wait_until(ready, 30), client.get("/readyz").json()
