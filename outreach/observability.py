@@ -65,7 +65,7 @@ class RequestLogMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request.id
         if user_id_var.get() is None:  # answered by a middleware before any view (a 2FA or password redirect)
-            self.process_view(request, None, (), {})
+            _remember_user(request)
         requests_log.info(
             "%s %s %s", request.method, request.path, response.status_code,
             extra={"method": request.method, "path": request.path, "status": response.status_code,
@@ -74,10 +74,15 @@ class RequestLogMiddleware:
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        # By now authentication has run; the user was loaded for the login check anyway.
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            user_id_var.set(user.pk)
+        _remember_user(request)  # before the view, so that its log lines carry the user too
+
+
+def _remember_user(request) -> None:
+    """The signed-in user's id for the log lines from here on (authentication has run by now and
+    loaded the user for the login check anyway)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        user_id_var.set(user.pk)
 
 
 def log_slow_queries(execute, sql, params, many, context):
