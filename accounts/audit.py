@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -66,8 +65,7 @@ def record(action: str, *, actor=None, actor_name: str = "", obj=None, summary: 
 def prune(now: datetime.datetime | None = None) -> int:
     """Delete entries older than AUDIT_RETENTION_DAYS (at least 180); the trigger refuses any younger one."""
     cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.AUDIT_RETENTION_DAYS)
-    with transaction.atomic():
-        deleted, _per_model = AuditEntry.objects.filter(at__lt=cutoff).delete()
+    deleted, _per_model = AuditEntry.objects.filter(at__lt=cutoff).delete()
     return deleted
 
 

@@ -58,8 +58,7 @@ class TwoFactorRequiredMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated and two_factor.required_for(user) and not user.is_verified():
-            pages = {reverse("accounts:otp-verify"), reverse("accounts:otp-setup"), reverse("accounts:logout")}
-            if request.path not in pages and not request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+            if not _open_anyway(request, "accounts:otp-verify", "accounts:otp-setup", "accounts:logout"):
                 return redirect(f"{reverse('accounts:otp-verify')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
@@ -75,9 +74,7 @@ class PasswordChangeRequiredMiddleware:
         user = request.user
         if user.is_authenticated and (user.must_change_password or password_expired(user)):
             # The second factor comes first: its pages stay open (else the two would send each other round).
-            allowed = {reverse("accounts:password-change"), reverse("accounts:logout"), reverse("accounts:otp-verify"),
-                       reverse("accounts:otp-setup")}
-            if request.path not in allowed and not request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+            if not _open_anyway(request, "accounts:password-change", "accounts:logout", "accounts:otp-verify", "accounts:otp-setup"):
                 messages.warning(request, _("Choose a new password before you go on."))
                 return redirect("accounts:password-change")
         return self.get_response(request)
@@ -87,3 +84,8 @@ def stamp_login_time(sender, request, user, **kwargs):
     """user_logged_in: the absolute session limit counts from here."""
     if request is not None and hasattr(request, "session"):
         request.session[LOGIN_TIME] = request.session[SEEN_TIME] = time.time()
+
+
+def _open_anyway(request, *url_names: str) -> bool:
+    """The request is for one of these pages, or for a static file: a hold on the session lets it through."""
+    return request.path in {reverse(name) for name in url_names} or request.path.startswith("/" + settings.STATIC_URL.lstrip("/"))

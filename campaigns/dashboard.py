@@ -134,10 +134,6 @@ def region_figures(user, campaign: Campaign, scope: Scope, today: datetime.date 
     return rows
 
 
-def totals(rows: dict[str, Figures]) -> Figures:
-    return sum(rows.values(), Figures())
-
-
 def visits_per_day(user, campaign: Campaign, scope: Scope) -> list[tuple[datetime.date, int, int]]:
     """(day, visits, nights) for every day of the range, zeros included."""
     days = VillageDay.objects.in_jurisdiction_of(user).in_region(scope.region.code).filter(campaign=campaign, day__range=(scope.date_from, scope.date_to))

@@ -46,7 +46,7 @@ def refresh(*, full: bool = False, now: datetime.datetime | None = None) -> Refr
             since = status.watermark - OVERLAP
             changed = Visit.objects.filter(updated_at__gte=since)
             days = sorted(set(changed.values_list("visited_on", flat=True)))
-            campaigns = _campaigns_changed_since(since)
+            campaigns = _campaigns_changed_since(since, changed)
         village_days = _rebuild_village_days(days)
         _rebuild_coverage(sorted(campaigns))
         status.refreshed_at = timezone.now()
@@ -58,9 +58,9 @@ def refresh(*, full: bool = False, now: datetime.datetime | None = None) -> Refr
     return Refreshed(days=None if days is None else len(days), campaigns=len(campaigns), village_days=village_days)
 
 
-def _campaigns_changed_since(since: datetime.datetime) -> set[int]:
+def _campaigns_changed_since(since: datetime.datetime, changed_visits) -> set[int]:
     """Campaigns whose coverage may have moved: new or edited visits, new ratings, households added or edited."""
-    campaigns = set(Visit.objects.filter(updated_at__gte=since).values_list("assignment__target_village__campaign", flat=True))
+    campaigns = set(changed_visits.values_list("assignment__target_village__campaign", flat=True))
     campaigns |= set(Evaluation.objects.filter(created_at__gte=since).values_list("campaign", flat=True))
     villages = Household.objects.filter(updated_at__gte=since).values("village")
     campaigns |= set(TargetVillage.objects.filter(village__in=villages, campaign__status=Campaign.Status.ACTIVE).values_list("campaign", flat=True))

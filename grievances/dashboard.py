@@ -111,10 +111,6 @@ def figures(cases, today: datetime.date | None = None) -> CaseFigures:
     return CaseFigures(**cases.aggregate(**_aggregates(today or timezone.localdate())))
 
 
-def totals(rows: dict[str, CaseFigures]) -> CaseFigures:
-    return sum(rows.values(), CaseFigures())
-
-
 def region_figures(user, scope: Scope, today: datetime.date | None = None) -> dict[str, CaseFigures]:
     """CaseFigures per child region of the scope, every child listed even when it has no case
     (none at a village: its cases are the total)."""

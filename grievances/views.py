@@ -300,7 +300,7 @@ def case_dashboard(request):
     rows = dashboard.region_figures(request.user, scope, today)
     cases = dashboard.scoped_cases(request.user, scope)
     # Every case lies in one child region, so the rows add up to the total; a village has no rows.
-    totals = dashboard.totals(rows) if rows else dashboard.figures(cases, today)
+    totals = dashboard.CaseFigures.sum_of(rows.values()) if rows else dashboard.figures(cases, today)
     tallies = dashboard.breakdown(cases)
     trend = dashboard.weekly_trend(request.user, scope)
     list_url = reverse("grievances:list")

@@ -312,7 +312,7 @@ def _restore_postgresql(connection, dump: Path, work: Path) -> None:
         raise BackupError(
             f"{problem}\nThe database was left as it was (the restore is one transaction). A lock timeout means "
             "another session - the web server, Celery - is using the database: stop it and try again."
-            + _OWNER_HINT * ("permission denied" in problem or "must be owner" in problem)
+            + _owner_hint(problem)
         )
 
 
@@ -363,8 +363,12 @@ def compare_counts(expected: dict[str, int], restored: dict[str, int]) -> list[T
 # --- PostgreSQL client tools --------------------------------------------------------------------
 
 
-_OWNER_HINT = ("\nBackups and restores run as the database role that owns the tables (the one migrations run as), "
-               "not the application's: set DATABASE_URL to it for this command.")
+def _owner_hint(error: str) -> str:
+    """What to do when PostgreSQL refused for want of ownership."""
+    if "permission denied" in error or "must be owner" in error:
+        return ("\nBackups and restores run as the database role that owns the tables (the one migrations run as), "
+                "not the application's: set DATABASE_URL to it for this command.")
+    return ""
 
 
 def _pg_command(connection, tool: str, options: list[str]) -> tuple[list[str], dict]:
@@ -388,5 +392,4 @@ def _run_pg_tool(connection, tool: str, options: list[str]) -> None:
     args, env = _pg_command(connection, tool, options)
     result = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # nosec B603 - fixed PostgreSQL client, argument list, no shell
     if result.returncode != 0:
-        hint = _OWNER_HINT if "permission denied" in result.stderr or "must be owner" in result.stderr else ""
-        raise BackupError(f"{tool} failed (exit status {result.returncode}):\n{result.stderr.strip()}{hint}")
+        raise BackupError(f"{tool} failed (exit status {result.returncode}):\n{result.stderr.strip()}{_owner_hint(result.stderr)}")

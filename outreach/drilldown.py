@@ -82,8 +82,7 @@ class Scope:
 def scope_for(request, *, default_from: datetime.date, default_to: datetime.date, kept: dict | None = None) -> tuple[Scope, ScopeForm]:
     """The scope the request asks for. A region outside the user's jurisdiction is a 404, as for any object."""
     form = ScopeForm(request.GET or None)
-    valid = form.is_valid() if request.GET else False
-    data = form.cleaned_data if valid else {}
+    data = form.cleaned_data if form.is_valid() else {}  # an unbound form (no query string) is never valid
     user = request.user
     code = request.GET.get("region", "")
     if code:
@@ -97,7 +96,7 @@ def scope_for(request, *, default_from: datetime.date, default_to: datetime.date
             raise Http404
         code = top.code
     trail = [r for r in Region.objects.filter(code__in=[*ancestor_codes(code), code]).order_by("code")
-             if user.is_superuser or within_jurisdiction(user, r.code)]
+             if within_jurisdiction(user, r.code)]
     if not trail or trail[-1].code != code or trail[-1].level != level_of(code):
         raise Http404
     scope = Scope(

@@ -16,6 +16,11 @@ class Summable:
     def __add__(self, other):
         return type(self)(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
 
+    @classmethod
+    def sum_of(cls, rows):
+        """The sum of the rows (all zeros for none)."""
+        return sum(rows, cls())
+
 
 def share(part: int, whole: int) -> float | None:
     """part / whole as a fraction; None when nothing is counted yet (shown as —, never a division by zero)."""

@@ -98,7 +98,7 @@ def campaign_dashboard(request):
         totals = None
     else:
         rows = dashboard.region_figures(request.user, campaign, scope, today)
-        totals = dashboard.totals(rows)
+        totals = dashboard.Figures.sum_of(rows.values())
         tables = [_region_table(scope, rows, totals, request.user.has_perm("grievances.view_case")), _kinds_table(totals), _daily_table(days)]
         context["coverage_chart"] = {
             "type": "bar", "x": [region.name for region in scope.children], "percent": True,

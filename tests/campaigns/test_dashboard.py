@@ -77,7 +77,7 @@ def test_figures_against_a_hand_count(field, county_supervisor, regions, today):
     assert (a.ratings, a.satisfaction) == (2, 0.5)
     assert (b.villages, b.cadres_today, b.checked_in, b.absent, b.check_in_rate) == (1, 1, 0, 1, 0.0)
     assert (b.households, b.coverage, b.visits, b.satisfaction) == (2, 0.0, 0, None)  # nobody rated: —
-    total = dashboard.totals(rows)
+    total = dashboard.Figures.sum_of(rows.values())
     assert (total.visited_households, total.households, round(total.coverage, 3), total.check_in_rate) == (2, 6, 0.333, 0.5)
 
 
