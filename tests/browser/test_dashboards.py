@@ -8,10 +8,9 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.campaigns.test_dashboard import field, today  # noqa: F401 - fixtures
+from tests.campaigns.conftest import field, today  # noqa: F401 - fixtures
 from tests.factories import TEST_PASSWORD
-from tests.grievances.conftest import boss, categories, intake, petition_office, unit_handler  # noqa: F401 - fixtures
-from tests.grievances.test_dashboard import worked_cases  # noqa: F401 - fixture
+from tests.grievances.conftest import boss, categories, intake, petition_office, unit_handler, worked_cases  # noqa: F401 - fixtures
 
 from .conftest import log_in
 
