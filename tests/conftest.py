@@ -1,16 +1,12 @@
-import os
+import pytest
+import time_machine
+from django.conf import settings
 
-# Playwright's sync API keeps an event loop in the main thread; without this every
-# database test after the first browser test fails with SynchronousOnlyOperation.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from accounts.models import Unit
+from accounts.roles import Role
 
-import pytest  # noqa: E402
-from django.conf import settings  # noqa: E402
-
-from accounts.models import Unit  # noqa: E402
-from accounts.roles import Role  # noqa: E402
-
-from .factories import UnitFactory, UserFactory, region  # noqa: E402
+from .clock import NOW
+from .factories import UnitFactory, UserFactory, region
 
 COUNTY = "431299000000"
 TOWNSHIP_A = "431299100000"
@@ -22,6 +18,26 @@ VILLAGE_B = "431299101201"
 def pytest_configure(config):
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         pytest.exit("The test suite runs on PostgreSQL and Redis: use `make test` (it starts them).", returncode=2)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests last: Playwright's sync API leaves an event loop running in the main thread, and
+    Django refuses database calls from a thread with a running loop (tests/browser/conftest.py lifts
+    that check for the browser tests alone)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(request):
+    """Every test starts at tests.clock.NOW and the clock ticks on from there. Tests marked `wall_clock`
+    drive real server processes (workers, beat, gunicorn), whose clocks cannot be moved: they keep the
+    real time and build their data relative to it; so do tests using the session's real worker."""
+    if request.node.get_closest_marker("wall_clock") or "celery_worker" in request.fixturenames:
+        yield
+        return
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

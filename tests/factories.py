@@ -1,7 +1,5 @@
 """Test data builders. Regions use real-shaped division codes so prefix scoping is exercised."""
 
-import datetime
-
 import factory
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
@@ -10,6 +8,8 @@ from accounts.models import Region, Unit, User
 from accounts.regions import ancestor_codes, level_of
 from accounts.roles import sync_role_permissions
 from campaigns.models import Campaign, Household
+
+from .clock import DAY, TODAY
 
 TEST_PASSWORD = "Test-password-2026"
 
@@ -66,8 +66,8 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"测试活动{n}")
     kind = Campaign.Kind.SANTONG_SIMIN
     organiser_region = factory.LazyFunction(lambda: region("431299000000", "清溪县"))
-    start_date = datetime.date(2026, 11, 20)
-    end_date = datetime.date(2026, 11, 27)
+    start_date = TODAY - 3 * DAY
+    end_date = TODAY + 4 * DAY
     status = Campaign.Status.ACTIVE
 
 

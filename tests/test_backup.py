@@ -1,7 +1,6 @@
 """`manage.py backup` and `manage.py restore`: a seeded database and its uploaded files, archived, damaged,
 restored — on the real PostgreSQL test database, with pg_dump, pg_restore and psql."""
 
-import datetime
 import io
 import sqlite3
 import tarfile
@@ -18,6 +17,7 @@ from accounts.models import Region
 from campaigns.models import CheckIn, Household, Visit, VisitPhoto
 from grievances.models import Case, CaseEvent, CaseEventAttachment, MediationSession
 from outreach import backup, demo
+from tests.clock import TODAY
 
 from .factories import region
 
@@ -65,7 +65,7 @@ def delete_case(case: Case) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_seeded_database_and_its_photos_come_back_from_a_backup(media, tmp_path, web_role, migration_data):
-    demo.build(today=datetime.date(2026, 11, 23))
+    demo.build(today=TODAY)
     with connection.cursor() as cursor:
         cursor.execute(f"GRANT SELECT, INSERT ON campaigns_household TO {web_role}")
     photo = VisitPhoto(visit=Visit.objects.order_by("pk").first(), content_type="image/jpeg", size=len(PHOTO))

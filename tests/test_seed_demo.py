@@ -3,9 +3,9 @@ import hashlib
 
 import pytest
 from django.contrib.auth import authenticate
-from django.test import RequestFactory
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts.models import Region, Unit, User
@@ -14,6 +14,7 @@ from campaigns.models import Campaign, CheckIn, Evaluation, Household, Pairing, 
 from grievances.models import Case, CaseEvent, MediationSession
 from grievances.selectors import overdue_q
 from outreach import demo
+from tests.clock import TODAY
 
 TABLES = [
     "accounts_region", "accounts_unit", "accounts_user", "accounts_user_groups", "campaigns_campaign", "campaigns_household",
@@ -34,7 +35,7 @@ def snapshot() -> dict[str, str]:
 
 @pytest.fixture
 def seeded(db):
-    demo.build(today=datetime.date(2026, 11, 23))
+    demo.build(today=TODAY)
 
 
 def test_seeding_twice_changes_nothing(seeded):
@@ -54,7 +55,7 @@ def test_the_demo_is_the_same_county_every_time(seeded):
     first = list(Household.objects.order_by("village_id", "number").values_list("head_name", flat=True)[:50])
     for model in (MediationSession, CaseEvent, Case, Evaluation, Pairing, Visit, CheckIn, Household):
         model.objects.all().delete()
-    demo.build(today=datetime.date(2026, 11, 23))
+    demo.build(today=TODAY)
     again = list(Household.objects.order_by("village_id", "number").values_list("head_name", flat=True)[:50])
     assert first == again
 
@@ -72,12 +73,12 @@ def test_the_demo_county(seeded):
     # the demo has an active and a closed campaign
     active = Campaign.objects.get(status=Campaign.Status.ACTIVE)
     assert active.kind == Campaign.Kind.SANTONG_SIMIN
-    assert active.start_date <= datetime.date(2026, 11, 23) <= active.end_date
+    assert active.start_date <= TODAY <= active.end_date
     closed = Campaign.objects.get(status=Campaign.Status.CLOSED)
     assert closed.kind == Campaign.Kind.THOUSAND_CADRES
     assert closed.end_date < active.start_date
     # there is a demo login for every role
-    logins = {username: role for role, username, _who in demo.build(today=datetime.date(2026, 11, 23))}
+    logins = {username: role for role, username, _who in demo.build(today=TODAY)}
     roles_covered = set()
     for username in logins:
         user = authenticate(RequestFactory().post("/accounts/login/"), username=username, password=demo.DEMO_PASSWORD)

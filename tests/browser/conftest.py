@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -6,6 +7,17 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1366, "height": 768}}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_calls_beside_playwrights_event_loop():
+    """Playwright's sync API leaves an event loop running in the main thread from the first browser test
+    on, and Django's async-safety check then refuses every query, the teardown's flush included. The check
+    is lifted from the first browser test to the end of the session only: browser tests run last
+    (tests/conftest.py), so every other test keeps it."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,15 +1,12 @@
-import datetime
 import uuid
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from campaigns import rollups, services
 from campaigns.models import Campaign, Evaluation, TargetVillage
+from tests.clock import DAY, TODAY
 from tests.factories import CampaignFactory, HouseholdFactory
-
-TODAY = datetime.date(2026, 11, 23)
 
 
 @pytest.fixture
@@ -17,7 +14,7 @@ def draft(regions, campaign_admin):
     """A draft 三同四民 week organised by the county, next week."""
     return CampaignFactory(
         name="冬季三同四民", organiser_region=regions["county"], status=Campaign.Status.DRAFT,
-        start_date=datetime.date(2026, 11, 30), end_date=datetime.date(2026, 12, 6),
+        start_date=TODAY + 7 * DAY, end_date=TODAY + 13 * DAY,
     )
 
 
@@ -31,7 +28,7 @@ def active(regions, campaign_admin):
     """An active campaign around TODAY with a village in township A and one in B."""
     campaign = CampaignFactory(
         name="秋季三同四民", organiser_region=regions["county"], status=Campaign.Status.ACTIVE,
-        start_date=datetime.date(2026, 11, 20), end_date=datetime.date(2026, 11, 27),
+        start_date=TODAY - 3 * DAY, end_date=TODAY + 4 * DAY,
     )
     TargetVillage.objects.create(campaign=campaign, village=regions["village_a"])
     TargetVillage.objects.create(campaign=campaign, village=regions["village_b"])
@@ -42,9 +39,6 @@ def assign(actor, target, *cadres, **dates):
     return services.cadres_assign(actor=actor, target_id=target.pk, cadre_ids=[c.pk for c in cadres], **dates)
 
 
-DAY = datetime.timedelta(days=1)
-
-
 def visit(cadre, day, household=None, **kwargs):
     data = {"client_id": uuid.uuid4(), "visited_on": day, "diary": "走访了解生产情况", "household": household}
     return services.visit_record(cadre=cadre, **{**data, **kwargs})[0]
@@ -52,7 +46,7 @@ def visit(cadre, day, household=None, **kwargs):
 
 @pytest.fixture
 def today():
-    return timezone.localdate()
+    return TODAY
 
 
 @pytest.fixture

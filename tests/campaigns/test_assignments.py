@@ -1,6 +1,5 @@
 """A cadre is not in two places at once; moves keep history; teams have one leader."""
 
-import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -8,6 +7,7 @@ from django.core.exceptions import ValidationError
 from accounts.roles import Role
 from campaigns import services
 from campaigns.models import Assignment, Campaign, CampaignEvent, TargetVillage
+from tests.clock import DAY
 from tests.factories import CampaignFactory, UserFactory
 
 from .conftest import TODAY, assign
@@ -16,7 +16,7 @@ from .conftest import TODAY, assign
 def test_an_overlapping_assignment_in_another_campaign_is_refused_naming_the_clash(campaign_admin, active, draft, target_a, cadre, regions):
     assign(campaign_admin, active.target_villages.get(village=regions["village_a"]), cadre)
     overlapping = CampaignFactory(name="同期活动", organiser_region=regions["county"], status=Campaign.Status.DRAFT,
-                                  start_date=datetime.date(2026, 11, 25), end_date=datetime.date(2026, 12, 2))
+                                  start_date=TODAY + 2 * DAY, end_date=TODAY + 9 * DAY)
     target = TargetVillage.objects.create(campaign=overlapping, village=regions["village_b"])
 
     result = assign(campaign_admin, target, cadre)
@@ -37,7 +37,7 @@ def test_bulk_assignment_assigns_the_free_and_names_the_busy(campaign_admin, act
     busy, free_one, free_two = (UserFactory(unit=unit_a, roles=[Role.CADRE]) for _ in range(3))
     services.cadres_assign(actor=campaign_admin, target_id=target_a.pk, cadre_ids=[busy.pk])
     other = CampaignFactory(organiser_region=regions["county"], status=Campaign.Status.DRAFT,
-                            start_date=datetime.date(2026, 12, 1), end_date=datetime.date(2026, 12, 3))
+                            start_date=TODAY + 8 * DAY, end_date=TODAY + 10 * DAY)
     target = TargetVillage.objects.create(campaign=other, village=regions["village_b"])
 
     result = services.cadres_assign(actor=campaign_admin, target_id=target.pk, cadre_ids=[busy.pk, free_one.pk, free_two.pk])
@@ -55,7 +55,7 @@ def test_people_who_are_not_cadres_are_not_assigned(campaign_admin, target_a, su
 
 def test_assignments_stay_within_the_campaign_dates(campaign_admin, target_a, cadre):
     with pytest.raises(ValidationError):
-        assign(campaign_admin, target_a, cadre, start_date=datetime.date(2026, 11, 1))
+        assign(campaign_admin, target_a, cadre, start_date=TODAY - 22 * DAY)
 
 
 def test_reassigning_mid_campaign_keeps_the_history(campaign_admin, active, cadre, regions):
@@ -67,8 +67,8 @@ def test_reassigning_mid_campaign_keeps_the_history(campaign_admin, active, cadr
     moved = services.cadre_reassign(actor=campaign_admin, assignment_id=first.pk, target_id=target_b.pk, today=TODAY)
 
     first.refresh_from_db()
-    assert (first.target_village, first.start_date, first.end_date) == (target_a, datetime.date(2026, 11, 20), TODAY - datetime.timedelta(days=1))
-    assert (moved.target_village, moved.start_date, moved.end_date) == (target_b, TODAY, datetime.date(2026, 11, 27))
+    assert (first.target_village, first.start_date, first.end_date) == (target_a, TODAY - 3 * DAY, TODAY - DAY)
+    assert (moved.target_village, moved.start_date, moved.end_date) == (target_b, TODAY, TODAY + 4 * DAY)
     assert active.events.filter(action=CampaignEvent.Action.CADRE_REASSIGNED).count() == 1
 
 

@@ -5,23 +5,22 @@ import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from campaigns import services
 from campaigns.models import CheckIn, Household, PersonalDataView, Visit
 from grievances.models import Case
+from tests.clock import DAY, TODAY, at
 from tests.factories import CampaignFactory, HouseholdFactory
 
 from .conftest import assign
 
-NOW = timezone.make_aware(datetime.datetime(2026, 11, 23, 10, 30))
-TODAY = NOW.date()
+NOW = at(TODAY, 10, 30)
 
 
 @pytest.fixture
 def posted(campaign_admin, regions, cadre):
     """The cadre, assigned to 大坪村 in an active campaign around TODAY."""
-    campaign = CampaignFactory(organiser_region=regions["county"], start_date=datetime.date(2026, 11, 18), end_date=datetime.date(2026, 11, 27))
+    campaign = CampaignFactory(organiser_region=regions["county"], start_date=TODAY - 5 * DAY, end_date=TODAY + 4 * DAY)
     target = campaign.target_villages.create(village=regions["village_a"])
     assign(campaign_admin, target, cadre)
     return cadre
@@ -56,7 +55,7 @@ def test_a_visit_with_two_demands_registers_two_cases(posted, household):
     cases = list(Case.objects.filter(visit=visit).order_by("number"))
     assert [c.summary for c in cases] == ["村道路灯损坏", "低保评定不公"]
     assert all(c.source == Case.Source.VISIT and c.household == household and c.status == Case.Status.REGISTERED for c in cases)
-    assert cases[0].number == "XF-2026-000001" and cases[1].number == "XF-2026-000002"
+    assert cases[0].number == f"XF-{TODAY.year}-000001" and cases[1].number == f"XF-{TODAY.year}-000002"
     assert cases[1].is_collective
 
 

@@ -1,6 +1,5 @@
 """Draft → active → closed, with its rules, and every change recorded."""
 
-import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accounts.roles import Role
 from campaigns import services
 from campaigns.models import Assignment, Campaign, CampaignEvent
+from tests.clock import DAY
 from tests.factories import UserFactory
 
 from .conftest import TODAY, assign
@@ -16,7 +16,7 @@ from .conftest import TODAY, assign
 def test_an_admin_creates_a_draft_and_it_is_recorded(campaign_admin, regions):
     campaign = services.campaign_create(actor=campaign_admin, data={
         "name": "冬季三同四民", "kind": Campaign.Kind.SANTONG_SIMIN, "organiser_region": regions["county"],
-        "start_date": datetime.date(2026, 12, 1), "end_date": datetime.date(2026, 12, 7),
+        "start_date": TODAY + 8 * DAY, "end_date": TODAY + 14 * DAY,
     })
     assert campaign.status == Campaign.Status.DRAFT
     event = campaign.events.get()
@@ -59,7 +59,7 @@ def test_activation_with_a_village_and_a_cadre(campaign_admin, draft, target_a, 
 def test_a_campaign_whose_end_has_passed_cannot_be_activated(campaign_admin, draft, target_a, cadre):
     assign(campaign_admin, target_a, cadre)
     with pytest.raises(ValidationError, match="已过"):
-        services.campaign_activate(actor=campaign_admin, campaign_id=draft.pk, today=datetime.date(2027, 1, 1))
+        services.campaign_activate(actor=campaign_admin, campaign_id=draft.pk, today=TODAY + 39 * DAY)
 
 
 def test_edits_record_what_changed_from_what_to_what(campaign_admin, draft):
@@ -71,18 +71,18 @@ def test_edits_record_what_changed_from_what_to_what(campaign_admin, draft):
 
 def test_dates_must_run_forward(campaign_admin, draft):
     with pytest.raises(ValidationError):
-        services.campaign_update(actor=campaign_admin, campaign_id=draft.pk, data={"end_date": datetime.date(2026, 11, 1)})
+        services.campaign_update(actor=campaign_admin, campaign_id=draft.pk, data={"end_date": TODAY - 22 * DAY})
 
 
 def test_an_active_campaign_keeps_its_start_date(campaign_admin, active):
     with pytest.raises(ValidationError, match="开始日期"):
-        services.campaign_update(actor=campaign_admin, campaign_id=active.pk, data={"start_date": datetime.date(2026, 11, 21)})
+        services.campaign_update(actor=campaign_admin, campaign_id=active.pk, data={"start_date": TODAY - 2 * DAY})
 
 
 def test_closing_ends_assignments_today_and_drops_those_not_begun(campaign_admin, active, cadre, other_cadre):
     target_a, target_b = active.target_villages.order_by("village_id")
     assign(campaign_admin, target_a, cadre)
-    assign(campaign_admin, target_b, other_cadre, start_date=datetime.date(2026, 11, 25))
+    assign(campaign_admin, target_b, other_cadre, start_date=TODAY + 2 * DAY)
 
     services.campaign_close(actor=campaign_admin, campaign_id=active.pk, today=TODAY)
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from campaigns.models import Assignment, Campaign, CampaignEvent, TargetVillage
+from tests.clock import DAY, TODAY
 from tests.factories import CampaignFactory, UserFactory, region
 
 from .conftest import assign
@@ -30,7 +31,7 @@ def test_creating_through_the_form(client, campaign_admin, regions):
     client.force_login(campaign_admin)
     response = client.post(reverse("campaigns:create"), {
         "kind": "santong_simin", "name": "冬季三同四民", "theme": "访民情", "organiser_region": regions["county"].code,
-        "start_date": "2026-12-01", "end_date": "2026-12-07",
+        "start_date": (TODAY + 8 * DAY).isoformat(), "end_date": (TODAY + 14 * DAY).isoformat(),
         "target_households_visited": 10, "target_nights_stayed": 3, "target_deeds_done": 2,
     })
     campaign = Campaign.objects.get(name="冬季三同四民")
@@ -42,7 +43,7 @@ def test_dates_in_the_wrong_order_get_a_chinese_error(client, campaign_admin, re
     client.force_login(campaign_admin)
     page = client.post(reverse("campaigns:create"), {
         "kind": "custom", "name": "倒序", "organiser_region": regions["county"].code,
-        "start_date": "2026-12-07", "end_date": "2026-12-01",
+        "start_date": (TODAY + 14 * DAY).isoformat(), "end_date": (TODAY + 8 * DAY).isoformat(),
         "target_households_visited": 0, "target_nights_stayed": 0, "target_deeds_done": 0,
     })
     assert "结束日期不能早于开始日期" in page.content.decode()
@@ -129,7 +130,7 @@ def test_assigning_by_unit_through_the_page_reports_the_clash(client, campaign_a
     client.force_login(campaign_admin)
     assign(campaign_admin, active.target_villages.get(village=regions["village_b"]), cadre)
     other = CampaignFactory(name="同期活动", organiser_region=regions["county"], status=Campaign.Status.DRAFT,
-                            start_date=datetime.date(2026, 11, 22), end_date=datetime.date(2026, 11, 24))
+                            start_date=TODAY - DAY, end_date=TODAY + DAY)
     target = TargetVillage.objects.create(campaign=other, village=regions["village_a"])
     colleague = UserFactory(real_name="赵同事", unit=unit_a, roles=[Role.CADRE])
 

@@ -1,6 +1,5 @@
 """Holes found in review, each pinned by the behaviour a user would notice."""
 
-import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,6 +9,7 @@ from accounts.roles import Role
 from campaigns import services
 from campaigns.models import Assignment, Campaign, Household, ImportJob, TargetVillage
 from campaigns.roster.runner import run_import
+from tests.clock import DAY
 from tests.factories import CampaignFactory, UserFactory
 
 from .conftest import TODAY, assign
@@ -50,7 +50,7 @@ def test_the_change_log_is_only_for_those_holding_the_whole_campaign(client, sup
 
 def test_the_move_page_lists_only_villages_in_the_jurisdiction(client, regions, campaign_admin, cadre):
     campaign = CampaignFactory(organiser_region=regions["township_a"], status=Campaign.Status.DRAFT,
-                               start_date=datetime.date(2026, 12, 1), end_date=datetime.date(2026, 12, 3))
+                               start_date=TODAY + 8 * DAY, end_date=TODAY + 10 * DAY)
     here = TargetVillage.objects.create(campaign=campaign, village=regions["village_a"])
     township_admin = UserFactory(jurisdiction=regions["township_a"], roles=[Role.CAMPAIGN_ADMIN])
     assign(township_admin, here, cadre)
@@ -110,7 +110,7 @@ def test_an_assignment_file_queued_before_the_campaign_closed_writes_nothing(cam
 
 
 def test_an_ended_assignment_cannot_lead_or_end_again(campaign_admin, active, cadre, regions):
-    assign(campaign_admin, active.target_villages.get(village=regions["village_a"]), cadre, end_date=datetime.date(2026, 11, 21))
+    assign(campaign_admin, active.target_villages.get(village=regions["village_a"]), cadre, end_date=TODAY - 2 * DAY)
     ended = Assignment.objects.get()
     with pytest.raises(ValidationError):
         services.team_leader_set(actor=campaign_admin, assignment_id=ended.pk)
@@ -121,7 +121,7 @@ def test_an_ended_assignment_cannot_lead_or_end_again(campaign_admin, active, ca
 def test_a_draft_cannot_shrink_around_its_assignments(campaign_admin, draft, target_a, cadre):
     assign(campaign_admin, target_a, cadre)
     with pytest.raises(ValidationError):
-        services.campaign_update(actor=campaign_admin, campaign_id=draft.pk, data={"end_date": datetime.date(2026, 12, 2)})
+        services.campaign_update(actor=campaign_admin, campaign_id=draft.pk, data={"end_date": TODAY + 9 * DAY})
 
 
 def test_a_nul_byte_in_a_search_is_harmless(client, campaign_admin, draft):

@@ -9,9 +9,17 @@ from accounts.roles import Role
 from campaigns import services
 from campaigns.models import Assignment, Household, ImportJob, TargetVillage
 from campaigns.roster.runner import run_import
+from tests.clock import DAY, TODAY
 
 from .conftest import assign
-from .roster_files import CADRE_HEADER, HOUSEHOLD_HEADER, csv_file, households, id_number, xlsx
+from .roster_files import (
+    CADRE_HEADER,
+    HOUSEHOLD_HEADER,
+    csv_file,
+    households,
+    id_number,
+    xlsx,
+)
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -173,13 +181,13 @@ def test_a_csv_saved_by_chinese_excel_in_gbk_imports(run, regions):
 def test_an_assignment_file_refuses_a_cadre_busy_elsewhere(run, campaign_admin, active, draft, target_a, cadre, other_cadre, regions):
     assign(campaign_admin, target_a, cadre)  # the draft campaign, 11-30 to 12-06
     header = ["村代码", "用户名或手机号", "角色", "开始日期", "结束日期"]
-    rows = [[regions["village_a"].code, other_cadre.username, "组长", "", ""], [regions["village_b"].code, cadre.username, "组员", "2026-11-25", "2026-11-27"]]
+    rows = [[regions["village_a"].code, other_cadre.username, "组长", "", ""], [regions["village_b"].code, cadre.username, "组员", (TODAY + 2 * DAY).isoformat(), (TODAY + 4 * DAY).isoformat()]]
     job = run(ImportJob.Kind.ASSIGNMENTS, xlsx(header, rows), campaign=draft)
     assert job.status == ImportJob.Status.REJECTED
     assert "不是本活动的驻村点" in problems(job)[0][2]
 
     TargetVillage.objects.create(campaign=draft, village=regions["village_b"])
-    overlapping = [[regions["village_b"].code, cadre.username, "", "2026-12-01", "2026-12-02"]]
+    overlapping = [[regions["village_b"].code, cadre.username, "", (TODAY + 8 * DAY).isoformat(), (TODAY + 9 * DAY).isoformat()]]
     job = run(ImportJob.Kind.ASSIGNMENTS, xlsx(header, overlapping), campaign=draft)
     assert job.status == ImportJob.Status.REJECTED
     assert "李干部 已在「冬季三同四民」中分派到 大坪村" in problems(job)[0][2]

@@ -8,9 +8,8 @@ from accounts.roles import Role
 from grievances import services
 from grievances.categories import ensure_default_categories
 from grievances.models import CaseCategory
+from tests.clock import NOW
 from tests.factories import UnitFactory, UserFactory
-
-NOW = timezone.make_aware(datetime.datetime(2026, 11, 23, 9, 0))
 
 
 @pytest.fixture(autouse=True)

@@ -8,15 +8,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from grievances import deadlines, services
 from grievances.models import Case, CaseEvent
 from grievances.workflow import InvalidMove
+from tests.clock import DAY, TODAY
 from tests.factories import UnitFactory
 
 from .conftest import NOW
 
 
 def test_registration_numbers_the_case_and_sets_its_first_limits(case):
-    assert case.number == "XF-2026-000001" and case.status == Case.Status.REGISTERED
-    assert case.accept_due == datetime.date(2026, 12, 8)  # 15 days (arts. 22–23)
-    assert case.objection_due == datetime.date(2026, 11, 30)  # 5 working days (art. 23)
+    assert case.number == f"XF-{TODAY.year}-000001" and case.status == Case.Status.REGISTERED
+    assert case.accept_due == TODAY + 15 * DAY  # 15 days (arts. 22–23)
+    assert case.objection_due == deadlines.add_working_days(TODAY, 5)  # 5 working days (art. 23)
     assert case.category.name == "其他"
     assert list(case.events.values_list("action", flat=True)) == ["register"]
 
@@ -38,7 +39,7 @@ def test_the_whole_way_to_closing(case, intake, unit_a, boss, unit_handler):
     services.case_close(actor=boss, case_id=case.pk)
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED
-    assert case.resolve_due == datetime.date(2026, 11, 23) + datetime.timedelta(days=90)
+    assert case.resolve_due == TODAY + 90 * DAY
     timeline = list(case.events.values_list("action", "from_status", "to_status"))
     assert timeline == [
         ("register", "", "registered"), ("accept", "registered", "accepted"), ("assign", "accepted", "assigned"),
@@ -114,7 +115,7 @@ def test_review_then_re_review_then_no_more(case, intake, unit_a, boss, unit_han
     review = services.case_request_review(actor=intake, case_id=case.pk, now=NOW + datetime.timedelta(days=10))
     assert (review.parent, review.stage, review.status) == (case, Case.Stage.REVIEW, Case.Status.REGISTERED)
     services.case_accept(actor=intake, case_id=review.pk, now=NOW + datetime.timedelta(days=11))
-    assert Case.objects.get(pk=review.pk).resolve_due == datetime.date(2026, 12, 4) + datetime.timedelta(days=30)
+    assert Case.objects.get(pk=review.pk).resolve_due == TODAY + 11 * DAY + 30 * DAY
 
     resolve_later = Case.objects.get(pk=review.pk)
     services.case_assign(actor=intake, case_id=resolve_later.pk, unit=unit_a, leader=boss, handlers=[unit_handler])
@@ -145,8 +146,8 @@ def test_events_are_never_changed(case):
 
 
 def test_days_left_and_overdue(case):
-    assert case.days_left(datetime.date(2026, 12, 1)) == 7
-    assert case.days_left(datetime.date(2026, 12, 10)) == -2
+    assert case.days_left(TODAY + 8 * DAY) == 7
+    assert case.days_left(TODAY + 17 * DAY) == -2
 
 
 def test_a_handler_of_another_township_cannot_take_it_in(case, unit_b):
