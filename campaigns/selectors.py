@@ -97,6 +97,12 @@ def village_picker(user: User, campaign: Campaign, *, township: str = "", search
     return regions.townships(), villages, chosen
 
 
+def village_list(user: User):
+    """Every village of the user's jurisdiction with its township, ordered by code: the 村代码 the roster
+    templates ask for."""
+    return Region.objects.visible_to(user).villages().select_related("parent").order_by("code")
+
+
 def campaign_events(campaign: Campaign):
     return CampaignEvent.objects.filter(campaign=campaign).select_related("actor")
 

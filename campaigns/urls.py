@@ -27,4 +27,5 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="import-detail"),
     path("imports/<int:pk>/progress/", views.import_progress, name="import-progress"),
     path("imports/templates/<str:kind>.<str:extension>", views.import_template, name="import-template"),
+    path("imports/villages.xlsx", views.village_codes, name="village-codes"),
 ]

@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from outreach.excel import workbook_response
+
 from .. import selectors, services
 from ..forms import KIND_DEFAULTS, AssignForm, CampaignForm, ImportForm, ReassignForm, TargetVillageForm, initial_for_kind
 from ..models import Campaign, ImportJob
@@ -297,3 +299,12 @@ def import_template(request, kind, extension):
     filename = f"{kind}-template.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@require_GET
+@permission_required("campaigns.add_importjob", raise_exception=True)
+def village_codes(request):
+    """The villages of the user's jurisdiction with their 12-digit codes, to fill in the 村代码 of a roster."""
+    rows = ([v.code, v.name, v.parent_id, v.parent.name] for v in selectors.village_list(request.user))
+    headers = [_("Village code"), _("Village"), _("Township code"), _("Township")]
+    return workbook_response(f"{_('Village codes')}.xlsx", _("Village codes"), headers, rows)
