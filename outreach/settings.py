@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "accounts.audit.AuditRequestMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "outreach.middleware.NotFoundPageWithDebugMiddleware",  # DEBUG only: the Chinese 404 page in the demo too
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
