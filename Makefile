@@ -31,12 +31,14 @@ run: export TWO_FACTOR_REQUIRED = false
 run: install
 	mkdir -p var/log
 	$(PY) manage.py migrate --no-input -v0
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --robot-url http://127.0.0.1:$(PORT)/demo/robot/
 	@trap 'kill $$(jobs -p) 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/celery -A outreach worker --pool solo --loglevel INFO > var/log/worker.log 2>&1 & \
 	$(VENV)/bin/celery -A outreach beat --loglevel INFO > var/log/beat.log 2>&1 & \
 	echo ""; \
 	echo "  Open http://$(HOST):$(PORT)/ and log in with a demo account above (worker and beat logs in var/log/)."; \
+	echo "  Reminder e-mails are printed in var/log/worker.log, group-robot messages below (demo robot of …);"; \
+	echo "  xitong sees every delivery at http://$(HOST):$(PORT)/admin/grievances/delivery/"; \
 	echo ""; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -5,15 +5,20 @@ household numbers), so running the build twice leaves the database as it was.
 Names come from a seeded random generator: the same county every time.
 """
 
+import ipaddress
+import itertools
 import random
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Region, Unit, User
 from accounts.roles import Role
@@ -33,7 +38,7 @@ from campaigns.models import (
 from grievances import deadlines
 from grievances import services as case_services
 from grievances.categories import ensure_default_categories
-from grievances.models import Case, CaseCategory, CaseEvent, CaseNumberCounter
+from grievances.models import Case, CaseCategory, CaseEvent, CaseNumberCounter, UnitWebhook
 from outreach import pii
 
 DEMO_PASSWORD = "Xiaxiang@2026"
@@ -66,7 +71,7 @@ VILLAGE_SECOND = "坪岭冲湾溪坡塘桥田垅"
 class DemoLogin:
     username: str
     real_name: str
-    role: Role
+    role: Role | None  # None: a superuser, who needs no role
     unit_name: str
     jurisdiction_code: str | None
     is_staff: bool = False
@@ -88,10 +93,43 @@ DEMO_LOGINS = [
     DemoLogin("lingdao", "唐振华", Role.LEADER, "县委办公室", None),
 ]
 DEMO_CADRE_USERNAME = "gb001"  # the first of the 200 cadres doubles as the cadre demo login
+TOWNSHIP_HANDLER_PREFIX = "jb"  # jb01…jb10: the 经办人 of each township government
+SYSTEM_ADMIN = DemoLogin("xitong", "高文斌", None, "县委办公室", None, is_staff=True)  # 系统管理员, a superuser
+# Reserved for examples (RFC 2606): no mail to these addresses can reach anyone, whatever EMAIL_URL says.
+EMAIL_DOMAIN = "qingxi.example"
+# Units whose 企业微信 / 钉钉 group robot posts to the demo's own receiver (outreach/demo_robot.py):
+# the leader's office and five township governments, so both kinds of robot message are seen.
+ROBOT_UNITS = [("县委办公室", UnitWebhook.Kind.DINGTALK)] + [
+    (f"{name}人民政府", UnitWebhook.Kind.WECOM) for name in TOWNSHIPS[:5]
+]
+DEFAULT_ROBOT_URL = "http://127.0.0.1:8000/demo/robot/"
 
 
-def build(today: date | None = None) -> list[tuple[str, str, str]]:
-    """Build or refresh the demo county; returns (role, username, what they see) for the printed table."""
+def is_loopback_url(url: str) -> bool:
+    """An http(s) address on this machine (localhost, 127.0.0.0/8, ::1): nothing sent there leaves it."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def demo_email(username: str) -> str:
+    return f"{username}@{EMAIL_DOMAIN}"
+
+
+def build(today: date | None = None, robot_url: str = DEFAULT_ROBOT_URL) -> list[tuple[str, str, str]]:
+    """Build or refresh the demo county; returns (role, username, what they see) for every demo login.
+
+    `robot_url` is the demo's own robot receiver (`/demo/robot/` of the running server); the units of
+    ROBOT_UNITS post their reminders there. It must be a loopback address, so no message leaves the machine.
+    """
+    if not is_loopback_url(robot_url):
+        raise ValueError(f"the demo's robots post only to this machine (localhost, 127.0.0.1, ::1), not to {robot_url}")
     rng = random.Random(2026)
     with transaction.atomic():
         villages = _build_regions(rng)
@@ -99,19 +137,46 @@ def build(today: date | None = None) -> list[tuple[str, str, str]]:
         password = _password_hash()
         _build_cadres(rng, units, password)
         _build_demo_logins(units, password)
+        _build_system_admin(units, password)
+        _build_robots(units, robot_url)
         _build_households(rng, villages)
         active, closed = _build_campaigns(today or timezone.localdate(), units)
         _build_teams(rng, active, villages[::2][:40], units, first_cadre=1)
         _build_teams(rng, closed, villages[1::5][:20], units, first_cadre=101)
         _build_field_work(rng, active, today or timezone.localdate())
-        _build_case_work(rng, units, password)
+        township_handlers = _build_township_handlers(rng, units, password)
+        _build_case_work(rng, township_handlers)
     rollups.refresh(full=True)  # the dashboards read the rollups: bring them up to date with the new rows
-    roles = [(Role.CADRE, DEMO_CADRE_USERNAME)] + [(login.role, login.username) for login in DEMO_LOGINS]
+    roles = (
+        [(Role.CADRE.label, DEMO_CADRE_USERNAME)] + [(login.role.label, login.username) for login in DEMO_LOGINS]
+        + [(Role.HANDLER.label, user.username) for user in township_handlers] + [(_("System administrator"), SYSTEM_ADMIN.username)]
+    )
     users = User.objects.select_related("unit", "jurisdiction").in_bulk([username for _r, username in roles], field_name="username")
     return [
-        (str(role.label), username, " · ".join(str(part) for part in (users[username], users[username].unit, users[username].jurisdiction) if part))
+        (str(role), username, " · ".join(str(part) for part in (users[username], users[username].unit, users[username].jurisdiction) if part))
         for role, username in roles
     ]
+
+
+_NUMBERED = re.compile(r"(\D+)(\d+)")
+
+
+def login_table(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The printed table of `build`'s logins: a run of numbered logins of one role (jb01…jb10) is one range line."""
+    def run_of(row):
+        numbered = _NUMBERED.fullmatch(row[1])
+        return row[0], numbered.group(1) if numbered else row[1]
+
+    table = []
+    for _run, group in itertools.groupby(rows, key=run_of):
+        group = list(group)
+        (role, first, first_who), (_role, last, last_who) = group[0], group[-1]
+        if len(group) == 1:
+            table.append(group[0])
+        else:
+            who = _("%(count)s accounts: %(first)s … %(last)s") % {"count": len(group), "first": first_who, "last": last_who}
+            table.append((role, f"{first}…{last}", who))
+    return table
 
 
 def _upsert_regions(rows: list[Region]) -> None:
@@ -169,10 +234,16 @@ def _phone(rng: random.Random) -> str:
     return rng.choice(("138", "139", "150", "151", "158", "177", "182", "187", "189", "199")) + f"{rng.randrange(10**8):08d}"
 
 
-def _create_missing_users(users: list[User], role: Role) -> None:
-    """Insert users not there yet (a re-run keeps passwords and edits) and put all of them in the role's group."""
+def _create_missing_users(users: list[User], role: Role | None) -> None:
+    """Insert users not there yet (a re-run keeps passwords and edits), give an e-mail address to those who
+    have none yet, and put all of them in the role's group."""
     existing = set(User.objects.filter(username__in=[u.username for u in users]).values_list("username", flat=True))
     User.objects.bulk_create([u for u in users if u.username not in existing])
+    for user in users:
+        if user.email and user.username in existing:
+            User.objects.filter(username=user.username, email="").update(email=user.email)
+    if role is None:
+        return
     group = Group.objects.get(name=role.value)
     group.user_set.add(*User.objects.filter(username__in=[u.username for u in users]))
 
@@ -202,9 +273,42 @@ def _build_demo_logins(units: dict[str, Unit], password: str) -> None:
             unit=units[login.unit_name],
             jurisdiction_id=login.jurisdiction_code,
             is_staff=login.is_staff,
+            email=demo_email(login.username),
             password=password,
         )
         _create_missing_users([user], login.role)
+
+
+def _build_system_admin(units: dict[str, Unit], password: str) -> None:
+    """A 系统管理员 (superuser): sees every record, the audit trail and every reminder's deliveries in the admin."""
+    login = SYSTEM_ADMIN
+    user = User(
+        username=login.username, real_name=login.real_name, unit=units[login.unit_name], email=demo_email(login.username),
+        is_staff=login.is_staff, is_superuser=True, password=password,
+    )
+    _create_missing_users([user], None)
+
+
+def _build_robots(units: dict[str, Unit], robot_url: str) -> None:
+    """Group robots of ROBOT_UNITS, each at its own address of the demo's receiver. A re-run moves a robot
+    still on this machine to the receiver's current address (another PORT) and leaves any other robot be."""
+    for name, kind in ROBOT_UNITS:
+        unit = units[name]
+        url = f"{robot_url.rstrip('/')}/{unit.pk}/"
+        robot, created = UnitWebhook.objects.get_or_create(unit=unit, defaults={"kind": kind, "url": url})
+        if not created and robot.url != url and is_loopback_url(robot.url):
+            UnitWebhook.objects.filter(pk=robot.pk).update(url=url)
+
+
+def _build_township_handlers(rng: random.Random, units: dict[str, Unit], password: str) -> list[User]:
+    """jb01…jb10, the 经办人 of each township government, who work the cases assigned to their township."""
+    users = [
+        User(username=f"{TOWNSHIP_HANDLER_PREFIX}{n:02d}", real_name=_person_name(rng), unit=units[f"{name}人民政府"],
+             email=demo_email(f"{TOWNSHIP_HANDLER_PREFIX}{n:02d}"), password=password)
+        for n, name in enumerate(TOWNSHIP_NAMES_BY_CODE.values(), start=1)
+    ]
+    _create_missing_users(users, Role.HANDLER)
+    return list(User.objects.filter(username__in=[u.username for u in users]).select_related("unit").order_by("username"))
 
 
 def _id_number(rng: random.Random, village: Region, taken: set[str]) -> str:
@@ -363,6 +467,7 @@ def _build_field_work(rng: random.Random, campaign: Campaign, today: date) -> No
     counter, _created = CaseNumberCounter.objects.get_or_create(year=year)
     ensure_default_categories(CaseCategory)
     categories = {c.name: c for c in CaseCategory.objects.all()}
+    calendar = deadlines.WorkingCalendar.load()
     for visit in Visit.objects.filter(assignment__target_village__campaign=campaign).select_related("household", "assignment__target_village").order_by("recorded_at", "pk"):
         if rng.random() < 0.06:
             summary, kind, category = rng.choice(DEMANDS)
@@ -374,7 +479,7 @@ def _build_field_work(rng: random.Random, campaign: Campaign, today: date) -> No
                 village_id=visit.assignment.target_village.village_id, household=visit.household, visit=visit,
                 registered_by=visit.cadre, registered_at=visit.recorded_at,
                 accept_due=received + timedelta(days=categories[category].accept_days),
-                objection_due=deadlines.add_working_days(received, categories[category].objection_working_days),
+                objection_due=calendar.add_working_days(received, categories[category].objection_working_days).due,
             ))
     Case.objects.bulk_create(cases)
     CaseEvent.objects.bulk_create(
@@ -400,7 +505,7 @@ OFFICE_MATTERS = [
 CASE_FATES = [("registered", 2), ("reject", 1), ("accept", 1), ("assign", 2), ("start", 3), ("resolve", 2), ("evaluate", 2), ("close", 4)]
 
 
-def _build_case_work(rng: random.Random, units: dict[str, Unit], password: str) -> None:
+def _build_case_work(rng: random.Random, township_handlers: list[User]) -> None:
     """Petitions registered by the county office over three months, worked through the real services
     (so every move is an event) to every state: some overdue, some extended, mediated or supervised.
 
@@ -413,11 +518,6 @@ def _build_case_work(rng: random.Random, units: dict[str, Unit], password: str) 
     intake = User.objects.get(username="jingban")
     leader = User.objects.get(username="lingdao")
     supervisor = User.objects.get(username="ducha")
-    township_handlers = []
-    for n, (code, name) in enumerate(TOWNSHIP_NAMES_BY_CODE.items(), start=1):
-        user = User(username=f"jb{n:02d}", real_name=_person_name(rng), unit=units[f"{name}人民政府"], password=password)
-        _create_missing_users([user], Role.HANDLER)
-        township_handlers.append(User.objects.get(username=user.username))
     villages = list(Region.objects.villages().in_region(COUNTY[0]).order_by("code"))
     now = timezone.now()
     fates = [fate for fate, weight in CASE_FATES for _ in range(weight)]

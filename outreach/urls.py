@@ -4,7 +4,7 @@ from django.urls import include, path
 from campaigns.views.public import rate
 from grievances import views as grievance_views
 
-from . import health, views
+from . import demo_robot, health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,4 +18,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("demo/robot/<int:unit_id>/", demo_robot.receive, name="demo-robot"),  # DEBUG only: the demo's loopback group robot
 ]

@@ -13,11 +13,18 @@ class Command(BaseCommand):
             "--allow-production", action="store_true",
             help="Seed even with DEBUG off (the demo accounts share a published password).",
         )
+        parser.add_argument(
+            "--robot-url", default=demo.DEFAULT_ROBOT_URL,
+            help="The running demo's robot receiver, where the demo units' group robots post (a loopback address only). "
+                 "Default: %(default)s",
+        )
 
     def handle(self, *args, **options):
         if not (settings.DEBUG or options["allow_production"]):
             raise CommandError(_("DEBUG is off: the demo accounts share a published password. Refusing to seed; pass --allow-production to insist."))
-        rows = demo.build()
+        if not demo.is_loopback_url(options["robot_url"]):
+            raise CommandError(_("The demo's group robots post only to this machine: give a --robot-url on localhost or 127.0.0.1."))
+        rows = demo.build(robot_url=options["robot_url"])
         self.stdout.write(self.style.SUCCESS(_("Demo county ready. Demo logins (password %(password)s):") % {"password": demo.DEMO_PASSWORD}))
-        for role, username, who in rows:
+        for role, username, who in demo.login_table(rows):
             self.stdout.write(f"  {username:<10} {role}  {who}")
