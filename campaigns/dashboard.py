@@ -83,17 +83,21 @@ class CadreFigures:
     demands: int
 
 
-def campaign_choice(user, wanted: str = "") -> tuple[Campaign | None, list[Campaign]]:
-    """The campaigns a dashboard offers (started ones the user sees) and the one to show: the one
-    asked for (404 if it is not among them), else the latest active, else the latest."""
+def campaign_choice(user, wanted: str = "", *, today: datetime.date | None = None) -> tuple[Campaign | None, list[Campaign]]:
+    """The campaigns a dashboard offers (activated or closed ones the user sees) and the one to show: the
+    one asked for (404 if it is not among them), else the one running today (active, today within its
+    dates), else the most recent one that has started, else the next to start."""
+    today = today or timezone.localdate()
     choices = list(Campaign.objects.visible_to(user).exclude(status=Campaign.Status.DRAFT).order_by("-start_date", "pk"))
     if wanted:
         chosen = next((c for c in choices if str(c.pk) == wanted), None)
         if chosen is None:
             raise Http404
         return chosen, choices
-    active = [c for c in choices if c.status == Campaign.Status.ACTIVE]
-    return (active or choices or [None])[0], choices
+    running = [c for c in choices if c.status == Campaign.Status.ACTIVE and c.start_date <= today <= c.end_date]
+    started = [c for c in choices if c.start_date <= today]  # newest first, as the choices are ordered
+    upcoming = sorted((c for c in choices if c.start_date > today), key=lambda c: (c.start_date, c.pk))
+    return (running or started or upcoming or [None])[0], choices
 
 
 def default_range(campaign: Campaign, today: datetime.date) -> tuple[datetime.date, datetime.date]:

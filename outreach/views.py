@@ -36,8 +36,8 @@ def home(request):
 @permission_required("campaigns.view_dashboards", raise_exception=True)
 def rankings(request):
     """打分排序 of the regions one level down and of the units working in the scope."""
-    campaign, choices = dashboard.campaign_choice(request.user, param(request, "campaign"))
     today = timezone.localdate()
+    campaign, choices = dashboard.campaign_choice(request.user, param(request, "campaign"), today=today)
     start, end = dashboard.default_range(campaign, today) if campaign else (today.replace(month=1, day=1), today)
     scope, form = scope_for(request, default_from=start, default_to=end, kept={"campaign": str(campaign.pk)} if campaign else {})
     weights = ranking.weights()

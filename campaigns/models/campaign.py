@@ -95,6 +95,14 @@ class Campaign(models.Model):
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
 
+    def is_upcoming(self, *, today=None) -> bool:
+        """Activated, but its first day is still to come: 未开始, not 进行中."""
+        return self.status == self.Status.ACTIVE and self.start_date > (today or timezone.localdate())
+
+    def status_label(self, *, today=None) -> str:
+        """The status as people read it: an active campaign before its start date has not started."""
+        return str(_("Not started")) if self.is_upcoming(today=today) else self.get_status_display()
+
 
 class CampaignEvent(models.Model):
     """One recorded change to a campaign, its villages or its assignments: who, when, what."""

@@ -78,16 +78,17 @@ def _kinds_table(totals) -> Table:
 @require_GET
 @permission_required("campaigns.view_dashboards", raise_exception=True)
 def campaign_dashboard(request):
-    campaign, choices = dashboard.campaign_choice(request.user, param(request, "campaign"))
+    today = timezone.localdate()
+    campaign, choices = dashboard.campaign_choice(request.user, param(request, "campaign"), today=today)
     if campaign is None:
         return render(request, "dashboards/campaign.html", {"campaign": None})
-    today = timezone.localdate()
     start, end = dashboard.default_range(campaign, today)
     scope, form = scope_for(request, default_from=start, default_to=end, kept={"campaign": str(campaign.pk)})
     days = dashboard.visits_per_day(request.user, campaign, scope)
     refreshed_at = rollups.freshness()
     context = {
         "campaign": campaign, "choices": choices, "scope": scope, "form": form, "refreshed_at": refreshed_at,
+        "upcoming": campaign.is_upcoming(today=today),
         "refresh_minutes": max(1, settings.ROLLUP_REFRESH_SECONDS // 60),
         # Two missed refreshes: beat or the worker has stopped, and the page says so.
         "stale": refreshed_at is not None and timezone.now() - refreshed_at > timedelta(seconds=2 * settings.ROLLUP_REFRESH_SECONDS + 60),
@@ -122,10 +123,11 @@ def campaign_dashboard(request):
 @permission_required("campaigns.view_dashboards", raise_exception=True)
 def dashboard_visits(request):
     """The raw visits behind a dashboard number: a region (or one cadre there), a date range."""
-    campaign, _choices = dashboard.campaign_choice(request.user, param(request, "campaign"))
+    today = timezone.localdate()
+    campaign, _choices = dashboard.campaign_choice(request.user, param(request, "campaign"), today=today)
     if campaign is None:
         raise Http404
-    start, end = dashboard.default_range(campaign, timezone.localdate())
+    start, end = dashboard.default_range(campaign, today)
     scope, form = scope_for(request, default_from=start, default_to=end, kept={"campaign": str(campaign.pk)})
     visits = (
         Visit.objects.in_jurisdiction_of(request.user).in_region(scope.region.code)
