@@ -3,14 +3,19 @@
 import datetime
 import re
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
-from django.db.models import Count, Q
+from django.db import models
+from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.regions import prefix_of
+from accounts.roles import Role
 
-from .models import Case
+from .models import Case, Reminder
+from .workflow import INTAKE_UNIT_KINDS
 
 OPEN = [Case.Status.REGISTERED, Case.Status.ACCEPTED, Case.Status.ASSIGNED, Case.Status.IN_PROGRESS]
 TABS = ["all", "mine", "unit", "led", "supervised", "overdue"]
@@ -156,3 +161,66 @@ def rectification_ledger(cases, today: datetime.date | None = None):
         )
         .order_by("level", "category__name")
     )
+
+
+@dataclass(frozen=True)
+class HomeCases:
+    """What a handler's or leader's home page shows: counts of their cases, each linking to the list
+    filtered the same way, the cases waiting for them nearest their limit, and their unread reminders."""
+
+    counts: list[tuple[str, int, str]]  # (key, count, the case list's query for the same cases)
+    waiting: list[Case]
+    reminders: list[Reminder]
+
+
+HOME_WAITING = 8
+HOME_REMINDERS = 5
+
+
+def home_cases(user, *, today: datetime.date | None = None) -> HomeCases:
+    """The cases of a handler (theirs, their unit's, and for a petition office or township the intake:
+    to accept, to assign, to record the rating) and of a 包案领导 (led, to close, extensions asked).
+    Three queries whatever the number of cases, all through `Case.objects.visible_to(user)`."""
+    today = today or timezone.localdate()
+    visible = Case.objects.visible_to(user)
+    handled = Q(pk__in=Case.handlers.through.objects.filter(user=user).values("case_id"))
+    running = Q(status__in=OPEN)
+    work = Q(status__in=[Case.Status.ASSIGNED, Case.Status.IN_PROGRESS])
+    wanted: dict[str, tuple[Q, str]] = {}  # key: (the cases, the case list's query)
+    waiting: list[Q] = []  # the cases with a move waiting for this person
+    if user.has_role(Role.HANDLER):
+        wanted["handled"] = (handled & running, "tab=mine&status=open")
+        waiting.append(handled & work)
+        if user.unit_id:
+            wanted["unit"] = (Q(unit=user.unit_id) & running, "tab=unit&status=open")
+            waiting.append(Q(unit=user.unit_id) & work)
+            if user.unit.kind in INTAKE_UNIT_KINDS:
+                # Every case the office sees in its region is its intake: visible_to already narrows to it.
+                intake = Q(village__code__startswith=prefix_of(user.unit.region_id))
+                for key, status in (("to_accept", Case.Status.REGISTERED), ("to_assign", Case.Status.ACCEPTED),
+                                    ("to_rate", Case.Status.RESOLVED)):
+                    wanted[key] = (intake & Q(status=status), f"status={status}")
+                    waiting.append(intake & Q(status=status))
+    if user.has_role(Role.LEADER):
+        led = Q(leader=user)
+        wanted["led"] = (led & running, "tab=led&status=open")
+        wanted["to_close"] = (led & Q(status=Case.Status.EVALUATED), f"tab=led&status={Case.Status.EVALUATED}")
+        waiting.append(led & (Q(status=Case.Status.EVALUATED) | (work & Q(extension_requested_days__gt=0))))
+    if not wanted:
+        return HomeCases([], [], [])
+    wanted["overdue"] = (overdue_q(today), "tab=overdue")
+    totals = visible.order_by().aggregate(**{key: Count("pk", filter=q) for key, (q, _query) in wanted.items()})
+    due = models.Case(
+        models.When(status=Case.Status.REGISTERED, then=F("accept_due")),
+        models.When(status__in=OPEN[1:], then=F("resolve_due")),
+        default=None, output_field=models.DateField(),
+    )
+    cases = list(
+        visible.filter(reduce(or_, waiting)).select_related("village__parent").annotate(due=due)
+        .order_by(F("due").asc(nulls_last=True), "registered_at", "pk")[:HOME_WAITING]
+    )
+    reminders = list(
+        Reminder.objects.filter(recipient=user, read_at__isnull=True, case__in=visible.values("pk"))
+        .select_related("case__village").order_by("-created_at", "-pk")[:HOME_REMINDERS]
+    )
+    return HomeCases([(key, totals[key], query) for key, (_q, query) in wanted.items()], cases, reminders)
