@@ -98,13 +98,14 @@ def _lock(case_id: int) -> Case:
 
 
 def _move(actor, action: str, case_id: int, *, now=None):
-    """Lock the case, check the move; returns (case, status before, now)."""
+    """Lock the case, check the move (its status, guards and person, as of `now`); returns (case, status before, now)."""
+    now = now or timezone.now()
     case = _lock(case_id)
-    move = workflow.check(actor, action, case)
+    move = workflow.check(actor, action, case, today=timezone.localtime(now).date())
     before = case.status
     if move.target:
         case.status = move.target
-    return case, before, now or timezone.now()
+    return case, before, now
 
 
 @transaction.atomic
@@ -206,11 +207,8 @@ def case_reopen(*, actor, case_id: int, note: str, now=None, attachment=None) ->
     return case
 
 
-def _check_extension(case: Case, days: int, reason: str, now) -> None:
-    if timezone.localtime(now).date() > case.resolve_due:
-        raise ValidationError(_("The time limit has already passed: an overdue case cannot be extended."))
-    if case.extension_days:
-        raise ValidationError(_("The time limit was already extended once; it cannot be extended again."))
+def _check_extension(case: Case, days: int, reason: str) -> None:
+    # Once only and not when overdue: the move's guards (workflow.py), so the page offers no such button.
     if not 1 <= days <= case.category.max_extension_days:
         raise ValidationError(_("An extension is 1 to %(max)s days.") % {"max": case.category.max_extension_days})
     if not reason.strip():
@@ -221,7 +219,7 @@ def _check_extension(case: Case, days: int, reason: str, now) -> None:
 def case_request_extension(*, actor, case_id: int, days: int, reason: str, now=None, attachment=None) -> Case:
     """The unit asks the 包案领导 for more time (第34条); the leader approves with `case_extend`."""
     case, before, now = _move(actor, "request_extension", case_id, now=now)
-    _check_extension(case, days, reason, now)
+    _check_extension(case, days, reason)
     case.extension_requested_days, case.extension_reason = days, reason.strip()
     case.save()
     _record(case, actor, "request_extension", before, reason.strip(), days=days, at=now, attachment=attachment)
@@ -232,7 +230,7 @@ def case_request_extension(*, actor, case_id: int, days: int, reason: str, now=N
 def case_extend(*, actor, case_id: int, days: int, reason: str, now=None, attachment=None) -> Case:
     """延期: once, at most the category's limit (30 days), approved by the 包案领导; the petitioner is told why."""
     case, before, now = _move(actor, "extend", case_id, now=now)
-    _check_extension(case, days, reason, now)
+    _check_extension(case, days, reason)
     case.extension_days, case.extension_reason, case.extension_requested_days = days, reason.strip(), 0
     case.resolve_due += datetime.timedelta(days=days)
     case.save()
@@ -243,9 +241,7 @@ def case_extend(*, actor, case_id: int, days: int, reason: str, now=None, attach
 @transaction.atomic
 def case_escalate(*, actor, case_id: int, note: str = "", now=None, attachment=None) -> Case:
     """Up one level: 小事不出村、大事不出乡、难事不出县."""
-    case, before, now = _move(actor, "escalate", case_id, now=now)
-    if case.level not in LEVEL_UP:
-        raise ValidationError(_("The case is already handled at county level."))
+    case, before, now = _move(actor, "escalate", case_id, now=now)  # a county case is refused by its guard
     old, case.level = case.level, LEVEL_UP[case.level]
     case.save()
     _record(case, actor, "escalate", before, note, level=[old, case.level], at=now, attachment=attachment)
@@ -255,9 +251,7 @@ def case_escalate(*, actor, case_id: int, note: str = "", now=None, attachment=N
 @transaction.atomic
 def case_transfer(*, actor, case_id: int, unit: Unit, note: str, now=None, attachment=None) -> Case:
     """Ask another unit to take the case; the first unit stays accountable until it accepts (首接负责)."""
-    case, before, now = _move(actor, "transfer", case_id, now=now)
-    if case.pending_unit_id:
-        raise ValidationError(_("A transfer to %(unit)s is waiting to be accepted.") % {"unit": case.pending_unit})
+    case, before, now = _move(actor, "transfer", case_id, now=now)  # one waiting transfer at a time: its guard
     if unit.pk == case.unit_id or not case.village_id.startswith(prefix_of(unit.region_id)):
         raise ValidationError(_("Choose another unit of the village, its township or its county."))
     case.pending_unit = unit
@@ -317,9 +311,7 @@ def case_supervise(*, actor, case_id: int, note: str = "", now=None, attachment=
 @transaction.atomic
 def case_mediate(*, actor, case_id: int, kind: str, held_on: datetime.date, mediator: str, result: str, agreement: str = "", now=None, attachment=None) -> MediationSession:
     """A mediation session on a dispute, by the responsible unit."""
-    case, before, now = _move(actor, "mediate", case_id, now=now)
-    if case.type != Case.Type.DISPUTE:
-        raise ValidationError(_("Mediation sessions are recorded on disputes (矛盾纠纷)."))
+    case, before, now = _move(actor, "mediate", case_id, now=now)  # disputes only: its guard
     if held_on > timezone.localtime(now).date():
         raise ValidationError(_("A mediation session is recorded after it is held."))
     session = MediationSession.objects.create(
