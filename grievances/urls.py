@@ -19,4 +19,5 @@ urlpatterns = [
     path("<int:pk>/review/", views.case_request_review, name="review"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.case_attachment, name="attachment"),
     path("<int:pk>/<str:action>/", views.case_move, name="move"),
+    path("<int:pk>/<str:action>/confirm/", views.case_confirm_move, name="confirm-move"),
 ]

@@ -109,7 +109,9 @@ def case_register(request):
 @permission_required("grievances.view_case", raise_exception=True)
 def case_detail(request, pk):
     case = selectors.case_for(request.user, pk)
-    moves = [(name, workflow.MOVES[name].label, move_form(name, case)) for name in workflow.available(request.user, case)]
+    # A final move (销号, 不予受理) gets no form here: its panel leads to a page that asks first.
+    moves = [(name, workflow.MOVES[name], None if workflow.MOVES[name].confirm else move_form(name, case))
+             for name in workflow.available(request.user, case)]
     due = case.current_due
     return render(request, "grievances/case_detail.html", {
         "case": case, "moves": moves, "timeline": selectors.timeline(case), "handlers": case.handlers.all(),
@@ -136,6 +138,23 @@ def rectification_ledger(request, export=False):
     return render(request, "grievances/rectification.html", {"groups": groups, "filters": values, "rates": selectors.rates(cases)})
 
 
+def _confirmation(request, case, action, form):
+    return render(request, "grievances/case_confirm.html", {"case": case, "action": action, "move": workflow.MOVES[action], "form": form})
+
+
+@require_GET
+@permission_required("grievances.change_case", raise_exception=True)
+def case_confirm_move(request, pk, action):
+    """The "are you sure?" step of a final move (销号, 不予受理): its form, its consequence, and a way back."""
+    case = selectors.case_for(request.user, pk)
+    if action not in workflow.MOVES or not workflow.MOVES[action].confirm:
+        raise Http404
+    ok, _move = attempt(request, lambda: workflow.check(request.user, action, case))  # the wrong person: 403
+    if not ok:
+        return redirect("grievances:detail", pk=case.pk)
+    return _confirmation(request, case, action, move_form(action, case))
+
+
 @require_POST
 @permission_required("grievances.change_case", raise_exception=True)
 def case_move(request, pk, action):
@@ -143,6 +162,8 @@ def case_move(request, pk, action):
     if action not in workflow.MOVES:
         raise Http404
     form = move_form(action, case, request.POST, request.FILES)
+    if not form.is_valid() and workflow.MOVES[action].confirm:
+        return _confirmation(request, case, action, form)  # asked again, with what was wrong
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

@@ -86,6 +86,7 @@ class Move:
     target: str | None  # None: the status stays (a side move)
     who: str  # "intake", "unit", "pending_unit", "leader", "supervisor"
     guards: tuple[Guard, ...] = ()  # conditions beyond the status, checked by check() and available() alike
+    confirm: str = ""  # a final move: the page asks "are you sure?" with this warning before it is made
 
 
 # Moves that apply to some types of case only: a guard of the move, so check() refuses them too.
@@ -94,13 +95,15 @@ EXTENSION_GUARDS = (not_extended_yet, not_overdue)
 
 MOVES: dict[str, Move] = {
     "accept": Move(gettext_lazy("Accept"), frozenset({S.REGISTERED}), S.ACCEPTED, "intake"),
-    "reject": Move(gettext_lazy("Do not accept"), frozenset({S.REGISTERED}), S.REJECTED, "intake"),
+    "reject": Move(gettext_lazy("Do not accept"), frozenset({S.REGISTERED}), S.REJECTED, "intake", confirm=gettext_lazy(
+        "Not accepting ends the case: the petitioner is told the reason, and the case cannot be accepted afterwards.")),
     "assign": Move(gettext_lazy("Assign to a unit"), frozenset({S.ACCEPTED}), S.ASSIGNED, "intake"),
     "start": Move(gettext_lazy("Start work"), frozenset({S.ASSIGNED}), S.IN_PROGRESS, "unit"),
     "resolve": Move(gettext_lazy("Resolve"), frozenset({S.IN_PROGRESS}), S.RESOLVED, "unit"),
     # The petition office records the rating (or calls back): the unit does not rate itself.
     "evaluate": Move(gettext_lazy("Record the petitioner's rating"), frozenset({S.RESOLVED}), S.EVALUATED, "intake"),
-    "close": Move(gettext_lazy("Close (销号)"), frozenset({S.EVALUATED}), S.CLOSED, "leader"),
+    "close": Move(gettext_lazy("Close (销号)"), frozenset({S.EVALUATED}), S.CLOSED, "leader", confirm=gettext_lazy(
+        "Closing (销号) is final: the case leaves every list of open work and cannot be reopened.")),
     "reopen": Move(gettext_lazy("Reopen"), frozenset({S.RESOLVED, S.EVALUATED}), S.IN_PROGRESS, "leader"),
     "request_extension": Move(gettext_lazy("Ask for an extension"), frozenset({S.ASSIGNED, S.IN_PROGRESS}), None, "unit", EXTENSION_GUARDS),
     "extend": Move(gettext_lazy("Approve an extension"), frozenset({S.ASSIGNED, S.IN_PROGRESS}), None, "leader", EXTENSION_GUARDS),

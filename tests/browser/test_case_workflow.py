@@ -61,7 +61,9 @@ def test_a_case_is_worked_to_closing_and_the_petitioner_finds_it(live_server, br
     office.goto(case_url)
     act(office, "evaluate", choose={"信访人评价": "满意"})  # the petition office calls the petitioner back
     leader.goto(case_url)
-    act(leader, "close")
+    leader.locator("details[data-move='close'] summary").click()
+    leader.get_by_test_id("confirm-close").click()  # 销号 is final: a page asks first
+    leader.get_by_role("button", name="确认销号").click()
     expect(leader.get_by_text("已完成：销号")).to_be_visible()
 
     timeline = leader.get_by_test_id("timeline")
