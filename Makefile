@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/outreach
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run test messages clean prod-check backup restore bench-db bench-import bench-sweep bench-dashboard bench-load
+.PHONY: install run test test-dates messages clean prod-check backup restore bench-db bench-import bench-sweep bench-dashboard bench-load
 
 install: $(STAMP)
 
@@ -46,10 +46,24 @@ TEST_ENV = DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${R
 	SECRET_KEY=test-only-secret-key-not-for-production DEBUG=false SECURE_SSL_REDIRECT=false \
 	PII_ENCRYPTION_KEYS=dGVzdC1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24= PII_HASH_KEY=test-only-hash-key
 
+# The suite runs with the clock frozen at tests/clock.py's NOW; then, unless PYTEST_ARGS picks tests, the
+# modules whose answers depend on the date run again frozen at each of TEST_DATES (Spring Festival week,
+# just after National Day, a year far ahead) — in-process tests only: real server processes keep the real clock.
+TEST_DATES ?= 2027-02-10 2027-10-08 2030-06-30
+DATE_SENSITIVE ?= tests/accounts tests/campaigns tests/grievances tests/test_rankings.py tests/test_isolation.py tests/test_seed_demo.py
+
 test: install
 	$(TEST_ENV) bash .ci/services.sh
 	$(TEST_ENV) $(PY) manage.py collectstatic --no-input -v0
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	@if [ -z "$(PYTEST_ARGS)" ]; then $(MAKE) --no-print-directory test-dates; fi
+
+test-dates: install
+	@$(TEST_ENV) bash .ci/services.sh >/dev/null
+	@for day in $(TEST_DATES); do \
+	  echo "== the date-sensitive tests with the clock at $$day"; \
+	  $(TEST_ENV) TEST_NOW=$$day $(PY) -m pytest -q -p no:cacheprovider -m "not browser and not wall_clock" $(DATE_SENSITIVE) || exit 1; \
+	done
 
 # The production configuration: Django's deployment checks with the documented environment
 # (deploy/production.env.example), then the compose file, the nginx site and the systemd units.

@@ -11,7 +11,6 @@ from outreach.excel import workbook_response
 
 from .forms import LoginForm
 from .models import AuditEntry, Region, Unit, User
-from .scoping import ScopedQuerySet
 
 
 class ScopedAdminMixin:
@@ -22,7 +21,7 @@ class ScopedAdminMixin:
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         queryset = db_field.related_model._default_manager.all()
-        if isinstance(queryset, ScopedQuerySet) and "queryset" not in kwargs:
+        if hasattr(queryset, "visible_to") and "queryset" not in kwargs:
             kwargs["queryset"] = queryset.visible_to(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

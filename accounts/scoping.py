@@ -68,3 +68,14 @@ class ScopedQuerySet(models.QuerySet):
     def in_region(self, code: str):
         """Rows inside the region with this code (any level)."""
         return self.filter(**{f"{self.region_field}__startswith": prefix_of(code)})
+
+
+class ChildScopedQuerySet(models.QuerySet):
+    """Rows that belong to a parent a user sees or not — a case's events, a visit's photos: visible exactly
+    when their parent is, by the parent's own `visible_to`. `parent_field` names the foreign key."""
+
+    parent_field: str = ""
+
+    def visible_to(self, user):
+        parent = self.model._meta.get_field(self.parent_field).related_model
+        return self.filter(**{f"{self.parent_field}__in": parent.objects.visible_to(user).values("pk")})

@@ -54,7 +54,7 @@ class AssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CampaignEvent)
-class CampaignEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CampaignEventAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The change log is history: readable, never edited."""
 
     list_display = ["at", "campaign", "actor", "action", "summary"]
@@ -63,8 +63,6 @@ class CampaignEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["campaign", "actor"]
     date_hierarchy = "at"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(campaign__in=Campaign.objects.visible_to(request.user))
 
 
 @admin.register(Household)
@@ -78,15 +76,13 @@ class HouseholdAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["original_name", "kind", "status", "total_rows", "created_count", "updated_count", "uploaded_by", "created_at"]
     list_filter = ["kind", "status", "created_at"]
     search_fields = ["original_name", "uploaded_by__real_name"]
     list_select_related = ["uploaded_by"]
     readonly_fields = [f.name for f in ImportJob._meta.fields]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
 
     def has_add_permission(self, request):
         return False

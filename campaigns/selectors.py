@@ -53,9 +53,9 @@ def can_manage(user: User, campaign: Campaign) -> bool:
     return not campaign.is_closed and Campaign.objects.managed_by(user).filter(pk=campaign.pk).exists()
 
 
-def target_villages(campaign: Campaign, user: User):
+def target_villages(campaign: Campaign, user: User, *, today=None):
     """The campaign's villages the user may see, with team size and current leader."""
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     current = Assignment.objects.filter(target_village=OuterRef("pk"), end_date__gte=today)
     leader = current.filter(role=Assignment.Role.LEADER).values("cadre__real_name")[:1]
     return (
@@ -126,13 +126,12 @@ class Progress:
     visits: int
 
 
-def my_assignment(cadre: User) -> Assignment | None:
+def my_assignment(cadre: User, *, today=None) -> Assignment | None:
     """Today's assignment in an active campaign, with village, campaign and current team leader."""
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     leader = Assignment.objects.filter(target_village=OuterRef("target_village"), role=Assignment.Role.LEADER).current_on(today)
     return (
-        Assignment.objects.filter(cadre=cadre, target_village__campaign__status=Campaign.Status.ACTIVE)
-        .current_on(today)
+        Assignment.objects.posted(cadre, today)
         .select_related("target_village__village__parent", "target_village__campaign")
         .annotate(leader_name=Subquery(leader.values("cadre__real_name")[:1]))
         .first()
@@ -151,8 +150,8 @@ def my_progress(cadre: User, campaign: Campaign) -> Progress:
     return Progress(totals["households"], totals["nights"], totals["deeds"], totals["visits"])
 
 
-def checked_in_today(cadre: User) -> CheckIn | None:
-    return CheckIn.objects.filter(cadre=cadre, day=timezone.localdate()).first()
+def checked_in_today(cadre: User, *, today=None) -> CheckIn | None:
+    return CheckIn.objects.filter(cadre=cadre, day=today or timezone.localdate()).first()
 
 
 def my_pairings(cadre: User, campaign: Campaign):
@@ -162,7 +161,7 @@ def my_pairings(cadre: User, campaign: Campaign):
 def diary(user: User):
     """The user's own visits, newest first, with what the diary page shows."""
     return (
-        Visit.objects.filter(cadre=user)
+        Visit.objects.visible_to(user).filter(cadre=user)
         .select_related("household", "assignment__target_village__village")
         .annotate(case_count=Count("cases"))
         .order_by("-recorded_at")
@@ -173,6 +172,16 @@ def visit_for(user: User, pk: int) -> Visit:
     return get_object_or_404(
         Visit.objects.visible_to(user).select_related("household", "cadre", "assignment__target_village__village"), pk=pk
     )
+
+
+def household_visits(user: User, household: Household, limit: int = 10):
+    """The household's latest visits that the user may read (Visit.visible_to: their own, their team's, their jurisdiction's)."""
+    return Visit.objects.visible_to(user).filter(household=household).select_related("cadre").order_by("-recorded_at")[:limit]
+
+
+def visit_cases(user: User, visit: Visit):
+    """The cases a visit's demands became, as far as the user sees them."""
+    return Case.objects.visible_to(user).filter(visit=visit).order_by("number")
 
 
 def village_households(user: User, village_code: str, *, search: str = ""):
@@ -197,11 +206,11 @@ def household_choices(cadre: User, assignment: Assignment) -> list[Household]:
     return sorted(households, key=lambda h: (h.pk not in paired, rank.get(h.pk, len(rank)), h.number))
 
 
-def team_village_for(user: User, pk: int) -> TargetVillage:
+def team_village_for(user: User, pk: int, *, today=None) -> TargetVillage:
     """A target village for its ledger or rating link: its households must be visible to the user
     (their jurisdiction, or posted there today), not merely the team."""
     target = get_object_or_404(TargetVillage.objects.visible_to(user).select_related("village", "campaign"), pk=pk)
-    posted_today = Assignment.objects.filter(cadre=user, target_village=target).current_on(timezone.localdate()).exists()
+    posted_today = Assignment.objects.filter(cadre=user, target_village=target).current_on(today or timezone.localdate()).exists()
     if not (within_jurisdiction(user, target.village_id) or posted_today):
         raise Http404
     return target
@@ -209,23 +218,25 @@ def team_village_for(user: User, pk: int) -> TargetVillage:
 
 def village_ledger(user: User, target: TargetVillage):
     """民情台账: every household of the village with its visits and demands in this campaign."""
-    visits = Visit.objects.filter(household=OuterRef("pk"), assignment__target_village=target)
+    visits = Visit.objects.visible_to(user).filter(household=OuterRef("pk"), assignment__target_village=target)
     pairing = Pairing.objects.filter(household=OuterRef("pk"), campaign=target.campaign_id)
     return (
         Household.objects.visible_to(user).filter(village_id=target.village_id)
         .annotate(
             visit_count=correlated_count(visits, "household", "pk"),
             last_visit=Subquery(visits.order_by("-visited_on").values("visited_on")[:1]),
-            demand_count=correlated_count(Case.objects.filter(household=OuterRef("pk"), visit__assignment__target_village=target), "household", "pk"),
+            demand_count=correlated_count(
+                Case.objects.visible_to(user).filter(household=OuterRef("pk"), visit__assignment__target_village=target), "household", "pk"
+            ),
             paired_with=Subquery(pairing.values("cadre__real_name")[:1]),
         )
         .order_by("number")
     )
 
 
-def absent_today(user: User):
+def absent_today(user: User, *, today=None):
     """擅自离岗 candidates: cadres of the user's jurisdiction posted today who have not checked in."""
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     return (
         Assignment.objects.visible_to(user)
         .filter(target_village__campaign__status=Campaign.Status.ACTIVE)

@@ -1,10 +1,17 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.admin import ReadOnlyAdminMixin, ScopedAdminMixin
-from accounts.models import Unit
 from outreach.pii import mask_phone
 
-from .models import Case, CaseCategory, CaseEvent, Delivery, MediationSession, UnitWebhook
+from . import holidays
+from .models import CalendarDay, Case, CaseCategory, CaseEvent, Delivery, MediationSession, UnitWebhook
 
 
 @admin.register(CaseCategory)
@@ -57,7 +64,7 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(MediationSession)
-class MediationSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MediationSessionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: sessions are recorded on the case page, as a timeline event."""
 
     list_display = ["case", "kind", "held_on", "mediator", "result"]
@@ -65,12 +72,9 @@ class MediationSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["case__number", "mediator", "agreement"]
     list_select_related = ["case"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(case__in=Case.objects.visible_to(request.user))
-
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Every reminder sent by e-mail or group robot: its status, attempts and last error."""
 
     list_display = ["reminder", "channel", "status", "attempts", "next_attempt_at", "sent_at", "short_error"]
@@ -83,15 +87,12 @@ class DeliveryAdmin(admin.ModelAdmin):
     def short_error(self, obj):
         return obj.last_error[:80]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(reminder__case__in=Case.objects.visible_to(request.user))
-
     def has_add_permission(self, request):
         return False
 
 
 @admin.register(UnitWebhook)
-class UnitWebhookAdmin(admin.ModelAdmin):
+class UnitWebhookAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Each unit's 企业微信 / 钉钉 group robot, for the units of the admin's jurisdiction."""
 
     list_display = ["unit", "kind", "url", "is_active"]
@@ -99,5 +100,64 @@ class UnitWebhookAdmin(admin.ModelAdmin):
     search_fields = ["unit__name"]
     autocomplete_fields = ["unit"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(unit__in=Unit.objects.visible_to(request.user))
+
+class ScheduleImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Schedule file (.xlsx or .csv)"),
+                           help_text=gettext_lazy("Columns: 日期 (YYYY-MM-DD) | 类型 (放假 or 上班) | 名称, one row per day, a header row first."))
+    source = forms.CharField(label=gettext_lazy("Source"), max_length=200,
+                             help_text=gettext_lazy("The State Council's notice, e.g. 国务院办公厅关于2027年部分节假日安排的通知"))
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """节假日安排: system administrators enter each year's schedule; every change recomputes the limits it moves."""
+
+    list_display = ["day", "kind", "name", "source", "entered_by", "entered_at"]
+    list_filter = ["kind", "name"]
+    date_hierarchy = "day"
+    fields = ["day", "kind", "name", "source"]
+    change_list_template = "admin/grievances/calendarday/change_list.html"
+
+    def _system_admin(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self._system_admin(request)
+
+    def has_module_permission(self, request):
+        return self._system_admin(request)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
+    def save_model(self, request, obj, form, change):
+        previous = form.initial.get("day") if change else None
+        holidays.calendar_day_save(actor=request.user, day=obj, previous_day=previous)
+
+    def delete_model(self, request, obj):
+        holidays.calendar_day_delete(actor=request.user, day=obj)
+
+    def delete_queryset(self, request, queryset):
+        for day in queryset:
+            holidays.calendar_day_delete(actor=request.user, day=day)
+
+    def get_urls(self):
+        return [path("import/", self.admin_site.admin_view(self.import_view), name="grievances_calendarday_import"), *super().get_urls()]
+
+    def import_view(self, request):
+        if not self._system_admin(request):
+            raise PermissionDenied
+        form = ScheduleImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                rows = holidays.parse_schedule(form.cleaned_data["file"])
+                result = holidays.schedule_import(actor=request.user, rows=rows, source=form.cleaned_data["source"])
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error("file", message)
+            else:
+                messages.success(request, _("Entered %(days)s days for %(years)s; %(recomputed)s time limits recounted.") % {
+                    "days": result["days"], "years": "、".join(str(y) for y in result["years"]), "recomputed": result["recomputed"]})
+                return redirect("admin:grievances_calendarday_changelist")
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "title": _("Import a holiday schedule")}
+        return TemplateResponse(request, "admin/grievances/calendarday/import.html", context)

@@ -53,7 +53,7 @@ def check_attachment(upload) -> str:
     return content_type
 
 
-def _record(case: Case, actor: User, action: str, before: str, note: str = "", *, at=None, attachment=None, **data) -> None:
+def record_event(case: Case, actor: User, action: str, before: str, note: str = "", *, at=None, attachment=None, **data) -> None:
     event = CaseEvent.objects.create(
         case=case, actor=actor, action=action, from_status=before, to_status=case.status, note=note, data=data, at=at or timezone.now()
     )
@@ -81,15 +81,16 @@ def case_register(*, actor, type: str, source: str, summary: str, petitioner_nam
     now = now or timezone.now()
     received = timezone.localtime(now).date()
     category = category or _default_category()
+    objection = deadlines.add_working_days(received, category.objection_working_days)
     case = Case.objects.create(
         number=next_case_number(received.year), type=type, source=source, summary=summary, category=category,
         petitioner_name=petitioner_name, petitioner_phone=petitioner_phone, head_count=head_count,
         village_id=village_id, household=household, visit=visit, registered_by=actor, registered_at=now,
         accept_due=received + datetime.timedelta(days=category.accept_days),
-        objection_due=deadlines.add_working_days(received, category.objection_working_days),
+        objection_due=objection.due, objection_due_provisional=objection.provisional,
         **extra,
     )
-    _record(case, actor, "register", "", at=now, head_count=head_count)
+    record_event(case, actor, "register", "", at=now, head_count=head_count)
     return case
 
 
@@ -116,7 +117,7 @@ def case_accept(*, actor, case_id: int, note: str = "", now=None, attachment=Non
     days = case.category.resolve_days if case.stage == Case.Stage.ORIGINAL else case.category.review_days
     case.resolve_due = timezone.localtime(now).date() + datetime.timedelta(days=days)
     case.save()
-    _record(case, actor, "accept", before, note, resolve_due=case.resolve_due.isoformat(), at=now, attachment=attachment)
+    record_event(case, actor, "accept", before, note, resolve_due=case.resolve_due.isoformat(), at=now, attachment=attachment)
     return case
 
 
@@ -128,7 +129,7 @@ def case_reject(*, actor, case_id: int, reason: str, now=None, attachment=None) 
     case.rejection_reason = reason.strip()
     case.responded_at = now
     case.save()
-    _record(case, actor, "reject", before, reason.strip(), at=now, attachment=attachment)
+    record_event(case, actor, "reject", before, reason.strip(), at=now, attachment=attachment)
     return case
 
 
@@ -149,7 +150,7 @@ def case_assign(*, actor, case_id: int, unit: Unit, leader: User, handlers=(), l
         case.level = level
     case.save()
     case.handlers.set(handlers)
-    _record(case, actor, "assign", before, note, unit=unit.name, leader=leader.real_name, handlers=[h.real_name for h in handlers], level=case.level, at=now, attachment=attachment)
+    record_event(case, actor, "assign", before, note, unit=unit.name, leader=leader.real_name, handlers=[h.real_name for h in handlers], level=case.level, at=now, attachment=attachment)
     return case
 
 
@@ -157,7 +158,7 @@ def case_assign(*, actor, case_id: int, unit: Unit, leader: User, handlers=(), l
 def case_start(*, actor, case_id: int, note: str = "", now=None, attachment=None) -> Case:
     case, before, now = _move(actor, "start", case_id, now=now)
     case.save()
-    _record(case, actor, "start", before, note, at=now, attachment=attachment)
+    record_event(case, actor, "start", before, note, at=now, attachment=attachment)
     return case
 
 
@@ -169,7 +170,7 @@ def case_resolve(*, actor, case_id: int, outcome: str, reply: str, now=None, att
     case, before, now = _move(actor, "resolve", case_id, now=now)
     case.outcome, case.reply, case.resolved_at = outcome, reply.strip(), now
     case.save()
-    _record(case, actor, "resolve", before, reply.strip(), outcome=outcome, at=now, attachment=attachment)
+    record_event(case, actor, "resolve", before, reply.strip(), outcome=outcome, at=now, attachment=attachment)
     return case
 
 
@@ -181,7 +182,7 @@ def case_evaluate(*, actor, case_id: int, satisfaction: str, note: str = "", cal
     case, before, now = _move(actor, "evaluate", case_id, now=now)
     case.satisfaction, case.evaluated_at = satisfaction, now
     case.save()
-    _record(case, actor, "evaluate", before, note, satisfaction=satisfaction, callback=callback, at=now, attachment=attachment)
+    record_event(case, actor, "evaluate", before, note, satisfaction=satisfaction, callback=callback, at=now, attachment=attachment)
     return case
 
 
@@ -190,7 +191,7 @@ def case_close(*, actor, case_id: int, note: str = "", now=None, attachment=None
     case, before, now = _move(actor, "close", case_id, now=now)
     case.closed_at = now
     case.save()
-    _record(case, actor, "close", before, note, at=now, attachment=attachment)
+    record_event(case, actor, "close", before, note, at=now, attachment=attachment)
     return case
 
 
@@ -203,7 +204,7 @@ def case_reopen(*, actor, case_id: int, note: str, now=None, attachment=None) ->
     # The resolution clock starts again from today; the one extension, if used, stays used.
     case.resolve_due = timezone.localtime(now).date() + datetime.timedelta(days=case.category.resolve_days)
     case.save()
-    _record(case, actor, "reopen", before, note.strip(), at=now, attachment=attachment, resolve_due=case.resolve_due.isoformat())
+    record_event(case, actor, "reopen", before, note.strip(), at=now, attachment=attachment, resolve_due=case.resolve_due.isoformat())
     return case
 
 
@@ -222,7 +223,7 @@ def case_request_extension(*, actor, case_id: int, days: int, reason: str, now=N
     _check_extension(case, days, reason)
     case.extension_requested_days, case.extension_reason = days, reason.strip()
     case.save()
-    _record(case, actor, "request_extension", before, reason.strip(), days=days, at=now, attachment=attachment)
+    record_event(case, actor, "request_extension", before, reason.strip(), days=days, at=now, attachment=attachment)
     return case
 
 
@@ -234,7 +235,7 @@ def case_extend(*, actor, case_id: int, days: int, reason: str, now=None, attach
     case.extension_days, case.extension_reason, case.extension_requested_days = days, reason.strip(), 0
     case.resolve_due += datetime.timedelta(days=days)
     case.save()
-    _record(case, actor, "extend", before, reason.strip(), days=days, resolve_due=case.resolve_due.isoformat(), at=now, attachment=attachment)
+    record_event(case, actor, "extend", before, reason.strip(), days=days, resolve_due=case.resolve_due.isoformat(), at=now, attachment=attachment)
     return case
 
 
@@ -244,7 +245,7 @@ def case_escalate(*, actor, case_id: int, note: str = "", now=None, attachment=N
     case, before, now = _move(actor, "escalate", case_id, now=now)  # a county case is refused by its guard
     old, case.level = case.level, LEVEL_UP[case.level]
     case.save()
-    _record(case, actor, "escalate", before, note, level=[old, case.level], at=now, attachment=attachment)
+    record_event(case, actor, "escalate", before, note, level=[old, case.level], at=now, attachment=attachment)
     return case
 
 
@@ -256,7 +257,7 @@ def case_transfer(*, actor, case_id: int, unit: Unit, note: str, now=None, attac
         raise ValidationError(_("Choose another unit of the village, its township or its county."))
     case.pending_unit = unit
     case.save()
-    _record(case, actor, "transfer", before, note, to_unit=unit.name, at=now, attachment=attachment)
+    record_event(case, actor, "transfer", before, note, to_unit=unit.name, at=now, attachment=attachment)
     return case
 
 
@@ -268,7 +269,7 @@ def case_accept_transfer(*, actor, case_id: int, note: str = "", now=None, attac
     case.unit, case.pending_unit = case.pending_unit, None
     case.save()
     case.handlers.set([actor])
-    _record(case, actor, "accept_transfer", before, note, at=now, attachment=attachment, unit=[old, case.unit.name],
+    record_event(case, actor, "accept_transfer", before, note, at=now, attachment=attachment, unit=[old, case.unit.name],
             handlers=[old_handlers, [actor.real_name]])
     return case
 
@@ -294,7 +295,7 @@ def case_request_review(*, actor, case_id: int, note: str = "", now=None) -> Cas
         village_id=case.village_id, petitioner_phone=case.petitioner_phone, head_count=case.head_count,
         household=case.household, category=case.category, now=now, parent=case, stage=NEXT_STAGE[case.stage],
     )
-    _record(case, actor, "request_review", case.status, note, at=now, review=review.number)
+    record_event(case, actor, "request_review", case.status, note, at=now, review=review.number)
     return review
 
 
@@ -304,7 +305,7 @@ def case_supervise(*, actor, case_id: int, note: str = "", now=None, attachment=
     case, before, now = _move(actor, "supervise", case_id, now=now)
     case.supervised, case.supervising_leader = True, actor
     case.save()
-    _record(case, actor, "supervise", before, note, at=now, attachment=attachment)
+    record_event(case, actor, "supervise", before, note, at=now, attachment=attachment)
     return case
 
 
@@ -321,7 +322,7 @@ def case_mediate(*, actor, case_id: int, kind: str, held_on: datetime.date, medi
     case.was_mediated = True
     case.mediation_agreed = case.mediation_agreed or result == MediationSession.Result.AGREED
     case.save(update_fields=["was_mediated", "mediation_agreed"])
-    _record(case, actor, "mediate", before, agreement.strip(), kind=kind, result=result, mediator=mediator.strip(), at=now, attachment=attachment)
+    record_event(case, actor, "mediate", before, agreement.strip(), kind=kind, result=result, mediator=mediator.strip(), at=now, attachment=attachment)
     return session
 
 

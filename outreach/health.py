@@ -2,11 +2,13 @@
 
 /healthz: the process answers. /readyz: it can do its work — the database answers, Redis answers
 (when configured), every queue's heartbeat task was run by a worker lately, and beat has stamped its
-own heartbeat lately. Anything down gives 503 with what is down.
+own heartbeat lately. Anything down gives 503 with what is down. `notes` name what a monitor should
+know without it failing readiness (a holiday schedule not yet entered).
 """
 
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
@@ -68,4 +70,16 @@ def readyz(request):
         except Exception as error:  # noqa: BLE001 - any failure is "down", named by its type only
             results[name] = f"down ({type(error).__name__})"
     ready = all(value in {"ok", "not used"} for value in results.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503)
+    body = {"status": "ok" if ready else "unavailable", "checks": results}
+    # Things a monitor should know that do not stop the site working (settings.READINESS_NOTES).
+    notes = {name: note for name, path in settings.READINESS_NOTES.items() if (note := _note(path))}
+    if notes:
+        body["notes"] = notes
+    return JsonResponse(body, status=200 if ready else 503)
+
+
+def _note(path: str) -> str:
+    try:
+        return import_string(path)()
+    except Exception as error:  # noqa: BLE001 - a note that cannot be read is itself the note
+        return f"unknown ({type(error).__name__})"

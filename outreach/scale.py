@@ -569,6 +569,7 @@ class _Builder:
         visit_ids = {client_id.hex: pk for client_id, pk in found}
         fate_of = _weighted(FATES)
         objection_due: dict[tuple, datetime.date] = {}
+        calendar = deadlines.WorkingCalendar.load()
         intake = {c: self.handlers[self.county_unit(c, "县信访局").pk] for c in range(len(self.counties))}
         cases = []
         demands = list(self.demand_visits.values())
@@ -592,7 +593,7 @@ class _Builder:
             category = categories[category]
             key = (received, category.objection_working_days)
             if key not in objection_due:
-                objection_due[key] = deadlines.add_working_days(*key)
+                objection_due[key] = calendar.add_working_days(*key).due
             case.update(
                 type=kind, summary=summary, category=category.pk, village=village.code, household=home[0] if home else None,
                 petitioner_name=home[1] if home else demo._person_name(rng), petitioner_phone=(home[2] if home else demo._phone(rng)),

@@ -103,10 +103,14 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
                 "grievances.context_processors.reminders",
+                "grievances.context_processors.holiday_calendar",
             ],
         },
     },
 ]
+
+# /readyz notes: what a monitor should know without failing readiness (outreach/health.py).
+READINESS_NOTES = {"holiday_calendar": "grievances.deadlines.readiness_note"}
 
 # --- Database -------------------------------------------------------------
 if "DATABASE_URL" not in env:

@@ -20,6 +20,12 @@ def pytest_configure(config):
         pytest.exit("The test suite runs on PostgreSQL and Redis: use `make test` (it starts them).", returncode=2)
 
 
+def pytest_itemcollected(item):
+    """A test using the session's real worker process keeps the real clock, like every server test."""
+    if "celery_worker" in getattr(item, "fixturenames", ()):
+        item.add_marker("wall_clock")
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """Browser tests last: Playwright's sync API leaves an event loop running in the main thread, and
@@ -32,8 +38,8 @@ def pytest_collection_modifyitems(items):
 def _frozen_clock(request):
     """Every test starts at tests.clock.NOW and the clock ticks on from there. Tests marked `wall_clock`
     drive real server processes (workers, beat, gunicorn), whose clocks cannot be moved: they keep the
-    real time and build their data relative to it; so do tests using the session's real worker."""
-    if request.node.get_closest_marker("wall_clock") or "celery_worker" in request.fixturenames:
+    real time and build their data relative to it."""
+    if request.node.get_closest_marker("wall_clock"):
         yield
         return
     with time_machine.travel(NOW, tick=True):
@@ -187,15 +193,17 @@ def app_role(transactional_db):
 @pytest.fixture
 def migration_data(transactional_db):
     """Transactional tests empty every table after they run, and with them what migrations wrote:
-    make the role groups and the default case categories again for a test that needs them."""
+    make the role groups, the default case categories and the holiday calendar again for a test that needs them."""
     from django.apps import apps
 
     from accounts.roles import sync_role_permissions
     from grievances.categories import ensure_default_categories
+    from grievances.holidays import seed_from_package
     from grievances.models import CaseCategory
 
     sync_role_permissions(apps, None)
     ensure_default_categories(CaseCategory)
+    seed_from_package()
 
 
 @pytest.fixture

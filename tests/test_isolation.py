@@ -17,9 +17,11 @@ from accounts.roles import Role
 from campaigns import services as campaign_services
 from campaigns.models import Assignment, ImportJob, TargetVillage
 from grievances import services as case_services
+from tests.clock import TODAY
 from tests.factories import CampaignFactory, HouseholdFactory, UserFactory
 
-SKIPPED_PREFIXES = ("admin:",)  # Django's admin: its own login and the scoped ModelAdmins (tested in test_scoping)
+SKIPPED_PREFIXES = ("admin:",)  # Django's admin: walked model by model below (test_the_admin_shows_…)
+ANSWERS = {200, 302, 403, 404, 405}  # anything else — a 500 above all — fails the walk
 
 
 def walk(patterns, prefix="", namespace=""):
@@ -41,7 +43,7 @@ def is_public(pattern) -> bool:
 @pytest.fixture
 def township_a(regions, campaign_admin, cadre, unit_a, django_capture_on_commit_callbacks):
     """One of everything, in township A, created through the services."""
-    today = datetime.date.today()
+    today = TODAY
     admin_a = UserFactory(real_name="甲管理", jurisdiction=regions["township_a"], unit=unit_a, is_staff=True, roles=[Role.CAMPAIGN_ADMIN])
     campaign = CampaignFactory(name="甲镇活动", organiser_region=regions["township_a"], start_date=today - datetime.timedelta(days=1),
                                end_date=today + datetime.timedelta(days=5))
@@ -151,6 +153,7 @@ def test_township_as_objects_appear_in_no_list_of_another_township(client, towns
         client.force_login(user)
         for (name, pattern), query in itertools.product(lists, queries):
             response = client.get(reverse(name) + query)
+            assert response.status_code in ANSWERS, f"{role} GET {name}{query}: {response.status_code}"
             if response.status_code != 200:
                 continue
             if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
@@ -160,3 +163,70 @@ def test_township_as_objects_appear_in_no_list_of_another_township(client, towns
                 html = response.content.decode()
             for marker in [*MARKERS, case_number, regions["village_a"].name]:
                 assert marker not in html, f"{role} sees {marker!r} on {name}{query}"
+
+
+def readable(response) -> str:
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        workbook = load_workbook(io.BytesIO(response.content))
+        return " ".join(str(cell) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for cell in row)
+    return response.content.decode()
+
+
+def township_a_samples(objects: dict) -> dict:
+    """One township-A object per model the admin registers, where the fixture made one."""
+    case, visit = objects["case"], objects["visit"]
+    rows = [objects["campaign"], objects["target"], objects["assignment"], objects["household"], objects["job"], case,
+            case.events.first(), visit.cadre, visit.cadre.unit, visit.household.village, case.reminders.first(),
+            objects["campaign"].events.first()]
+    return {type(obj): obj for obj in rows if obj is not None}
+
+
+def test_the_admin_shows_another_townships_staff_nothing_of_township_a(client, township_a, outsiders, regions):
+    """Every registered ModelAdmin, as township B's campaign admin (staff), supervisor and cadre: the list
+    answers without an error and names nothing of township A; township A's own rows cannot be opened,
+    their history read, or their delete page reached."""
+    from django.contrib import admin
+
+    samples_by_model = township_a_samples(township_a)
+    markers = [*MARKERS, township_a["case"].number, regions["village_a"].name, "甲管理"]
+    walked = opened = 0
+    for role in ("admin", "supervisor", "cadre"):
+        client.force_login(outsiders[role])
+        for model in admin.site._registry:
+            info = model._meta.app_label, model._meta.model_name
+            response = client.get(reverse("admin:{}_{}_changelist".format(*info)))
+            assert response.status_code in ANSWERS, f"{role} {info} list: {response.status_code}"
+            if response.status_code == 200:
+                page = readable(response)
+                for marker in markers:
+                    assert marker not in page, f"{role} sees {marker!r} in the admin list of {info}"
+            walked += 1
+            sample = samples_by_model.get(model)
+            if sample is None:
+                continue
+            for view in ("change", "history", "delete"):
+                url = reverse("admin:{}_{}_{}".format(*info, view), args=[sample.pk])
+                response = client.get(url)
+                assert response.status_code in ANSWERS - {200}, f"{role} opens township A's {info} {view}: {response.status_code}"
+                opened += 1
+    assert walked >= 3 * 15 and opened >= 3 * 3 * 10
+
+
+def test_a_cases_and_a_visits_child_rows_are_seen_exactly_where_their_parent_is(township_a, outsiders, supervisor):
+    """Timeline, attachments, mediation sessions, reminders, deliveries, photos, revisions and ratings:
+    each model's own visible_to follows its parent, so the admin and every page can read through it."""
+    from campaigns.models import Evaluation, VisitPhoto, VisitRevision
+    from grievances.models import CaseEvent, CaseEventAttachment, Delivery, MediationSession, Reminder
+
+    case, visit = township_a["case"], township_a["visit"]
+    reminder = Reminder.objects.create(case=case, deadline="resolve", due=TODAY, threshold=0, recipient=case.handlers.get())
+    Delivery.objects.create(reminder=reminder, channel="email")
+    MediationSession.objects.create(case=case, kind="peoples", held_on=TODAY, mediator="村调委会", result="agreed", recorded_by=visit.cadre)
+    VisitRevision.objects.create(visit=visit, edited_by=visit.cadre, previous={"diary": "旧"})
+    Evaluation.objects.create(campaign=township_a["campaign"], target_village=township_a["target"], household=visit.household, rating="satisfied")
+    children = [CaseEvent, CaseEventAttachment, MediationSession, Reminder, Delivery, VisitPhoto, VisitRevision, Evaluation]
+    for model in children:
+        assert model.objects.visible_to(supervisor).exists(), f"township A's supervisor sees no {model.__name__}"
+        for role, user in outsiders.items():
+            assert not model.objects.visible_to(user).exists(), f"{role} of township B sees a {model.__name__} of township A"
+    assert list(Reminder.objects.visible_to(case.handlers.get())) == [reminder]

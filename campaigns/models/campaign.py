@@ -104,6 +104,13 @@ class Campaign(models.Model):
         return str(_("Not started")) if self.is_upcoming(today=today) else self.get_status_display()
 
 
+class CampaignEventQuerySet(ScopedQuerySet):
+    """The change log names every village and cadre of a campaign: it is read only by those whose
+    jurisdiction holds the whole campaign (its organiser's region), on the page and in the admin alike."""
+
+    region_field = "campaign__organiser_region__code"
+
+
 class CampaignEvent(models.Model):
     """One recorded change to a campaign, its villages or its assignments: who, when, what."""
 
@@ -129,6 +136,8 @@ class CampaignEvent(models.Model):
     action = models.CharField(_("action"), max_length=30, choices=Action.choices)
     summary = models.CharField(_("summary"), max_length=500)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    objects = CampaignEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("campaign change")

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scoping import ScopedQuerySet
+from accounts.scoping import ChildScopedQuerySet, ScopedQuerySet
 
 from .campaign import Campaign
 from .household import Household
@@ -67,7 +67,11 @@ class VisitKind(models.TextChoices):
 
 
 class VisitQuerySet(OwnOrRegionQuerySet):
-    pass
+    def visibility_conditions(self, user):
+        """The jurisdiction's visits, the cadre's own, and those of the team they are posted with today:
+        a work team shares its village's 民情日记 (the household page, the ledger)."""
+        team = Assignment.objects.posted(user).values("target_village")
+        return [*super().visibility_conditions(user), Q(assignment__target_village__in=team)]
 
 
 class Visit(models.Model):
@@ -125,6 +129,10 @@ class Visit(models.Model):
         return [str(VisitKind(k).label) for k in self.kinds if k in VisitKind.values]
 
 
+class VisitChildQuerySet(ChildScopedQuerySet):
+    parent_field = "visit"
+
+
 class VisitRevision(models.Model):
     """The diary entry as it was before an edit."""
 
@@ -132,6 +140,8 @@ class VisitRevision(models.Model):
     edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("edited by"), on_delete=models.PROTECT, related_name="+")
     edited_at = models.DateTimeField(_("edited at"), default=timezone.now)
     previous = models.JSONField(_("before the edit"))
+
+    objects = VisitChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("visit revision")
@@ -144,6 +154,8 @@ class VisitPhoto(models.Model):
     image = models.FileField(_("photo"), upload_to="visits/%Y/%m/")
     content_type = models.CharField(_("type"), max_length=50)
     size = models.PositiveIntegerField(_("size (bytes)"))
+
+    objects = VisitChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("visit photo")
@@ -178,6 +190,15 @@ class Pairing(models.Model):
         return f"{self.cadre} ↔ {self.household}"
 
 
+class EvaluationQuerySet(ScopedQuerySet):
+    """Residents' ratings: of the jurisdiction, and of the team the cadre is posted with today."""
+
+    region_field = "target_village__village__code"
+
+    def visibility_conditions(self, user):
+        return [*super().visibility_conditions(user), Q(target_village__in=Assignment.objects.posted(user).values("target_village"))]
+
+
 class Evaluation(models.Model):
     """群众评议: a household rates the work team of its village, once a campaign."""
 
@@ -192,6 +213,8 @@ class Evaluation(models.Model):
     rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices)
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("rated at"), default=timezone.now)
+
+    objects = EvaluationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("evaluation")

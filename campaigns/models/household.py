@@ -1,13 +1,11 @@
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, phone_validator
 from accounts.scoping import ScopedQuerySet
 from outreach import pii
 
-from .campaign import Campaign
 from .village import Assignment
 
 
@@ -15,10 +13,8 @@ class HouseholdQuerySet(ScopedQuerySet):
     region_field = "village__code"
 
     def visibility_conditions(self, user):
-        # A cadre sees the households of the village they are posted to today, in an active campaign.
-        posted = Assignment.objects.filter(cadre=user, target_village__campaign__status=Campaign.Status.ACTIVE).current_on(
-            timezone.localdate()
-        )
+        # A cadre sees the households of the village they are posted to today.
+        posted = Assignment.objects.posted(user)
         return [*super().visibility_conditions(user), Q(village__in=posted.values("target_village__village"))]
 
 

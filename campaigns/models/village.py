@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Unit
@@ -67,6 +68,10 @@ class AssignmentQuerySet(ScopedQuerySet):
 
     def current_on(self, day):
         return self.filter(start_date__lte=day, end_date__gte=day)
+
+    def posted(self, cadre, today=None):
+        """Where this cadre is posted today: their assignments of active campaigns that run on `today`."""
+        return self.filter(cadre=cadre, target_village__campaign__status=Campaign.Status.ACTIVE).current_on(today or timezone.localdate())
 
 
 class Assignment(models.Model):

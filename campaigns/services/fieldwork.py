@@ -29,10 +29,7 @@ EDITABLE_FIELDS = ["kinds", "ate_together", "stayed_overnight", "laboured_togeth
 
 def assignment_on(cadre: User, day: datetime.date) -> Assignment | None:
     """The cadre's assignment in an active campaign on that day."""
-    return (
-        Assignment.objects.filter(cadre=cadre, target_village__campaign__status=Campaign.Status.ACTIVE)
-        .current_on(day).select_related("target_village__village", "target_village__campaign").first()
-    )
+    return Assignment.objects.posted(cadre, day).select_related("target_village__village", "target_village__campaign").first()
 
 
 @transaction.atomic
@@ -199,18 +196,19 @@ def visit_edit(*, actor: User, visit_id: int, data: dict, now=None) -> Visit:
     return visit
 
 
-def can_pair(user: User, household: Household) -> bool:
+def can_pair(user: User, household: Household, *, today=None) -> bool:
     """Pairing is a cadre's own commitment: only those posted to the household's village today."""
-    assignment = assignment_on(user, timezone.localdate())
+    assignment = assignment_on(user, today or timezone.localdate())
     return assignment is not None and assignment.target_village.village_id == household.village_id and user.has_perm("campaigns.add_pairing")
 
 
 @transaction.atomic
-def pairing_save(*, cadre: User, household: Household, needs: str) -> Pairing:
+def pairing_save(*, cadre: User, household: Household, needs: str, today=None) -> Pairing:
     """Pair the cadre with a household of the village they are posted to (结对帮扶), or update the needs."""
-    if not can_pair(cadre, household):
+    today = today or timezone.localdate()
+    if not can_pair(cadre, household, today=today):
         raise PermissionDenied(_("You can pair only with households of the village you are posted to."))
-    assignment = assignment_on(cadre, timezone.localdate())
+    assignment = assignment_on(cadre, today)
     pairing, _created = Pairing.objects.update_or_create(
         campaign_id=assignment.target_village.campaign_id, cadre=cadre, household=household, defaults={"needs": needs}
     )

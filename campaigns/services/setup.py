@@ -265,10 +265,10 @@ def _lock_assignment(actor: User, assignment_id: int) -> tuple[Assignment, Campa
 
 
 @transaction.atomic
-def team_leader_set(*, actor: User, assignment_id: int) -> Assignment:
+def team_leader_set(*, actor: User, assignment_id: int, today=None) -> Assignment:
     """Make this cadre the team's leader; the previous leader becomes a member."""
     assignment, campaign = _lock_assignment(actor, assignment_id)
-    if assignment.end_date < timezone.localdate():
+    if assignment.end_date < (today or timezone.localdate()):
         raise ValidationError(_("This assignment has already ended."))
     previous = assignment.target_village.assignments.filter(role=Assignment.Role.LEADER).exclude(pk=assignment.pk)
     previous_names = "、".join(a.cadre.real_name for a in previous.select_related("cadre"))

@@ -87,7 +87,7 @@ def household_detail(request, pk):
         "can_pair": can_pair(request.user, household),
         "can_reveal_id": request.user.has_perm("campaigns.reveal_id_number"),
         "can_reveal_phone": request.user.has_perm("campaigns.reveal_phone"),
-        "visits": household.visits.select_related("cadre").order_by("-recorded_at")[:10],
+        "visits": selectors.household_visits(request.user, household),
     })
 
 
@@ -150,7 +150,7 @@ def visit_new(request):
 def visit_detail(request, pk):
     visit = selectors.visit_for(request.user, pk)
     return render(request, "fieldwork/visit_detail.html", {
-        "visit": visit, "cases": visit.cases.all(), "photos": visit.photos.all(),
+        "visit": visit, "cases": selectors.visit_cases(request.user, visit), "photos": visit.photos.all(),
         "revisions": visit.revisions.select_related("edited_by"),
         "can_edit": visit.cadre_id == request.user.pk and visit.is_editable(),
     })

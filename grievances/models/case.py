@@ -10,9 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Region, Unit
 from accounts.regions import prefix_of
 from accounts.roles import Role
-from accounts.scoping import ScopedQuerySet
+from accounts.scoping import ChildScopedQuerySet, ScopedQuerySet
 
-from .. import deadlines
 
 
 class CaseCategory(models.Model):
@@ -139,6 +138,10 @@ class Case(models.Model):
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
     accept_due = models.DateField(_("accept by"), null=True, blank=True)
     objection_due = models.DateField(_("object to the remit by"), null=True, blank=True)
+    objection_due_provisional = models.BooleanField(
+        _("remit-objection limit counted Monday to Friday"), default=False,
+        help_text=_("The holiday schedule of a year it spans was not yet entered; recomputed when it is."),
+    )
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     responded_at = models.DateTimeField(
         _("answered at"), null=True, blank=True, help_text=_("When the case was accepted or refused: 按期受理 compares it with the limit."),
@@ -194,7 +197,13 @@ class Case(models.Model):
 
     def days_left(self, today: datetime.date | None = None) -> int | None:
         due = self.current_due
-        return deadlines.days_left(due[1], today or timezone.localdate()) if due else None
+        return (due[1] - (today or timezone.localdate())).days if due else None
+
+
+class CaseChildQuerySet(ChildScopedQuerySet):
+    """A case's timeline, mediation sessions and reminders: seen by whoever sees the case."""
+
+    parent_field = "case"
 
 
 class CaseEvent(models.Model):
@@ -208,6 +217,8 @@ class CaseEvent(models.Model):
     to_status = models.CharField(_("to"), max_length=20, blank=True)
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = CaseChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("case event")
@@ -223,6 +234,10 @@ class CaseEvent(models.Model):
         super().save(*args, **kwargs)
 
 
+class AttachmentQuerySet(ChildScopedQuerySet):
+    parent_field = "event"
+
+
 class CaseEventAttachment(models.Model):
     """A document attached to a move (a written reply, an agreement, a photo), served only to those who see the case."""
 
@@ -231,6 +246,8 @@ class CaseEventAttachment(models.Model):
     name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attachment")
@@ -261,6 +278,8 @@ class MediationSession(models.Model):
     agreement = models.TextField(_("agreement"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = CaseChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("mediation session")

@@ -7,8 +7,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit
+from accounts.scoping import ChildScopedQuerySet
 
-from .case import Case
+from .case import Case, CaseChildQuerySet
+
+
+class ReminderQuerySet(CaseChildQuerySet):
+    def visible_to(self, user):
+        """One's own reminders, and those of the cases one sees."""
+        return (self.filter(recipient=user) | super().visible_to(user)) if user.is_authenticated else self.none()
 
 
 class Reminder(models.Model):
@@ -34,6 +41,8 @@ class Reminder(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     digested_at = models.DateTimeField(_("sent in a digest at"), null=True, blank=True)
 
+    objects = ReminderQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("reminder")
         verbose_name_plural = _("reminders")
@@ -49,6 +58,10 @@ class Reminder(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.threshold == self.OVERDUE
+
+
+class DeliveryQuerySet(ChildScopedQuerySet):
+    parent_field = "reminder"
 
 
 class Delivery(models.Model):
@@ -73,6 +86,8 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     lease_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("delivery")
@@ -99,6 +114,10 @@ class NotificationPreference(models.Model):
         verbose_name_plural = _("notification preferences")
 
 
+class UnitWebhookQuerySet(ChildScopedQuerySet):
+    parent_field = "unit"
+
+
 class UnitWebhook(models.Model):
     """A unit's group robot: 企业微信 or 钉钉, by its webhook address."""
 
@@ -110,6 +129,8 @@ class UnitWebhook(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     url = models.URLField(_("webhook address"), max_length=500)
     is_active = models.BooleanField(_("in use"), default=True)
+
+    objects = UnitWebhookQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("unit group robot")

@@ -17,4 +17,5 @@ def move_label(action: str) -> str:
     """The Chinese name of a timeline entry."""
     if action in MOVES:
         return str(MOVES[action].label)
-    return {"register": _("Registered"), "request_review": _("Review requested")}.get(action, action)
+    return {"register": _("Registered"), "request_review": _("Review requested"),
+            "recompute_limits": _("Time limit recounted")}.get(action, action)

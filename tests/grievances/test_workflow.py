@@ -17,14 +17,14 @@ from .conftest import NOW
 def test_registration_numbers_the_case_and_sets_its_first_limits(case):
     assert case.number == f"XF-{TODAY.year}-000001" and case.status == Case.Status.REGISTERED
     assert case.accept_due == TODAY + 15 * DAY  # 15 days (arts. 22–23)
-    assert case.objection_due == deadlines.add_working_days(TODAY, 5)  # 5 working days (art. 23)
+    assert case.objection_due == deadlines.add_working_days(TODAY, 5).due  # 5 working days (art. 23)
     assert case.category.name == "其他"
     assert list(case.events.values_list("action", flat=True)) == ["register"]
 
 
 def test_the_remit_objection_counts_chinese_working_days_with_make_up_days():
     # Received the day before National Day: 10-01..10-07 are holidays, 10-10 (Saturday) is a make-up working day.
-    assert deadlines.add_working_days(datetime.date(2026, 9, 30), 5) == datetime.date(2026, 10, 13)
+    assert deadlines.add_working_days(datetime.date(2026, 9, 30), 5).due == datetime.date(2026, 10, 13)
     assert deadlines.is_working_day(datetime.date(2026, 10, 10))
     assert not deadlines.is_working_day(datetime.date(2026, 10, 5))
 
