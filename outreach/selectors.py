@@ -4,11 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.utils import timezone
 
 from accounts.models import Region, User
 from accounts.roles import Role
-from campaigns.models import Assignment, Campaign, Household
+from campaigns.models import Campaign, Household
 
 from .models import Heartbeat
 
@@ -56,18 +55,3 @@ def celery_status() -> CeleryStatus:
     seen = Heartbeat.last_seen_of(settings.QUEUE_NAMES)
     return CeleryStatus(last_seen=min(seen.values()) if len(seen) == len(settings.QUEUE_NAMES) else None)
 
-
-def current_assignment(user: User) -> Assignment | None:
-    """The cadre's assignment for today, with its village, campaign and team leader."""
-    assignment = (
-        Assignment.objects.filter(cadre=user)
-        .current_on(timezone.localdate())
-        .select_related("target_village__village__parent", "target_village__campaign")
-        .first()
-    )
-    if assignment:
-        assignment.leader = (
-            Assignment.objects.filter(target_village=assignment.target_village_id, role=Assignment.Role.LEADER)
-            .select_related("cadre").first()
-        )
-    return assignment

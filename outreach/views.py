@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
 from campaigns import dashboard
+from campaigns import selectors as campaign_selectors
 from campaigns.views.helpers import param
 from grievances import selectors as case_selectors
 
@@ -35,7 +36,7 @@ def home(request):
     context = {
         "roles": sorted(user.roles, key=list(Role).index),
         "is_cadre": user.has_role(Role.CADRE),
-        "assignment": selectors.current_assignment(user) if user.has_role(Role.CADRE) else None,
+        "assignment": campaign_selectors.my_assignment(user) if user.has_role(Role.CADRE) else None,
         "is_case_worker": is_case_worker,
         "case_counts": [(key, CASE_COUNT_LABELS[key], count, f"{case_list}?{query}") for key, count, query in cases.counts] if cases else [],
         "waiting_cases": cases.waiting if cases else [],
