@@ -2,6 +2,8 @@
 and supervisors: a TOTP authenticator app (django-otp), set up at the first login after this is on."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from .roles import Role
 
@@ -18,3 +20,23 @@ def confirmed_device(user):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def enrol(user, key: str, code: str):
+    """Save the authenticator with this key if `code` is right for it, else nothing; the saved device.
+
+    The code is checked by django-otp's own TOTPDevice.verify_token, which records the code's time step
+    (last_t): the code typed at set-up can then not be used again, from this session or any other that
+    has the password. A wrong code leaves nothing behind (the device and its throttle roll back)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()  # one set-up at a time per account
+        if confirmed_device(user) is not None:  # another session finished first
+            return None
+        TOTPDevice.objects.filter(user=user).delete()  # any half-made device of an older django-otp flow
+        device = TOTPDevice.objects.create(user=user, name="authenticator", key=key, confirmed=True)
+        if device.verify_token(code):
+            return device
+        transaction.set_rollback(True)
+        return None

@@ -86,7 +86,6 @@ def otp_setup(request):
 
     The key lives in this session only until a code from it is confirmed; then the device is saved.
     Another session (someone else with the password) gets another key, which the real user never scans."""
-    from django_otp.oath import TOTP
     from django_otp.plugins.otp_totp.models import TOTPDevice
     from django_otp.util import random_hex
 
@@ -97,14 +96,15 @@ def otp_setup(request):
     device = TOTPDevice(user=request.user, name="authenticator", key=request.session[SETUP_KEY], confirmed=True)
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and not _too_many_wrong_codes(request, form):
-        if TOTP(device.bin_key, device.step, device.t0, device.digits).verify(int(form.cleaned_data["code"]), tolerance=1):
-            TOTPDevice.objects.filter(user=request.user).delete()  # any half-made device of an older django-otp flow
-            device.save()
+        enrolled = two_factor.enrol(request.user, request.session[SETUP_KEY], form.cleaned_data["code"].strip())
+        if enrolled is not None:
             del request.session[SETUP_KEY]
-            _verified(request, device)
+            _verified(request, enrolled)
             audit.record(audit.Action.TWO_FACTOR, actor=request.user, obj=request.user, summary=_("authenticator app set up"))
             messages.success(request, _("Two-factor login is set up. You will be asked for a code at each login."))
             return redirect(_next_url(request))
+        if two_factor.confirmed_device(request.user) is not None:
+            return redirect("accounts:otp-verify")  # another session set one up meanwhile
         _wrong_code(request, form)
     return render(request, "accounts/otp_setup.html", {
         "form": form, "next": _next_url(request), "key": base64.b32encode(device.bin_key).decode(),
