@@ -57,3 +57,13 @@ class OneTimeCodeForm(forms.Form):
         error_messages={"invalid": _("The code is the six digits your authenticator app shows.")},
         widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 8}),
     )
+
+
+class UnlockForm(OneTimeCodeForm):
+    """Both factors at once, for an account or address whose logins are locked (accounts.views.unlock)."""
+
+    username = forms.CharField(label=_("Username"), max_length=150,
+                               widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "username", "autocapitalize": "none"}))
+    password = forms.CharField(label=_("Password"), strip=False, max_length=4096,
+                               widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "current-password"}))
+    field_order = ["username", "password", "code"]

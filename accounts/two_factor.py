@@ -40,3 +40,23 @@ def enrol(user, key: str, code: str):
             return device
         transaction.set_rollback(True)
         return None
+
+
+def active_account(username: str):
+    return get_user_model().objects.filter(username=username, is_active=True).first()
+
+
+def prove_both_factors(username: str, password: str, code: str):
+    """(account, device) when the password and a fresh code of the account's authenticator app are both
+    right, else None. It checks the password itself rather than through authenticate(), whose lockout
+    (django-axes) is what a person proving both factors is let past."""
+    user = active_account(username)
+    if user is None:
+        get_user_model()().set_password(password)  # the same work as for a real account: the time tells nothing
+        return None
+    if not user.check_password(password):
+        return None
+    device = confirmed_device(user)
+    if device is None or not device.verify_is_allowed()[0] or not device.verify_token(code):
+        return None
+    return user, device

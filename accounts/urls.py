@@ -18,4 +18,5 @@ urlpatterns = [
     path("password/", views.PasswordChange.as_view(), name="password-change"),
     path("two-factor/", views.otp_verify, name="otp-verify"),
     path("two-factor/setup/", views.otp_setup, name="otp-setup"),
+    path("unlock/", views.unlock, name="unlock"),
 ]

@@ -2,8 +2,11 @@ import base64
 from urllib.parse import urlencode
 
 import segno
+from axes.utils import reset as reset_login_failures
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,10 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from outreach.ratelimit import allow, blocked
+from outreach.ratelimit import allow, blocked, client_ip
 
 from . import audit, two_factor
-from .forms import OneTimeCodeForm, PasswordChangeForm
+from .forms import OneTimeCodeForm, PasswordChangeForm, UnlockForm
+
+
+WRONG_PASSWORDS_ALLOWED = 5  # wrong current passwords on the password-change page, per account per 15 minutes
+WRONG_PASSWORDS_WINDOW = 15 * 60
 
 
 class PasswordChange(auth_views.PasswordChangeView):
@@ -24,6 +31,21 @@ class PasswordChange(auth_views.PasswordChangeView):
     form_class = PasswordChangeForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("home")
+
+    def post(self, request, *args, **kwargs):
+        # The current password is asked so that a session left open cannot take the account: guessing it
+        # here is limited per account (all its sessions together), and each wrong guess is in the audit trail.
+        if blocked("password-change", str(request.user.pk), limit=WRONG_PASSWORDS_ALLOWED):
+            audit.record(audit.Action.LOGIN_FAILED, actor=request.user, summary=_("password change refused: too many wrong current passwords"))
+            context = self.get_context_data(form=self.get_form_class()(user=request.user), too_many_guesses=True)
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if form.has_error("old_password", "password_incorrect"):
+            allow("password-change", str(self.request.user.pk), limit=WRONG_PASSWORDS_ALLOWED, window_seconds=WRONG_PASSWORDS_WINDOW)
+            audit.record(audit.Action.LOGIN_FAILED, actor=self.request.user, summary=_("wrong current password when changing the password"))
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         form.user.must_change_password = False  # saved with the new password (set_password stamps its time)
@@ -110,3 +132,40 @@ def otp_setup(request):
         "form": form, "next": _next_url(request), "key": base64.b32encode(device.bin_key).decode(),
         "qr": mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#000", light="#fff")),  # nosec B308 B703 - segno's SVG of our own otpauth URL, no visitor text
     })
+
+
+UNLOCKS_PER_ACCOUNT = 5  # wrong tries on the unlock page per 15 minutes, per account and per address
+UNLOCKS_PER_ADDRESS = 20
+UNLOCK_WINDOW = 15 * 60
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def unlock(request):
+    """Logging in while the login is locked (django-axes: this account, or this office's address, after
+    failed logins), for someone with an authenticator app: the password and a fresh code prove both
+    factors, which the lock exists to protect. The lock stays for everyone else; this account's own failed
+    logins are forgotten. Wrong tries are limited per account and per address and are in the audit trail."""
+    form = UnlockForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        username, address = form.cleaned_data["username"], client_ip(request)
+        if blocked("unlock", username, limit=UNLOCKS_PER_ACCOUNT) or blocked("unlock-address", address, limit=UNLOCKS_PER_ADDRESS):
+            form.add_error(None, _("Too many attempts: wait 15 minutes, or ask an administrator."))
+            status = 429
+        else:
+            proven = two_factor.prove_both_factors(username, form.cleaned_data["password"], form.cleaned_data["code"].strip())
+            if proven is None:
+                allow("unlock", username, limit=UNLOCKS_PER_ACCOUNT, window_seconds=UNLOCK_WINDOW)
+                allow("unlock-address", address, limit=UNLOCKS_PER_ADDRESS, window_seconds=UNLOCK_WINDOW)
+                # As for failed logins: the account tried, if there is one; other text typed there is not kept.
+                audit.record(audit.Action.LOGIN_FAILED, actor=two_factor.active_account(username), summary=_("unlock with the authenticator app refused"))
+                form.add_error(None, _("The username, password or code is wrong, or the account has no authenticator app set up."))
+            else:
+                user, device = proven
+                reset_login_failures(username=user.username)
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                _verified(request, device)
+                audit.record(audit.Action.TWO_FACTOR, actor=user, summary=_("logged in past the login lock with the authenticator app"))
+                return redirect(_next_url(request))
+    return render(request, "accounts/unlock.html", {"form": form, "next": _next_url(request)}, status=status)

@@ -1,16 +1,19 @@
 import datetime
+import math
 import re
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
+from django.core import signing
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Region
@@ -18,7 +21,7 @@ from campaigns.views.helpers import attempt, id_param, page, param
 from outreach.drilldown import EARLIEST, LATEST, scope_for
 from outreach.excel import personal_data_export, workbook_response
 from outreach.pii import mask_phone
-from outreach.ratelimit import allow, blocked, client_ip
+from outreach.ratelimit import Backoff, client_ip
 from outreach.tables import Cell, Table, requested_export
 from outreach.templatetags.dashboards import percent
 
@@ -185,9 +188,25 @@ def case_request_review(request, pk):
     return redirect("grievances:detail", pk=review.pk if ok else case.pk)
 
 
-LOOKUPS_PER_ADDRESS = 10
-LOOKUPS_PER_NUMBER = 5  # failures per case number, whatever the address: four digits cannot be walked
-WINDOW_SECONDS = 600
+# Wrong tries at the public lookup make the next one wait, longer each time, instead of locking anyone
+# out for a fixed spell. Per case number, whatever the address: four digits cannot be walked (after 5
+# misses 30 s, then 1, 2, 4 … minutes up to an hour: about 24 tries a day). Per address after 10 misses,
+# and never longer than 15 minutes: many petitioners share an office's or a phone network's address.
+LOOKUP_NUMBER_BACKOFF = Backoff("case-lookup-number", free=5, first_wait=30, max_wait=3600, memory=24 * 3600)
+LOOKUP_ADDRESS_BACKOFF = Backoff("case-lookup", free=10, first_wait=30, max_wait=15 * 60, memory=3600)
+# A browser that once looked a case up keeps a signed note of its number: misses by others on that number
+# do not make it wait (its own address still counts), so strangers cannot lock a petitioner out.
+LOOKUP_KNOWN_COOKIE = "lookup_known"
+LOOKUP_KNOWN_SALT = "grievances.lookup.known"
+LOOKUP_KNOWN_MAX = 10
+
+
+def _known_numbers(request) -> list[str]:
+    try:
+        numbers = signing.loads(request.COOKIES.get(LOOKUP_KNOWN_COOKIE, ""), salt=LOOKUP_KNOWN_SALT)
+    except signing.BadSignature:
+        return []
+    return [n for n in numbers if isinstance(n, str)][:LOOKUP_KNOWN_MAX] if isinstance(numbers, list) else []
 
 
 @login_not_required
@@ -199,15 +218,27 @@ def lookup(request):
     if request.method == "POST":
         address = client_ip(request)
         number = request.POST.get("number", "").strip().upper()[:20]
-        if blocked("case-lookup", address, limit=LOOKUPS_PER_ADDRESS) or blocked("case-lookup-number", number, limit=LOOKUPS_PER_NUMBER):
-            context["notice"] = _("Too many attempts. Please try again in ten minutes.")
-            return render(request, "grievances/lookup.html", context, status=429)
+        known = _known_numbers(request)
+        wait = max(LOOKUP_ADDRESS_BACKOFF.wait(address), 0 if number in known else LOOKUP_NUMBER_BACKOFF.wait(number))
+        if wait:
+            minutes = math.ceil(wait / 60)
+            context["notice"] = ngettext(
+                "Too many wrong attempts. Please try again in %(minutes)d minute.",
+                "Too many wrong attempts. Please try again in %(minutes)d minutes.", minutes) % {"minutes": minutes}
+            response = render(request, "grievances/lookup.html", context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
         if form.is_valid():
             case = selectors.public_case(form.cleaned_data["number"], form.cleaned_data["phone_last4"])
             if case is not None:
-                return render(request, "grievances/lookup_result.html", {"case": case, "timeline": [e for e in selectors.timeline(case)]})
-            allow("case-lookup", address, limit=LOOKUPS_PER_ADDRESS, window_seconds=WINDOW_SECONDS)
-            allow("case-lookup-number", number, limit=LOOKUPS_PER_NUMBER, window_seconds=WINDOW_SECONDS)
+                LOOKUP_NUMBER_BACKOFF.reset(case.number)  # the petitioner proved the digits: others' misses are forgotten
+                response = render(request, "grievances/lookup_result.html", {"case": case, "timeline": [e for e in selectors.timeline(case)]})
+                remembered = [case.number, *[n for n in known if n != case.number]][:LOOKUP_KNOWN_MAX]
+                response.set_cookie(LOOKUP_KNOWN_COOKIE, signing.dumps(remembered, salt=LOOKUP_KNOWN_SALT), max_age=180 * 24 * 3600,
+                                           path=reverse("lookup"), secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")
+                return response
+            LOOKUP_ADDRESS_BACKOFF.failure(address)
+            LOOKUP_NUMBER_BACKOFF.failure(number)
             context["notice"] = _("No case matches this number and these digits.")
     return render(request, "grievances/lookup.html", context)
 
