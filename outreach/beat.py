@@ -8,10 +8,18 @@
   compose starts it again, and it waits its turn. (Duplicate sends would still not double anything:
   reminders are unique in the database and deliveries are claimed one by one. The lock keeps the
   queues free of the extra work.)
+- A stop asked for (SIGTERM, SIGINT) while the scheduler is being set up is kept until the set-up is done
+  or interrupted at a safe point, then beat exits. Celery's own handler would ask for the scheduler that
+  is still being built: it would build a second one on the database connection the first is in the middle
+  of using, and the error that follows is swallowed by django-celery-beat, so the stop was lost and beat
+  ran on.
 """
 
 import logging
+import signal
+import threading
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection
@@ -56,27 +64,51 @@ class BeatLock:
 
 
 _held: BeatLock | None = None
-_standing_by = False
+_set_up = False  # a beat process sets up one scheduler: the one Celery keeps for as long as it runs
+_stop_asked: int | None = None  # the signal that asked for a stop while the scheduler was being set up
+
+
+def _ask_to_stop(signum, frame):
+    global _stop_asked
+    _stop_asked = signum
+
+
+def _stop_if_asked() -> None:
+    if _stop_asked is not None:
+        log.info("Stopping as asked (%s) while the schedule was being set up.", signal.Signals(_stop_asked).name)
+        raise SystemExit(0)
+
+
+@contextmanager
+def stops_kept_for_later():
+    """While the body runs, SIGTERM and SIGINT only note that a stop was asked for; afterwards Celery's
+    handlers are back and, if a stop was asked for, beat exits (SystemExit) before it sends anything."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # an embedded beat (worker -B) runs in a thread, where signals cannot be handled
+        return
+    previous = {number: signal.signal(number, _ask_to_stop) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    _stop_if_asked()
 
 
 def hold_the_beat_lock() -> None:
     """Called as beat's scheduler is set up, before it reads or writes the schedule: returns once this
-    process holds the lock, waiting while another beat holds it."""
-    global _held, _standing_by
+    process holds the lock, waiting while another beat holds it (and stopping if told to meanwhile)."""
+    global _held
     if _held is not None or settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         return  # already ours; or the demo's SQLite: one machine, one `make run`
-    if _standing_by:
-        # Celery's SIGTERM handler asks for the scheduler, which is still being set up here: stop.
-        raise SystemExit(0)
     lock = BeatLock()
     if not lock.try_acquire():
         log.warning("Another beat holds the beat lock: standing by until it stops.")
-        _standing_by = True
-        try:
-            while not lock.try_acquire():
-                time.sleep(STANDBY_POLL_SECONDS)
-        finally:
-            _standing_by = False
+        while not lock.try_acquire():
+            deadline = time.monotonic() + STANDBY_POLL_SECONDS
+            while time.monotonic() < deadline:
+                _stop_if_asked()  # systemctl stop on the standby host
+                time.sleep(0.1)
     log.info("Holding the beat lock: this process sends the schedule.")
     _held = lock
 
@@ -88,9 +120,16 @@ class Scheduler(DatabaseScheduler):
     _stamped_at = 0.0
 
     def setup_schedule(self):
-        # A standby must not load the schedule before it takes over: what ran meanwhile would look due.
-        hold_the_beat_lock()
-        super().setup_schedule()
+        global _set_up
+        if _set_up:
+            # Only Celery's SIGTERM handler asks for a second one, in the moment between the end of this set-up
+            # and Celery keeping the scheduler: stop, without touching the connection the first one uses.
+            raise SystemExit(0)
+        _set_up = True
+        with stops_kept_for_later():
+            # A standby must not load the schedule before it takes over: what ran meanwhile would look due.
+            hold_the_beat_lock()
+            super().setup_schedule()
 
     def tick(self, *args, **kwargs):
         if _held is not None and not _held.still_held():

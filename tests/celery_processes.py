@@ -40,12 +40,42 @@ def wait_until(condition, seconds=30.0) -> bool:
     return False
 
 
+def session_name(kind: str) -> str:
+    """A PostgreSQL application_name for the processes one test starts (given them as PGAPPNAME), so that the test
+    can tell when every database session they opened has ended."""
+    return f"outreach-test-{kind}-{uuid.uuid4().hex[:8]}"
+
+
+def database_sessions(name: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [name])
+        return cursor.fetchone()[0]
+
+
+def stop(*processes: subprocess.Popen, sessions: str | None = None, seconds: float = 60.0) -> None:
+    """SIGTERM, then wait until each process has exited (SIGKILL for one still running after `seconds`). With
+    `sessions` (their PGAPPNAME), also wait until their database sessions have ended: a test's tables are
+    emptied afterwards, and no statement of theirs may still be running then."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=seconds)
+    if sessions is not None:
+        assert wait_until(lambda: database_sessions(sessions) == 0, seconds), f"sessions of {sessions} still open"
+
+
 @contextmanager
 def celery_processes(logs: Path, *, beat: bool = False, extra_env: dict | None = None):
     """Start a worker (and beat) as subprocesses; yields the log folder; stops only what it started."""
     assert app.conf.broker_url.startswith("redis://"), "tests need the real Redis broker"
     app.control.purge()
-    env = {**os.environ, "DATABASE_URL": worker_database_url(), **(extra_env or {})}
+    sessions = session_name("celery")
+    env = {**os.environ, "DATABASE_URL": worker_database_url(), "PGAPPNAME": sessions, **(extra_env or {})}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     commands = {"worker": ["worker", "--pool", "solo", "--loglevel", "INFO", "-n", f"test-{uuid.uuid4().hex[:8]}@%h"]}
     if beat:
@@ -59,10 +89,7 @@ def celery_processes(logs: Path, *, beat: bool = False, extra_env: dict | None =
                 ))
         yield logs
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=20)
+        stop(*processes, sessions=sessions)
         app.control.purge()
 
 
@@ -110,13 +137,7 @@ class Servers:
                    "--loglevel", "INFO", "-n", f"{name}-{os.getpid()}@%h", EMAIL_URL=self.mail_url)
 
     def stop(self):
-        for process in self.running:
-            process.terminate()
-        for process in self.running:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(*self.running)
 
 
 def answers(url) -> bool:
