@@ -231,26 +231,3 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
     with django_db_blocker.unblock(), celery_processes(tmp_path_factory.mktemp("worker")) as logs:
         yield logs
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _retry_a_flush_that_meets_a_deadlock():
-    """Transactional tests empty the tables with one TRUNCATE while the test's real Celery beat may be
-    updating its schedule rows (a foreign-key check locks the other table first): PostgreSQL then
-    aborts one of the two as a deadlock. When the flush is the one aborted, it is simply run again."""
-    from django.core.management.base import CommandError
-    from django.core.management.commands import flush
-
-    original = flush.Command.handle
-
-    def handle(self, *args, **options):
-        for attempt in range(3):
-            try:
-                return original(self, *args, **options)
-            except CommandError as error:
-                if "deadlock" not in str(error.__cause__ or error) or attempt == 2:
-                    raise
-
-    flush.Command.handle = handle
-    yield
-    flush.Command.handle = original

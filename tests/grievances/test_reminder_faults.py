@@ -1,7 +1,8 @@
 """Reminders survive real faults: Redis down while cases are saved, a worker killed mid-delivery.
 
 These tests start their own redis-server on a spare port, and their own worker and beat, and stop
-only what they started; the shared Redis and PostgreSQL stay up for the rest of the suite."""
+only what they started (and wait until their database sessions have ended, before the test's tables
+are emptied); the shared Redis and PostgreSQL stay up for the rest of the suite."""
 
 import datetime
 import os
@@ -10,7 +11,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -18,11 +18,19 @@ from django.utils import timezone
 
 from grievances import services
 from grievances.models import Case, Delivery, Reminder, UnitWebhook
-from tests.celery_processes import ROOT, free_port, log_tail, wait_until, worker_database_url
+from tests.celery_processes import (
+    ROOT,
+    free_port,
+    log_tail,
+    session_name,
+    stop,
+    wait_until,
+    worker_database_url,
+)
 
 from .test_reminders import Robot
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.wall_clock]
 
 
 class PrivateRedis:
@@ -52,9 +60,10 @@ class Processes:
     def __init__(self, redis: PrivateRedis, folder: Path, **env):
         self.redis, self.folder, self.extra = redis, folder, env
         self.running: dict[str, subprocess.Popen] = {}
+        self.sessions = session_name("faults")
 
     def start(self, name: str, *args: str):
-        env = {**os.environ, "DATABASE_URL": worker_database_url(), "REDIS_URL": self.redis.url, **self.extra}
+        env = {**os.environ, "DATABASE_URL": worker_database_url(), "REDIS_URL": self.redis.url, "PGAPPNAME": self.sessions, **self.extra}
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         log = open(self.folder / f"{name}.log", "a")
         self.running[name] = subprocess.Popen([sys.executable, "-m", "celery", "-A", "outreach", *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -65,17 +74,13 @@ class Processes:
         process.wait(timeout=10)
 
     def stop_all(self):
-        for name in list(self.running):
-            process = self.running.pop(name)
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(*self.running.values(), sessions=self.sessions)
+        self.running.clear()
 
 
 @pytest.fixture
-def faults(tmp_path):
+def faults(transactional_db, tmp_path):
+    # After transactional_db, so torn down before it: worker and beat are gone when the tables are emptied.
     from django_celery_beat.models import PeriodicTask
 
     PeriodicTask.objects.all().delete()  # beat installs this test's fast intervals
@@ -83,13 +88,22 @@ def faults(tmp_path):
     redis.start()
     processes = Processes(redis, tmp_path, REMINDER_SWEEP_SECONDS="2", DELIVERY_DISPATCH_SECONDS="1",
                           DELIVERY_LEASE_SECONDS="3", DELIVERY_BACKOFF_SECONDS="1")
-    yield redis, processes
-    processes.stop_all()
-    redis.stop()
+    try:
+        yield redis, processes
+    finally:
+        processes.stop_all()
+        redis.stop()
 
 
 def worker_args(name):
     return ["worker", "--pool", "solo", "--loglevel", "INFO", "-n", f"{name}-{os.getpid()}@%h"]
+
+
+def beat_could_not_reach_the_broker(folder: Path) -> int:
+    """How many times beat has logged that it could not reach the broker to send what was due: its connection
+    failing (then it tries again, after a pause), or a send failing on a connection it had."""
+    log = (folder / "beat.log").read_text()
+    return log.count("beat: Connection error") + log.count("Couldn't apply scheduled task")
 
 
 def test_cases_saved_while_redis_is_down_are_still_reminded(faults, running, tmp_path):
@@ -99,7 +113,10 @@ def test_cases_saved_while_redis_is_down_are_still_reminded(faults, running, tmp
     redis.stop()
     # The broker is down; the case is saved all the same (nothing is queued on save).
     Case.objects.filter(pk=running.pk).update(resolve_due=timezone.localdate() + datetime.timedelta(days=3))
-    time.sleep(3)
+    # Beat has the sweep (every 2 s here) to send and cannot reach the broker, twice since the case was saved
+    # (the first failure seen may be of an attempt begun before): the sweep was due, and nothing reminded anyone.
+    failed = beat_could_not_reach_the_broker(tmp_path)
+    assert wait_until(lambda: beat_could_not_reach_the_broker(tmp_path) >= failed + 2, 60), log_tail(tmp_path)
     assert not Reminder.objects.exists()
     redis.start()
     delivered = lambda: Delivery.objects.filter(status=Delivery.Status.SENT, channel=Delivery.Channel.EMAIL).count() == 2  # noqa: E731
