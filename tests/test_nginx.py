@@ -1,7 +1,10 @@
 """The nginx site in deploy/nginx/, for real: nginx with TLS in front of gunicorn, as installed on a
 server (only ports, certificate and file paths are rewritten for the test)."""
 
+import grp
 import json
+import os
+import pwd
 import re
 import ssl
 import subprocess
@@ -26,7 +29,7 @@ from tests.celery_processes import (
 )
 from tests.factories import TEST_PASSWORD, UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.wall_clock]
 
 SITE = "outreach.example.gov.cn"  # the site file's server_name
 
@@ -59,9 +62,13 @@ def site(tmp_path, broker):
             site_conf = site_conf.replace(old, new)
         site_conf = re.sub(r"\n\s*listen \[::\].*", "", site_conf)  # no IPv6 in the sandbox
         (scratch / "site.conf").write_text(site_conf)
+        # The workers run as this test's own user, who can read the checkout wherever it lives (a clone in a
+        # 0700 folder from `mktemp -d` is closed to nginx's default `nobody`), and keep their buffers here.
+        worker_user = f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};\n" if os.geteuid() == 0 else ""
+        temp_paths = "".join(f" {kind}_temp_path {scratch}/{kind}_temp;\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
         (scratch / "nginx.conf").write_text(
-            f"pid {scratch}/nginx.pid;\nerror_log {scratch}/error.log;\nevents {{}}\n"
-            f"http {{\n include /etc/nginx/mime.types;\n access_log off;\n proxy_bind 127.0.0.3;\n include {scratch}/site.conf;\n}}\n")
+            f"{worker_user}pid {scratch}/nginx.pid;\nerror_log {scratch}/error.log;\nevents {{}}\n"
+            f"http {{\n include /etc/nginx/mime.types;\n access_log off;\n{temp_paths} proxy_bind 127.0.0.3;\n include {scratch}/site.conf;\n}}\n")
         processes.start("nginx", "nginx", "-c", str(scratch / "nginx.conf"), "-e", str(scratch / "error.log"), "-g", "daemon off;")
         https = f"https://127.0.0.1:{https_port}"
         assert wait_until(lambda: fetch(opener(), f"http://127.0.0.1:{http_port}/healthz")[0] == 200, 30), log_tail(tmp_path)
@@ -102,7 +109,7 @@ def test_plain_http_goes_to_https_but_probes_by_address_are_answered(site):
 def test_static_files_come_from_nginx_with_a_long_cache(site):
     manifest = json.loads((Path(str(settings.STATIC_ROOT)) / "staticfiles.json").read_text())["paths"]
     status, headers, body = fetch(opener(), f"{site['https']}/static/{manifest['css/app.css']}")
-    assert status == 200 and body
+    assert status == 200 and body, (status, (site["logs"] / "nginx" / "error.log").read_text())
     assert "public, immutable" in headers.get_all("Cache-Control") and headers["Expires"]  # nginx's expires 1y
     assert "GET /static/" not in (site["logs"] / "web.log").read_text()  # gunicorn never saw it
 
