@@ -1,14 +1,16 @@
 import datetime
 
 from django import forms
+from django.forms.formsets import TOTAL_FORM_COUNT
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Unit, User
 from accounts.roles import Role
-
 from grievances.models import Case
 from outreach import pii
+from outreach.excel import ExportPurposeForm
 
 from .models import Campaign, Evaluation, Household, HouseholdTag, ImportJob, TargetVillage, Visit, VisitKind
 
@@ -251,7 +253,32 @@ class DemandForm(StyledFormMixin, forms.Form):
     head_count = forms.IntegerField(label=_("People"), min_value=1, max_value=10000, initial=1)
 
 
-DemandFormSet = forms.formset_factory(DemandForm, extra=2, max_num=20, validate_max=True)
+MAX_DEMANDS = 10  # what one household raises on one visit; more is a village meeting's worth, recorded as several
+
+
+class BaseDemandFormSet(forms.BaseFormSet):
+    """At most MAX_DEMANDS demands a visit. A form claiming more is refused without building more than
+    MAX_DEMANDS forms (Django's own ceiling is max_num + 1,000, all built and shown again), and the page
+    shown again counts only the rows it shows, so that sending it again can pass."""
+
+    default_error_messages = {
+        "too_many_forms": _("A visit registers at most %(num)d demands; record the others with another visit."),
+    }
+
+    @cached_property
+    def management_form(self):
+        form = super().management_form
+        if self.is_bound and form.is_valid() and form.cleaned_data[TOTAL_FORM_COUNT] > self.absolute_max:
+            # What the page shows again; the cleaned claim stays as sent, and full_clean refuses it.
+            data = form.data.copy()
+            data[form.add_prefix(TOTAL_FORM_COUNT)] = str(self.absolute_max)
+            form.data = data
+        return form
+
+
+DemandFormSet = forms.formset_factory(
+    DemandForm, formset=BaseDemandFormSet, extra=2, max_num=MAX_DEMANDS, absolute_max=MAX_DEMANDS, validate_max=True
+)
 
 
 class VisitEditForm(StyledFormMixin, forms.ModelForm):
@@ -293,9 +320,19 @@ class HouseholdForm(StyledFormMixin, forms.ModelForm):
 class RatingForm(StyledFormMixin, forms.Form):
     """群众评议: what a resident fills in on the public page."""
 
-    household_number = forms.CharField(label=_("Household number"), max_length=20,
-                                       help_text=_("On the card the work team left with you."))
-    phone_last4 = forms.RegexField(label=_("Last 4 digits of the registered phone"), regex=r"^\d{4}$", max_length=4,
-                                   error_messages={"invalid": _("Enter 4 digits.")})
+    household_number = forms.CharField(label=_("Household number"), max_length=20, help_text=_("On your rating card."))
+    rating_code = forms.CharField(label=_("Rating code"), max_length=12, help_text=_("6 letters and digits, on your rating card."),
+                                  widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}))
     rating = forms.ChoiceField(label=_("How satisfied are you with the work team?"), choices=Evaluation.Rating.choices, widget=forms.RadioSelect)
     comment = forms.CharField(label=_("Comment (optional)"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RatingCardsForm(ExportPurposeForm):
+    """Printing the rating cards: names and codes leave the system on paper, with a stated purpose."""
+
+    household_number = forms.CharField(
+        label=_("Only for household number"), max_length=20, required=False,
+        help_text=_("For a lost card. Empty: every household of the village that has not rated yet."),
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    field_order = ["household_number", "purpose", "detail"]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("households/<int:pk>/pair/", views.pair, name="pair"),
     path("absent/", views.absent, name="absent"),
     path("rating-link/<int:target_pk>/", views.rating_link, name="rating-link"),
+    path("rating-link/<int:target_pk>/cards/", views.rating_cards, name="rating-cards"),
     path("ledger/<int:target_pk>/", views.ledger, name="ledger"),
     path("ledger/<int:target_pk>/export.xlsx", views.ledger, {"export": True}, name="ledger-export"),
 ]

@@ -124,7 +124,7 @@ def test_the_campaign_form(client, campaign_admin, data):
 
 
 @HYPOTHESIS
-@given(data=hostile_form(["number", "phone_last4", "household_number", "rating", "comment"]))
+@given(data=hostile_form(["number", "phone_last4", "household_number", "rating_code", "rating", "comment"]))
 def test_the_public_forms(client, regions, data):
     before = AuditEntry.objects.count()
     for url in (reverse("lookup"), f"/rate/{uuid.uuid4().hex}/"):

@@ -1,5 +1,5 @@
 from .campaign import Campaign, CampaignEvent, CampaignQuerySet
-from .fieldwork import CheckIn, Evaluation, Pairing, Visit, VisitKind, VisitPhoto, VisitRevision
+from .fieldwork import CheckIn, Evaluation, Pairing, RatingCard, Visit, VisitKind, VisitPhoto, VisitRevision
 from .household import Household, HouseholdQuerySet, HouseholdTag, PersonalDataView
 from .roster import ImportJob
 from .rollups import RollupStatus, VillageCoverage, VillageDay
@@ -11,6 +11,7 @@ __all__ = [
     "HouseholdTag",
     "Pairing",
     "PersonalDataView",
+    "RatingCard",
     "Visit",
     "VisitKind",
     "VisitPhoto",

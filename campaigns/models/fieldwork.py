@@ -1,6 +1,9 @@
 """What cadres record in the village: check-ins, visits (民情日记), pairings, residents' ratings."""
 
 import datetime
+import hashlib
+import hmac
+import secrets
 import uuid
 
 from django.conf import settings
@@ -213,6 +216,12 @@ class Evaluation(models.Model):
     rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices)
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("rated at"), default=timezone.now)
+    # A resident rates without an account: a rating sent while someone was signed in on that browser came
+    # from a staff member's own session (a cadre "helping", or filling it in): marked, for the figures to tell apart.
+    signed_in_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent from the session of"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("The staff account signed in on the browser the rating was sent from, if any."),
+    )
 
     objects = EvaluationQuerySet.as_manager()
 
@@ -220,3 +229,53 @@ class Evaluation(models.Model):
         verbose_name = _("evaluation")
         verbose_name_plural = _("evaluations")
         constraints = [models.UniqueConstraint(fields=["campaign", "household"], name="one_rating_per_household")]
+
+
+# 评议码: 6 characters from 31 that cannot be mistaken for one another (no 0/O, 1/I/L): 31**6 ≈ 8.9 × 10**8.
+RATING_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+RATING_CODE_LENGTH = 6
+
+
+class RatingCardQuerySet(ScopedQuerySet):
+    """Cards are for the jurisdiction's administrators; a posted cadre sees none."""
+
+    region_field = "target_village__village__code"
+
+
+class RatingCard(models.Model):
+    """评议卡: the code with which a household proves itself on the team's public rating page.
+
+    Printed by the campaign office and delivered sealed, not by the work team, which must not know it
+    (the phone digits it replaced are on the cadre's screen). Only a keyed hash is kept: no page can show
+    a code again, and printing again gives the household a new code and voids the old card."""
+
+    target_village = models.ForeignKey(TargetVillage, verbose_name=_("team"), on_delete=models.CASCADE, related_name="rating_cards")
+    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(_("rating code hash"), max_length=64)
+    issued_at = models.DateTimeField(_("printed at"), default=timezone.now)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("printed by"), on_delete=models.PROTECT, related_name="+")
+
+    objects = RatingCardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rating card")
+        verbose_name_plural = _("rating cards")
+        constraints = [models.UniqueConstraint(fields=["target_village", "household"], name="one_rating_card_per_household_and_team")]
+
+    @staticmethod
+    def new_code() -> str:
+        return "".join(secrets.choice(RATING_CODE_ALPHABET) for _n in range(RATING_CODE_LENGTH))
+
+    @staticmethod
+    def normalise(code: str) -> str:
+        """What a resident types: any case, spaces or a dash between the halves."""
+        return "".join(code.split()).replace("-", "").upper()
+
+    @staticmethod
+    def digest(target_village_id: int, household_id: int, code: str) -> str:
+        """Keyed with PII_HASH_KEY (never rotated casually), bound to the team and household."""
+        message = f"rating-card:{target_village_id}:{household_id}:{RatingCard.normalise(code)}"
+        return hmac.new(settings.PII_HASH_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+    def matches(self, code: str) -> bool:
+        return hmac.compare_digest(self.code_hash, self.digest(self.target_village_id, self.household_id, code))

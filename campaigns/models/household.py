@@ -17,6 +17,12 @@ class HouseholdQuerySet(ScopedQuerySet):
         posted = Assignment.objects.posted(user)
         return [*super().visibility_conditions(user), Q(village__in=posted.values("target_village__village"))]
 
+    def sharing_id_number_with(self, household):
+        """Other households registered with the same ID number (a duplicate for an administrator to merge)."""
+        if not household.id_number_hash:
+            return self.none()
+        return self.filter(id_number_hash=household.id_number_hash).exclude(pk=household.pk)
+
 
 class HouseholdTag(models.TextChoices):
     # 五类人员 (seed 002): the people cadres are to befriend
@@ -74,8 +80,11 @@ class Household(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["village", "number"], name="household_unique_number_in_village"),
+            # Unique within the village. The same number in two villages is allowed (one may be stale, or a
+            # mistake) for an administrator to merge: a refusal across villages would confirm to whoever
+            # typed it that someone elsewhere has that number (campaigns.services.household_save).
             models.UniqueConstraint(
-                fields=["id_number_hash"], condition=~Q(id_number_hash=""), name="household_unique_id_number"
+                fields=["id_number_hash", "village"], condition=~Q(id_number_hash=""), name="household_unique_id_number_in_village"
             ),
         ]
 

@@ -16,8 +16,9 @@ from accounts.scoping import within_jurisdiction
 from grievances.models import Case
 from grievances.services import case_register
 from outreach import pii
+from outreach.ratelimit import allow
 
-from ..models import Assignment, Campaign, CheckIn, Evaluation, Household, Pairing, PersonalDataView, TargetVillage, Visit, VisitPhoto, VisitRevision
+from ..models import Assignment, Campaign, CheckIn, Evaluation, Household, Pairing, PersonalDataView, RatingCard, TargetVillage, Visit, VisitPhoto, VisitRevision
 from ..models.fieldwork import LATE_DAYS_ALLOWED
 
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -54,11 +55,59 @@ def can_edit_households(actor: User, village_code: str, today: datetime.date | N
     return assignment is not None and assignment.target_village.village_id == village_code
 
 
-@transaction.atomic
+ID_CHECKS_PER_HOUR = 20  # household saves carrying an ID number, per person: a cadre adds a few a day, not hundreds
+
+
 def household_save(*, actor: User, village_code: str, data: dict, household_id: int | None = None) -> Household:
-    """Create or edit a household; a new ID number is encrypted and must not belong to another household."""
+    """Create or edit a household; a new ID number is encrypted and must not belong to another household of the village.
+
+    The number is compared with the village's households only: an answer about other villages would tell
+    whoever types candidate numbers which one is a real person's (the masked number hides only the birth
+    date). A number also registered in another village is saved all the same and recorded for an
+    administrator to merge. Checks are limited per person, and every duplicate found is in the audit trail.
+    """
     if not can_edit_households(actor, village_code):
         raise PermissionDenied(_("You may not edit households of this village."))
+    id_number = pii.normalise_id_number(data.get("id_number", ""))
+    if id_number:
+        _check_id_number(actor, village_code, id_number, household_id, number=str(data.get("number", "")))
+    return _household_write(actor=actor, village_code=village_code, data=data, household_id=household_id, id_number=id_number)
+
+
+def _check_id_number(actor: User, village_code: str, id_number: str, household_id: int | None, *, number: str) -> None:
+    """Outside the write's transaction, so that the audit entry of a refused duplicate stays.
+
+    In scope: the village's households, and for those who may see full ID numbers (administrators) every
+    household of their jurisdiction. A duplicate in scope is refused and named; one outside is not mentioned."""
+    if not allow("household-id-check", str(actor.pk), limit=ID_CHECKS_PER_HOUR, window_seconds=3600):
+        raise ValidationError({"id_number": _("Too many ID numbers entered in the last hour. Please try again later.")})
+    others = list(Household.objects.filter(id_number_hash=pii.lookup_hash(id_number)).exclude(pk=household_id).select_related("village"))
+    sees_full_numbers = actor.has_perm("campaigns.reveal_id_number")
+    in_scope = [h for h in others if h.village_id == village_code or (sees_full_numbers and within_jurisdiction(actor, h.village_id))]
+    elsewhere = [h for h in others if h not in in_scope]
+    for other in in_scope:
+        # The refusal tells the actor this household's full number: recorded as a full view of it.
+        with transaction.atomic():
+            PersonalDataView.objects.create(household=other, field=PersonalDataView.Field.ID_NUMBER, viewer=actor)
+            audit.record(audit.Action.PERSONAL_DATA, actor=actor, obj=other, summary=f"{other.number} id_number: typed again for household {number}, refused",
+                         field="id_number", duplicate="in_scope", village=village_code, number=number)
+    if elsewhere:
+        # Nothing is said to the actor; the entry is for an administrator to merge the two.
+        audit.record(audit.Action.PERSONAL_DATA, actor=actor, obj=elsewhere[0],
+                     summary=f"id_number also saved for household {number} of {village_code}: to merge",
+                     field="id_number", duplicate="out_of_scope", village=village_code, number=number,
+                     others=[h.pk for h in elsewhere])
+    if in_scope:
+        other = in_scope[0]
+        if other.village_id == village_code:
+            message = _("This ID number is already registered for household %(number)s of this village. Edit that household instead.") % {"number": other.number}
+        else:
+            message = _("This ID number is already registered for household %(number)s of %(village)s.") % {"number": other.number, "village": other.village.name}
+        raise ValidationError({"id_number": message})
+
+
+@transaction.atomic
+def _household_write(*, actor: User, village_code: str, data: dict, household_id: int | None, id_number: str) -> Household:
     if household_id:
         household = Household.objects.select_for_update().get(pk=household_id, village_id=village_code)
     else:
@@ -68,13 +117,8 @@ def household_save(*, actor: User, village_code: str, data: dict, household_id: 
             setattr(household, name, data[name])
     if data.get("phone"):  # the form never shows the stored number: empty keeps it
         household.phone = data["phone"]
-    id_number = pii.normalise_id_number(data.get("id_number", ""))
-    if id_number:
-        digest = pii.lookup_hash(id_number)
-        if Household.objects.filter(id_number_hash=digest).exclude(pk=household.pk).exists():
-            raise ValidationError({"id_number": _("This ID number is already registered for another household.")})
-        if digest != household.id_number_hash:
-            household.set_id_number(id_number)
+    if id_number and pii.lookup_hash(id_number) != household.id_number_hash:
+        household.set_id_number(id_number)
     household.full_clean(exclude=["id_number_cipher", "id_number_hash"])
     try:
         with transaction.atomic():
@@ -220,15 +264,73 @@ class AlreadyRated(ValidationError):
 
 
 @transaction.atomic
-def evaluation_submit(*, target: TargetVillage, household_number: str, phone_last4: str, rating: str, comment: str = "") -> Evaluation:
-    """群众评议 without an account: the household proves itself by its number and the last 4 digits of its phone."""
+def evaluation_submit(*, target: TargetVillage, household_number: str, rating_code: str, rating: str, comment: str = "",
+                      signed_in_account: User | None = None) -> Evaluation:
+    """群众评议 without an account: the household proves itself by its number and the code on its rating card.
+
+    `signed_in_account` is whoever was signed in on the browser it came from: kept on the rating, so that
+    ratings sent from a staff member's own session can be told apart."""
     if target.campaign.status != Campaign.Status.ACTIVE:
         raise ValidationError(_("Rating is open only while the campaign runs."))
-    household = Household.objects.filter(village_id=target.village_id, number=household_number.strip()).first()
-    if household is None or not household.phone or household.phone[-4:] != phone_last4.strip():
-        raise ValidationError(_("The household number and phone digits do not match our records. Ask the work team for your household number."))
+    card = (
+        RatingCard.objects.filter(target_village=target, household__village_id=target.village_id, household__number=household_number.strip())
+        .select_related("household").first()
+    )
+    if card is None or not card.matches(rating_code):
+        raise ValidationError(_("The household number and rating code do not match our records. The code is on the rating card delivered to your home."))
     try:
         with transaction.atomic():
-            return Evaluation.objects.create(campaign=target.campaign, target_village=target, household=household, rating=rating, comment=comment.strip())
+            return Evaluation.objects.create(
+                campaign=target.campaign, target_village=target, household=card.household, rating=rating, comment=comment.strip(),
+                signed_in_account=signed_in_account if getattr(signed_in_account, "pk", None) else None,
+            )
     except IntegrityError:
         raise AlreadyRated(_("Your household has already rated this campaign. Thank you!")) from None
+
+
+def may_print_rating_cards(actor: User, target: TargetVillage) -> bool:
+    """Administrators of the village's jurisdiction who may export personal data; a cadre of the team never."""
+    return actor.is_superuser or (
+        actor.has_perm("campaigns.change_targetvillage") and actor.has_perm("accounts.export_personal_data")
+        and within_jurisdiction(actor, target.village_id)
+    )
+
+
+@dataclass(frozen=True)
+class PrintedCard:
+    household: Household
+    code: str
+
+    @property
+    def code_for_print(self) -> str:
+        half = len(self.code) // 2
+        return f"{self.code[:half]} {self.code[half:]}"
+
+
+@transaction.atomic
+def rating_cards_issue(*, actor: User, target: TargetVillage, purpose: str, household_number: str = "", now=None) -> list[PrintedCard]:
+    """Print the team's 评议卡: a new random code for each household of the village that has not rated in
+    this campaign (or for one household whose card was lost), replacing its earlier card.
+
+    For the campaign office, never the work team: only administrators of the village's jurisdiction who
+    may export personal data. The codes are returned to be printed once; only keyed hashes are kept."""
+    if not may_print_rating_cards(actor, target):
+        raise PermissionDenied(_("Only the campaign office of the jurisdiction prints rating cards."))
+    if target.campaign.status == Campaign.Status.CLOSED:
+        raise ValidationError(_("The campaign is closed: there is nothing left to rate."))
+    target = TargetVillage.objects.select_for_update().get(pk=target.pk)  # two printings at once: one after the other
+    households = Household.objects.filter(village_id=target.village_id).exclude(evaluations__campaign=target.campaign_id).order_by("number")
+    if household_number.strip():
+        households = households.filter(number=household_number.strip())
+        if not households:
+            raise ValidationError(_("No household %(number)s of this village is waiting to rate.") % {"number": household_number.strip()})
+    now = now or timezone.now()
+    printed = [PrintedCard(household, RatingCard.new_code()) for household in households]
+    RatingCard.objects.bulk_create(
+        [RatingCard(target_village=target, household=card.household, code_hash=RatingCard.digest(target.pk, card.household.pk, card.code),
+                    issued_at=now, issued_by=actor) for card in printed],
+        batch_size=1000, update_conflicts=True, unique_fields=["target_village", "household"], update_fields=["code_hash", "issued_at", "issued_by"],
+    )
+    audit.record(audit.Action.EXPORT, actor=actor, obj=target, summary=f"rating cards of {target.village_id}", rows=len(printed), purpose=purpose,
+                 **({"household": household_number.strip()} if household_number.strip() else {}))
+    return printed

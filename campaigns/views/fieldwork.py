@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,8 +16,9 @@ from accounts.regions import is_valid_code
 from outreach.excel import personal_data_export, workbook_response
 
 from .. import selectors, services
-from ..forms import CheckInForm, DemandFormSet, HouseholdForm, VisitEditForm, VisitForm
-from ..services.fieldwork import can_edit_households, can_pair
+from ..forms import CheckInForm, DemandFormSet, HouseholdForm, RatingCardsForm, VisitEditForm, VisitForm
+from ..models import Household
+from ..services.fieldwork import can_edit_households, can_pair, may_print_rating_cards, rating_cards_issue
 from .helpers import attempt, id_param, page, param
 from .public import rating_qr_svg, rating_url
 
@@ -87,6 +89,9 @@ def household_detail(request, pk):
         "can_pair": can_pair(request.user, household),
         "can_reveal_id": request.user.has_perm("campaigns.reveal_id_number"),
         "can_reveal_phone": request.user.has_perm("campaigns.reveal_phone"),
+        # The same ID number in another household the viewer may see in full: for an administrator to merge.
+        "duplicates": (Household.objects.visible_to(request.user).sharing_id_number_with(household).select_related("village")
+                       if request.user.has_perm("campaigns.reveal_id_number") else []),
         "visits": selectors.household_visits(request.user, household),
     })
 
@@ -224,7 +229,31 @@ def rating_link(request, target_pk):
     """The team's public rating link and its QR code, to show or print for residents."""
     target = selectors.team_village_for(request.user, target_pk)
     url = rating_url(request, target)
-    return render(request, "fieldwork/rating_link.html", {"target": target, "url": url, "qr": rating_qr_svg(url)})
+    return render(request, "fieldwork/rating_link.html", {
+        "target": target, "url": url, "qr": rating_qr_svg(url), "can_print_cards": may_print_rating_cards(request.user, target),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("campaigns.change_targetvillage", raise_exception=True)
+def rating_cards(request, target_pk):
+    """The campaign office prints the village's 评议卡: each household's code, shown on this page once (a POST,
+    with a stated purpose) and kept only as a hash. The work team has no way here."""
+    target = selectors.team_village_for(request.user, target_pk)
+    if not may_print_rating_cards(request.user, target):
+        raise PermissionDenied
+    form = RatingCardsForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        ok, cards = attempt(request, lambda: rating_cards_issue(
+            actor=request.user, target=target, purpose=form.statement, household_number=form.cleaned_data["household_number"]))
+        if ok:
+            url = rating_url(request, target)
+            response = render(request, "fieldwork/rating_cards.html", {
+                "target": target, "cards": cards, "url": url, "qr": rating_qr_svg(url, sized_by_css=True), "printed_at": timezone.localtime(),
+            })
+            patch_cache_control(response, no_store=True, private=True)  # the codes exist nowhere else: no copy in a cache
+            return response
+    return render(request, "fieldwork/rating_cards_issue.html", {"target": target, "form": form})
 
 
 @require_GET

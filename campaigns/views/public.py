@@ -28,8 +28,10 @@ def rating_url(request, target: TargetVillage) -> str:
     return request.build_absolute_uri(reverse("rate", args=[_signer.sign(str(target.pk))]))
 
 
-def rating_qr_svg(url: str) -> str:
-    return mark_safe(segno.make(url, error="m").svg_inline(scale=4, dark="#000", light="#fff"))  # nosec B308 B703 - segno's SVG of our own rating URL, no visitor text
+def rating_qr_svg(url: str, *, sized_by_css: bool = False) -> str:
+    """180 px across on screen; for print, a viewBox instead of a size, so the stylesheet gives it millimetres."""
+    size = {"omitsize": True} if sized_by_css else {"scale": 4}
+    return mark_safe(segno.make(url, error="m").svg_inline(dark="#000", light="#fff", **size))  # nosec B308 B703 - segno's SVG of our own rating URL, no visitor text
 
 
 @login_not_required
@@ -41,9 +43,12 @@ def rate(request, token):
         raise Http404 from None
     target = get_object_or_404(TargetVillage.objects.select_related("village", "campaign"), pk=target_pk)
     form = RatingForm(request.POST or None)
-    context = {"target": target, "form": form}
+    # Someone is signed in on this browser: a staff member's own phone, not a resident's. Said on the page,
+    # and kept on the rating so that the figures can tell it apart.
+    signed_in = request.user if request.user.is_authenticated else None
+    context = {"target": target, "form": form, "signed_in": signed_in}
     if request.method == "POST":
-        # Failed attempts are counted per address and per household, so guessing phone digits is slow
+        # Failed attempts are counted per address and per household, so guessing a code is hopeless
         # while residents sharing one network can all rate.
         address = client_ip(request)
         household_key = f"{target.pk}:{request.POST.get('household_number', '')[:20]}"
@@ -52,7 +57,7 @@ def rate(request, token):
             return render(request, "public/rate.html", context, status=429)
         if form.is_valid():
             try:
-                services.evaluation_submit(target=target, **form.cleaned_data)
+                services.evaluation_submit(target=target, signed_in_account=signed_in, **form.cleaned_data)
             except services.AlreadyRated as already:
                 context["notice"] = already.messages[0]
             except ValidationError as error:

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from campaigns.models import Visit
+from campaigns.services.fieldwork import rating_cards_issue
 from grievances.models import Case
 from tests.campaigns.conftest import assign
 from tests.factories import TEST_PASSWORD, CampaignFactory, HouseholdFactory
@@ -76,6 +77,7 @@ def test_a_resident_rates_the_team_through_the_public_link(live_server, phone, b
     target = campaign.target_villages.create(village=regions["village_a"])
     assign(campaign_admin, target, cadre)
     HouseholdFactory(village=regions["village_a"], number="0031", head_name="李大娘", phone="13700001234")
+    [card] = rating_cards_issue(actor=campaign_admin, target=target, purpose="入户发放")  # the card the office delivered
 
     log_in(phone, live_server, cadre.username, TEST_PASSWORD)
     phone.goto(f"{live_server.url}/work/rating-link/{target.pk}/")
@@ -86,7 +88,7 @@ def test_a_resident_rates_the_team_through_the_public_link(live_server, phone, b
     for attempt in range(2):
         resident.goto(link)
         resident.get_by_label("户编号").fill("0031")
-        resident.get_by_label("登记手机号的后 4 位").fill("1234")
+        resident.get_by_label("评议码").fill(card.code_for_print)
         resident.get_by_label("满意", exact=True).check()
         resident.get_by_role("button", name="提交").click()
         if attempt == 0:

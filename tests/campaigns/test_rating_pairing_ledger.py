@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from campaigns.models import CheckIn, Evaluation, Pairing
+from campaigns.services.fieldwork import rating_cards_issue
 from tests.factories import CampaignFactory, HouseholdFactory
 
 from .conftest import assign
@@ -34,6 +35,11 @@ def _own_rate_limit_counts(settings):
     settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": uuid.uuid4().hex}}
 
 
+def card_codes(admin, team) -> dict[str, str]:
+    """The campaign office prints the village's rating cards: each waiting household's code by its number."""
+    return {card.household.number: card.code for card in rating_cards_issue(actor=admin, target=team, purpose="入户发放")}
+
+
 def rating_url(client, cadre, team):
     client.force_login(cadre)
     page = client.get(reverse("work:rating-link", args=[team.pk]))
@@ -43,9 +49,10 @@ def rating_url(client, cadre, team):
     return url.replace("http://testserver", "")
 
 
-def test_a_resident_rates_once_and_a_second_try_is_refused_kindly(client, cadre, team, household):
+def test_a_resident_rates_once_and_a_second_try_is_refused_kindly(client, cadre, team, household, campaign_admin):
+    code = card_codes(campaign_admin, team)["0007"]
     url = rating_url(client, cadre, team)
-    form = {"household_number": "0007", "phone_last4": "8765", "rating": "satisfied", "comment": "干部很实在"}
+    form = {"household_number": "0007", "rating_code": code, "rating": "satisfied", "comment": "干部很实在"}
     thanks = client.post(url, form)
     assert "评议已记录" in thanks.content.decode()
     again = client.post(url, {**form, "rating": "dissatisfied"})
@@ -58,9 +65,10 @@ def test_the_public_page_shows_no_personal_data(client, cadre, team, household):
     assert "王大伯" not in html and cadre.real_name not in html and "13912348765" not in html
 
 
-def test_wrong_phone_digits_are_refused(client, cadre, team, household):
+def test_a_wrong_rating_code_is_refused(client, cadre, team, household, campaign_admin):
+    card_codes(campaign_admin, team)
     url = rating_url(client, cadre, team)
-    page = client.post(url, {"household_number": "0007", "phone_last4": "0000", "rating": "satisfied"})
+    page = client.post(url, {"household_number": "0007", "rating_code": "AAAAAA", "rating": "satisfied"})
     assert "不符" in page.content.decode() and not Evaluation.objects.exists()
 
 
@@ -69,26 +77,29 @@ def test_a_guessed_link_is_404(client, team):
     assert client.get(f"/rate/{team.pk}:forged/").status_code == 404
 
 
-def test_guessing_a_households_phone_digits_is_stopped(client, cadre, team, household):
+def test_guessing_a_households_rating_code_is_stopped(client, cadre, team, household, campaign_admin):
+    code = card_codes(campaign_admin, team)["0007"]
     url = rating_url(client, cadre, team)
-    statuses = [client.post(url, {"household_number": "0007", "phone_last4": f"{n:04d}", "rating": "satisfied"}).status_code for n in range(7)]
+    statuses = [client.post(url, {"household_number": "0007", "rating_code": f"{n:06d}", "rating": "satisfied"}).status_code for n in range(7)]
     assert statuses == [200] * 5 + [429, 429]
-    # Even the right digits wait now: the household is locked for the window.
-    assert client.post(url, {"household_number": "0007", "phone_last4": "8765", "rating": "satisfied"}).status_code == 429
+    # Even the right code waits now: the household is locked for the window.
+    assert client.post(url, {"household_number": "0007", "rating_code": code, "rating": "satisfied"}).status_code == 429
     assert not Evaluation.objects.exists()
 
 
 def test_many_failures_from_one_address_are_stopped(client, cadre, team, household):
     url = rating_url(client, cadre, team)
-    statuses = [client.post(url, {"household_number": f"{9000 + n}", "phone_last4": "0000", "rating": "satisfied"}).status_code for n in range(11)]
+    statuses = [client.post(url, {"household_number": f"{9000 + n}", "rating_code": "000000", "rating": "satisfied"}).status_code for n in range(11)]
     assert statuses == [200] * 10 + [429]
 
 
-def test_residents_sharing_a_network_can_all_rate(client, cadre, team, regions):
+def test_residents_sharing_a_network_can_all_rate(client, cadre, team, regions, campaign_admin):
     url = rating_url(client, cadre, team)
     for n in range(12):
         HouseholdFactory(village=regions["village_a"], number=f"{100 + n:04d}", phone=f"1390000{n:04d}")
-        response = client.post(url, {"household_number": f"{100 + n:04d}", "phone_last4": f"{n:04d}", "rating": "satisfied"})
+    codes = card_codes(campaign_admin, team)
+    for n in range(12):
+        response = client.post(url, {"household_number": f"{100 + n:04d}", "rating_code": codes[f"{100 + n:04d}"], "rating": "satisfied"})
         assert "评议已记录" in response.content.decode()
     assert Evaluation.objects.count() == 12
 
@@ -97,7 +108,7 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_limit(client, cadre, 
     settings.NUM_PROXIES = 1  # one nginx in front: it appends the real client address last
     url = rating_url(client, cadre, team)
     statuses = [
-        client.post(url, {"household_number": f"{9000 + n}", "phone_last4": "0000", "rating": "satisfied"},
+        client.post(url, {"household_number": f"{9000 + n}", "rating_code": "000000", "rating": "satisfied"},
                     HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, 203.0.113.9").status_code
         for n in range(11)
     ]
