@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "outreach.observability.RequestLogMiddleware",  # first: the request id covers everything below
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "outreach.middleware.CompleteBodyMiddleware",  # before anything reads the form: whole bodies, in their charset, or 400
     "outreach.middleware.RejectNullBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -87,6 +88,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
+
+# The largest request body read at all (nginx's client_max_body_size): photos (3 × 5 MB), roster files (20 MB).
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=25 * 1024 * 1024)
 
 ROOT_URLCONF = "outreach.urls"
 WSGI_APPLICATION = "outreach.wsgi.application"
