@@ -15,6 +15,7 @@ import uuid
 from django.conf import settings
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
+from django.utils.functional import SimpleLazyObject, empty
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 user_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("user_id", default=None)
@@ -62,15 +63,20 @@ class RequestLogMiddleware:
         request_id_var.set(request.id)
         user_id_var.set(None)
         started = time.monotonic()
-        response = self.get_response(request)
-        response["X-Request-ID"] = request.id
-        if user_id_var.get() is None:  # answered by a middleware before any view (a 2FA or password redirect)
-            _remember_user(request)
-        requests_log.info(
-            "%s %s %s", request.method, request.path, response.status_code,
-            extra={"method": request.method, "path": request.path, "status": response.status_code,
-                   "duration_ms": round((time.monotonic() - started) * 1000, 1)},
-        )
+        status = 500  # what Django's outer handler answers should anything below raise past it
+        try:
+            response = self.get_response(request)
+            status = response.status_code
+            response["X-Request-ID"] = request.id
+        finally:
+            # Exactly one line per request, whatever failed: nothing here may need the database.
+            if user_id_var.get() is None:  # answered by a middleware before any view (a 2FA or password redirect)
+                _remember_user(request)
+            requests_log.info(
+                "%s %s %s", request.method, request.path, status,
+                extra={"method": request.method, "path": request.path, "status": status,
+                       "duration_ms": round((time.monotonic() - started) * 1000, 1)},
+            )
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -78,9 +84,15 @@ class RequestLogMiddleware:
 
 
 def _remember_user(request) -> None:
-    """The signed-in user's id for the log lines from here on (authentication has run by now and
-    loaded the user for the login check anyway)."""
+    """The signed-in user's id for the log lines from here on, when something has already loaded the user
+    (the session and login checks do, before any view). It is never loaded here: that takes the session and
+    the database, and with the database down it raised after the response, so the failing request went
+    unlogged — during an outage, nearly every one."""
     user = getattr(request, "user", None)
+    while isinstance(user, SimpleLazyObject):  # AuthenticationMiddleware's (and django-otp's around it)
+        if user._wrapped is empty:
+            return
+        user = user._wrapped
     if user is not None and user.is_authenticated:
         user_id_var.set(user.pk)
 
