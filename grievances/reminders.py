@@ -42,9 +42,12 @@ def _insert_ignoring_duplicates(table: str, columns: str, select_sql: str, param
 def sweep(*, now: datetime.datetime | None = None) -> int:
     """Write the reminders due now; returns how many were new. Safe to run any number of times at once.
 
-    Two set-based statements, whatever the number of cases: the reminders, then their deliveries.
+    Two set-based statements, whatever the number of cases: the reminders, then their deliveries. Nothing is
+    written when "now" is implausibly ahead of the database's own clock (see _ahead_of_the_database).
     """
     now = now or timezone.now()
+    if _ahead_of_the_database(now):
+        return 0
     today = timezone.localtime(now).date()
     ops = connection.ops
     at, day = ops.adapt_datetimefield_value(now), ops.adapt_datefield_value
@@ -89,6 +92,27 @@ def sweep(*, now: datetime.datetime | None = None) -> int:
         case_ids = sorted(set(Reminder.objects.filter(created_at=now).values_list("case_id", flat=True)))
         log.info("sweep wrote %s reminders about %s cases", created, len(case_ids), extra={"case_ids": case_ids[:100]})
     return created
+
+
+def _ahead_of_the_database(now: datetime.datetime) -> bool:
+    """True, with an error line, when `now` is more than REMINDER_SWEEP_MAX_CLOCK_LEAD_SECONDS ahead of
+    PostgreSQL's clock: a worker whose clock ran 40 days ahead once wrote hundreds of false "overdue" reminders,
+    with deliveries, that no later sweep takes back. Being behind is harmless (reminders come late, not false).
+    clock_timestamp(), not now(): inside a transaction now() is the time it began. SQLite (the demo) shares the
+    app's own clock, so there is nothing to compare."""
+    limit = settings.REMINDER_SWEEP_MAX_CLOCK_LEAD_SECONDS
+    if not limit or connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        database_now = cursor.fetchone()[0]
+    lead = now - database_now
+    if lead <= datetime.timedelta(seconds=limit):
+        return False
+    log.error("sweep refused: the clock reads %s, %s ahead of the database's %s; no reminders written. Check the "
+              "clocks (NTP) of this host and the database server", now.isoformat(), lead, database_now.isoformat(),
+              extra={"now": now.isoformat(), "database_now": database_now.isoformat(), "lead_seconds": round(lead.total_seconds())})
+    return True
 
 
 def _plan_deliveries(at) -> None:

@@ -257,6 +257,8 @@ CELERY_TASK_ROUTES = {
 # Deadline reminders (grievances/reminders.py): days before a deadline to remind, and delivery retries.
 REMINDER_THRESHOLDS = [int(day) for day in env.list("REMINDER_THRESHOLDS", default=["7", "3", "1", "0"])]
 REMINDER_SWEEP_SECONDS = env.int("REMINDER_SWEEP_SECONDS", default=15 * 60)
+# A sweep whose clock is further ahead of PostgreSQL's than this writes nothing, and says so (0: no check).
+REMINDER_SWEEP_MAX_CLOCK_LEAD_SECONDS = env.int("REMINDER_SWEEP_MAX_CLOCK_LEAD_SECONDS", default=24 * 3600)
 DELIVERY_DISPATCH_SECONDS = env.int("DELIVERY_DISPATCH_SECONDS", default=60)
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
 DELIVERY_BACKOFF_SECONDS = env.int("DELIVERY_BACKOFF_SECONDS", default=60)  # doubles with each attempt
