@@ -13,6 +13,7 @@ from outreach import pii
 from outreach.excel import ExportPurposeForm
 
 from .models import Campaign, Evaluation, Household, HouseholdTag, ImportJob, TargetVillage, Visit, VisitKind
+from .roster.files import FileProblem, check_upload
 
 # What each kind of campaign starts from (seed 000: 三同四民 is one week, twice a year, one theme).
 KIND_DEFAULTS = {
@@ -175,6 +176,10 @@ class ImportForm(StyledFormMixin, forms.Form):
             raise forms.ValidationError(_("The file is larger than 20 MB: split it into smaller files."))
         if upload.size == 0:
             raise forms.ValidationError(_("The file is empty."))
+        try:
+            check_upload(upload)  # a workbook declaring more rows than an import takes is refused here, at once
+        except FileProblem as problem:
+            raise forms.ValidationError(str(problem)) from None
         return upload
 
     def clean(self):
