@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, AuthenticationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import User
 
 
@@ -67,3 +69,101 @@ class UnlockForm(OneTimeCodeForm):
     password = forms.CharField(label=_("Password"), strip=False, max_length=4096,
                                widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "current-password"}))
     field_order = ["username", "password", "code"]
+
+
+# --- The admin's account forms: every change of powers goes through accounts/services.py -----------
+
+
+def _actor_password_field():
+    return forms.CharField(
+        label=_("Your password"), required=False, strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("A change of roles, unit, jurisdiction, status, password or two-factor login needs your own password again."),
+    )
+
+
+class _ActorForm:
+    """A form an administrator fills in about an account; `actor` (the administrator) is set by the admin."""
+
+    actor: User | None = None
+
+    def _refuse(self, error):
+        messages = error.messages if isinstance(error, ValidationError) else [str(error) or _("You may not make this change.")]
+        for message in messages:
+            self.add_error(None, message)
+
+    def _confirm(self):
+        try:
+            services.confirm_actor_password(self.actor, self.cleaned_data.get("actor_password", ""))
+        except ValidationError as error:
+            self.add_error("actor_password", error)
+
+
+class AdminAccountChangeForm(_ActorForm, UserChangeForm):
+    """The admin's account form: the changes are checked by services.check_user_change, and a change of
+    powers asks for the administrator's password."""
+
+    reset_two_factor = forms.BooleanField(
+        label=_("Reset two-factor login"), required=False,
+        help_text=_("Removes the account's authenticator app (a lost phone): its owner sets one up again at the next login."),
+    )
+    actor_password = _actor_password_field()
+
+    def account_changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in services.EDITABLE_FIELDS if name in self.cleaned_data}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            powers = services.check_user_change(
+                self.actor, self.instance, self.account_changes(), roles=cleaned.get("groups"),
+                permissions=cleaned.get("user_permissions"), reset_two_factor=bool(cleaned.get("reset_two_factor")),
+            )
+        except (PermissionDenied, ValidationError) as error:
+            self._refuse(error)
+        else:
+            if powers:
+                self._confirm()
+        return cleaned
+
+
+class AdminAccountCreationForm(_ActorForm, AdminUserCreationForm):
+    """A new account: unit and jurisdiction inside the administrator's, who confirms with their password."""
+
+    actor_password = _actor_password_field()
+
+    def _post_clean(self):
+        super()._post_clean()  # the instance now holds the new values
+        if self.errors:
+            return
+        try:
+            services.check_user_create(self.actor, self.instance)
+        except (PermissionDenied, ValidationError) as error:
+            self._refuse(error)
+        else:
+            self._confirm()
+
+
+class AdministratorSetPasswordForm(_ActorForm, AdminPasswordChangeForm):
+    """A password set by an administrator is known to them: the user must choose another at the next login.
+    Only for an account the administrator may manage (or their own), confirmed with their own password."""
+
+    actor_password = _actor_password_field()
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            services.check_password_set(self.actor, self.user)
+        except PermissionDenied as error:
+            self._refuse(error)
+        else:
+            self._confirm()
+        return cleaned
+
+    def save(self, commit=True):
+        password = self.cleaned_data["password1"] if self.cleaned_data.get("set_usable_password", True) else None
+        self.user = services.user_set_password(actor=self.actor, user_id=self.user.pk, password=password,
+                                               confirm_password=self.cleaned_data["actor_password"])
+        return self.user

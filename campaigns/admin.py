@@ -1,11 +1,34 @@
 from django.contrib import admin
 
-from accounts.admin import ReadOnlyAdminMixin, ScopedAdminMixin
+from accounts.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedInlineMixin
+from accounts.models import Region
+from accounts.regions import prefix_of
+from accounts.scoping import within_jurisdiction
 
 from .models import Assignment, Campaign, CampaignEvent, Household, ImportJob, TargetVillage
+from .selectors import can_manage
 
 
-class TargetVillageInline(admin.TabularInline):
+def campaign_writable(user, campaign: Campaign) -> bool:
+    """The campaign pages' rule (selectors.can_manage: organised inside the user's jurisdiction, not closed,
+    and they hold the permission), for the campaign as stored and as it would be saved; a new campaign is
+    organised inside the jurisdiction of someone who may add campaigns."""
+    if campaign.pk is None:
+        return user.is_superuser or (user.has_perm("campaigns.add_campaign") and within_jurisdiction(user, campaign.organiser_region_id))
+    return can_manage(user, campaign) and within_jurisdiction(user, campaign.organiser_region_id)
+
+
+def target_writable(user, target: TargetVillage) -> bool:
+    """A target village follows its campaign; it is a village inside the user's jurisdiction and the campaign's region."""
+    if target.campaign_id is None:
+        return user.is_superuser
+    village = target.village_id or ""
+    return (campaign_writable(user, target.campaign) and within_jurisdiction(user, village)
+            and village.startswith(prefix_of(target.campaign.organiser_region_id))
+            and Region.objects.villages().filter(pk=village).exists())
+
+
+class TargetVillageInline(ScopedInlineMixin, admin.TabularInline):
     model = TargetVillage
     extra = 0
     autocomplete_fields = ["village", "helping_unit"]
@@ -22,8 +45,11 @@ class CampaignAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["organiser_region", "organiser_unit"]
     inlines = [TargetVillageInline]
 
+    def can_write(self, request, obj):
+        return campaign_writable(request.user, obj)
 
-class AssignmentInline(admin.TabularInline):
+
+class AssignmentInline(ScopedInlineMixin, admin.TabularInline):
     model = Assignment
     extra = 0
     autocomplete_fields = ["cadre"]
@@ -38,6 +64,12 @@ class TargetVillageAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["village", "campaign", "helping_unit"]
     inlines = [AssignmentInline]
 
+    def can_write(self, request, obj):
+        return target_writable(request.user, obj)
+
+    def can_read_history(self, request, obj):
+        return within_jurisdiction(request.user, obj.campaign.organiser_region_id)  # the campaign's change log's rule
+
 
 @admin.register(Assignment)
 class AssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
@@ -51,6 +83,13 @@ class AssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=Campaign._meta.verbose_name, ordering="target_village__campaign__name")
     def campaign(self, obj):
         return obj.target_village.campaign
+
+    def can_write(self, request, obj):
+        """An assignment follows its target village, which follows its campaign."""
+        return obj.target_village_id is not None and target_writable(request.user, obj.target_village)
+
+    def can_read_history(self, request, obj):
+        return within_jurisdiction(request.user, obj.target_village.campaign.organiser_region_id)
 
 
 @admin.register(CampaignEvent)
@@ -73,6 +112,9 @@ class HouseholdAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["village"]
     exclude = ["phone"]  # shown masked; edited on the household pages
     readonly_fields = ["masked_phone", "masked_id_number"]
+
+    def can_write(self, request, obj):
+        return within_jurisdiction(request.user, obj.village_id or "")
 
 
 @admin.register(ImportJob)

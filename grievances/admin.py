@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.admin import ReadOnlyAdminMixin, ScopedAdminMixin
+from accounts.scoping import within_jurisdiction
 from outreach.pii import mask_phone
 
 from . import holidays
@@ -59,6 +60,11 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # cases are registered on the case pages, where they get their number and limits
 
+    def can_write(self, request, obj):
+        """Descriptive fields of the cases of the user's jurisdiction; a case they see as its handler or
+        leader only is read here and worked on the case pages."""
+        return within_jurisdiction(request.user, obj.village_id or "")
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -99,6 +105,9 @@ class UnitWebhookAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "is_active"]
     search_fields = ["unit__name"]
     autocomplete_fields = ["unit"]
+
+    def can_write(self, request, obj):
+        return obj.unit_id is not None and within_jurisdiction(request.user, obj.unit.region_id)
 
 
 class ScheduleImportForm(forms.Form):
