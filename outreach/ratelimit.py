@@ -167,7 +167,7 @@ def _call(operation: str, name: str, *args, **kwargs):
         return getattr(cache, operation)(name, *args, **kwargs)
     except ValueError:  # incr of a key that is not there: the caller's business
         raise
-    except Exception:  # nosec B110 - any failure of the cache (Redis down, timeout) must not fail the request
+    except Exception:  # any failure of the cache (Redis down, a timeout) must not fail the request
         log.warning("rate-limit cache unreachable: counting in this process for %s s", RETRY_CACHE_AFTER, exc_info=True)
         _cache_down_until[where] = time.time() + RETRY_CACHE_AFTER
         return getattr(_local, operation)(local_name, *args, **kwargs)
