@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from grievances import services
 from grievances.models import Case
 from tests.factories import TEST_PASSWORD
-from tests.grievances.conftest import assigned, boss, case, categories, intake, petition_office, unit_handler  # noqa: F401 - fixtures
+from tests.grievances.conftest import assigned, case, categories, intake, petition_office  # noqa: F401 - fixtures
 
 from .conftest import log_in
 
@@ -14,14 +14,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def evaluated(assigned, intake, unit_handler):  # noqa: F811
-    services.case_start(actor=unit_handler, case_id=assigned.pk)
-    services.case_resolve(actor=unit_handler, case_id=assigned.pk, outcome="solved", reply="经现场测量，双方签订协议")
+def evaluated(assigned, intake, handler):  # noqa: F811
+    services.case_start(actor=handler, case_id=assigned.pk)
+    services.case_resolve(actor=handler, case_id=assigned.pk, outcome="solved", reply="经现场测量，双方签订协议")
     return services.case_evaluate(actor=intake, case_id=assigned.pk, satisfaction="satisfied")
 
 
-def test_closing_asks_first_cancel_changes_nothing_and_confirm_closes(live_server, desktop, evaluated, boss, screenshot):  # noqa: F811
-    log_in(desktop, live_server, boss.username, TEST_PASSWORD)
+def test_closing_asks_first_cancel_changes_nothing_and_confirm_closes(live_server, desktop, evaluated, leader, screenshot):  # noqa: F811
+    log_in(desktop, live_server, leader.username, TEST_PASSWORD)
     case_url = f"{live_server.url}/cases/{evaluated.pk}/"
     desktop.goto(case_url)
     events = evaluated.events.count()

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import TEST_PASSWORD
-from tests.grievances.conftest import boss, categories, intake, petition_office, unit_handler, worked_cases  # noqa: F401 - fixtures
+from tests.grievances.conftest import categories, intake, petition_office, worked_cases  # noqa: F401 - fixtures
 
 from .conftest import DESKTOP, log_in
 

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from grievances.models import Case
 from tests.factories import TEST_PASSWORD
-from tests.grievances.conftest import boss, categories, intake, petition_office, unit_handler  # noqa: F401 - fixtures
+from tests.grievances.conftest import categories, intake, petition_office  # noqa: F401 - fixtures
 
 from .conftest import log_in
 
@@ -23,7 +23,7 @@ def act(page, move, fields=None, choose=None):
     panel.locator("button.btn-danger").click()
 
 
-def test_a_case_is_worked_to_closing_and_the_petitioner_finds_it(live_server, browser, categories, intake, unit_handler, boss, regions, screenshot):  # noqa: F811
+def test_a_case_is_worked_to_closing_and_the_petitioner_finds_it(live_server, browser, categories, intake, handler, leader, regions, screenshot):  # noqa: F811
     def session(user):
         page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
         log_in(page, live_server, user.username, TEST_PASSWORD)
@@ -44,32 +44,32 @@ def test_a_case_is_worked_to_closing_and_the_petitioner_finds_it(live_server, br
     number = Case.objects.get().number
 
     act(office, "accept")
-    act(office, "assign", choose={"责任单位": "城关镇人民政府", "包案领导": "唐包案", "办理层级": "乡镇"})
+    act(office, "assign", choose={"责任单位": "城关镇人民政府", "包案领导": "唐领导", "办理层级": "乡镇"})
     office.locator("details[data-move='assign']").wait_for(state="detached")
 
-    handler = session(unit_handler)
-    handler.goto(case_url)
-    act(handler, "start", {"说明": "已联系双方"})
-    act(handler, "request_extension", {"延期天数": "20", "理由（将告知信访人）": "需请国土所现场测量"})
+    unit_page = session(handler)
+    unit_page.goto(case_url)
+    act(unit_page, "start", {"说明": "已联系双方"})
+    act(unit_page, "request_extension", {"延期天数": "20", "理由（将告知信访人）": "需请国土所现场测量"})
 
-    leader = session(boss)
-    leader.goto(case_url)
-    act(leader, "extend")  # approves what was asked
+    leader_page = session(leader)
+    leader_page.goto(case_url)
+    act(leader_page, "extend")  # approves what was asked
 
-    handler.goto(case_url)
-    act(handler, "resolve", {"答复意见": "经现场测量并调解，双方签订协议"}, {"办理结果": "解决到位"})
+    unit_page.goto(case_url)
+    act(unit_page, "resolve", {"答复意见": "经现场测量并调解，双方签订协议"}, {"办理结果": "解决到位"})
     office.goto(case_url)
     act(office, "evaluate", choose={"信访人评价": "满意"})  # the petition office calls the petitioner back
-    leader.goto(case_url)
-    leader.locator("details[data-move='close'] summary").click()
-    leader.get_by_test_id("confirm-close").click()  # 销号 is final: a page asks first
-    leader.get_by_role("button", name="确认销号").click()
-    expect(leader.get_by_text("已完成：销号")).to_be_visible()
+    leader_page.goto(case_url)
+    leader_page.locator("details[data-move='close'] summary").click()
+    leader_page.get_by_test_id("confirm-close").click()  # 销号 is final: a page asks first
+    leader_page.get_by_role("button", name="确认销号").click()
+    expect(leader_page.get_by_text("已完成：销号")).to_be_visible()
 
-    timeline = leader.get_by_test_id("timeline")
+    timeline = leader_page.get_by_test_id("timeline")
     for step in ["登记", "受理", "交办", "开始办理", "申请延期", "批准延期", "办结", "记录信访人评价", "销号"]:
         expect(timeline).to_contain_text(step)
-    screenshot(leader, "case-closed-desktop")
+    screenshot(leader_page, "case-closed-desktop")
     case = Case.objects.get()
     assert (case.status, case.extension_days, case.outcome, case.satisfaction) == ("closed", 20, "solved", "satisfied")
 

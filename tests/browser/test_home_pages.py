@@ -8,7 +8,7 @@ from grievances import services
 from grievances.models import Reminder
 from tests.clock import DAY, NOW, TODAY
 from tests.factories import TEST_PASSWORD
-from tests.grievances.conftest import boss, categories, intake, petition_office, unit_handler  # noqa: F401 - fixtures
+from tests.grievances.conftest import categories, intake, petition_office  # noqa: F401 - fixtures
 
 from .conftest import log_in
 
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def desk(intake, unit_a, boss, unit_handler, regions):  # noqa: F811
+def desk(intake, unit_a, leader, handler, regions):  # noqa: F811
     """Three cases to accept, two assigned to unit A (one past its limit), one rated and waiting for 销号."""
 
     def register(ago=0):
@@ -25,17 +25,17 @@ def desk(intake, unit_a, boss, unit_handler, regions):  # noqa: F811
 
     def assign(case, ago=0):
         services.case_accept(actor=intake, case_id=case.pk, now=NOW - ago * DAY)
-        return services.case_assign(actor=intake, case_id=case.pk, unit=unit_a, leader=boss, handlers=[unit_handler], now=NOW - ago * DAY)
+        return services.case_assign(actor=intake, case_id=case.pk, unit=unit_a, leader=leader, handlers=[handler], now=NOW - ago * DAY)
 
     waiting = [register() for _ in range(3)]
     late = assign(register(90), 80)
     running = assign(register())
     done = assign(register())
-    services.case_start(actor=unit_handler, case_id=done.pk)
-    services.case_resolve(actor=unit_handler, case_id=done.pk, outcome="solved", reply="已修好")
+    services.case_start(actor=handler, case_id=done.pk)
+    services.case_resolve(actor=handler, case_id=done.pk, outcome="solved", reply="已修好")
     services.case_evaluate(actor=intake, case_id=done.pk, satisfaction="satisfied")
-    Reminder.objects.create(case=late, deadline="resolve", due=late.resolve_due, threshold=Reminder.OVERDUE, recipient=unit_handler)
-    Reminder.objects.create(case=running, deadline="resolve", due=TODAY + 7 * DAY, threshold=7, recipient=unit_handler)
+    Reminder.objects.create(case=late, deadline="resolve", due=late.resolve_due, threshold=Reminder.OVERDUE, recipient=handler)
+    Reminder.objects.create(case=running, deadline="resolve", due=TODAY + 7 * DAY, threshold=7, recipient=handler)
     return {"waiting": waiting, "late": late, "running": running, "done": done}
 
 
@@ -56,8 +56,8 @@ def test_the_petition_office_handler_sees_the_intake(live_server, desktop, desk,
     expect(desktop.locator("[data-testid='cases'] tbody tr")).to_have_count(3)
 
 
-def test_the_unit_handler_sees_their_cases_and_reminders_on_a_phone(live_server, phone, desk, unit_handler, screenshot):  # noqa: F811
-    log_in(phone, live_server, unit_handler.username, TEST_PASSWORD)
+def test_the_unit_handler_sees_their_cases_and_reminders_on_a_phone(live_server, phone, desk, handler, screenshot):  # noqa: F811
+    log_in(phone, live_server, handler.username, TEST_PASSWORD)
     expect(count(phone, "handled")).to_have_text("2")
     rows = phone.get_by_test_id("waiting-cases").locator("tbody tr")
     expect(rows).to_have_count(5)  # their two, and as the township's intake the three to accept
@@ -71,8 +71,8 @@ def test_the_unit_handler_sees_their_cases_and_reminders_on_a_phone(live_server,
     expect(phone).to_have_url(f"{live_server.url}/cases/{desk['running'].pk}/")
 
 
-def test_the_leader_sees_the_cases_they_lead(live_server, desktop, desk, boss, screenshot):  # noqa: F811
-    log_in(desktop, live_server, boss.username, TEST_PASSWORD)
+def test_the_leader_sees_the_cases_they_lead(live_server, desktop, desk, leader, screenshot):  # noqa: F811
+    log_in(desktop, live_server, leader.username, TEST_PASSWORD)
     expect(count(desktop, "led")).to_have_text("2")
     expect(count(desktop, "to_close")).to_have_text("1")
     expect(desktop.get_by_test_id("waiting-cases")).to_contain_text(desk["done"].number)

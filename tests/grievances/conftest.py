@@ -30,17 +30,6 @@ def intake(petition_office):
 
 
 @pytest.fixture
-def unit_handler(unit_a):
-    """A handler of the township government the case is assigned to."""
-    return UserFactory(real_name="钱经办", unit=unit_a, roles=[Role.HANDLER])
-
-
-@pytest.fixture
-def boss(unit_a):
-    return UserFactory(real_name="唐包案", unit=unit_a, roles=[Role.LEADER])
-
-
-@pytest.fixture
 def case(intake, regions):
     return services.case_register(
         actor=intake, type="petition", source="in_person", summary="宅基地边界纠纷", petitioner_name="王建国",
@@ -49,9 +38,9 @@ def case(intake, regions):
 
 
 @pytest.fixture
-def assigned(case, intake, unit_a, boss, unit_handler):
+def assigned(case, intake, unit_a, leader, handler):
     services.case_accept(actor=intake, case_id=case.pk, now=NOW)
-    return services.case_assign(actor=intake, case_id=case.pk, unit=unit_a, leader=boss, handlers=[unit_handler])
+    return services.case_assign(actor=intake, case_id=case.pk, unit=unit_a, leader=leader, handlers=[handler])
 
 
 DAY = datetime.timedelta(days=1)
@@ -67,7 +56,7 @@ def register(intake, village, ago: int, **extra):
 
 
 @pytest.fixture
-def worked_cases(intake, unit_a, unit_b, boss, unit_handler, supervisor, regions):
+def worked_cases(intake, unit_a, unit_b, leader, handler, supervisor, regions):
     """Eight cases whose rates are counted by hand below. Township A (大坪村):
     c1 answered on time, resolved on time at village level, satisfied;
     c2 answered late (day 20 of 15), resolved on time at township level, dissatisfied;
@@ -77,16 +66,16 @@ def worked_cases(intake, unit_a, unit_b, boss, unit_handler, supervisor, regions
     a, b = regions["village_a"], regions["village_b"]
     c1 = register(intake, a, 30)
     services.case_accept(actor=intake, case_id=c1.pk, now=days_ago(28))
-    services.case_assign(actor=intake, case_id=c1.pk, unit=unit_a, leader=boss, handlers=[unit_handler], level="village", now=days_ago(28))
-    services.case_start(actor=unit_handler, case_id=c1.pk, now=days_ago(27))
-    services.case_resolve(actor=unit_handler, case_id=c1.pk, outcome="solved", reply="已修好", now=days_ago(10))
+    services.case_assign(actor=intake, case_id=c1.pk, unit=unit_a, leader=leader, handlers=[handler], level="village", now=days_ago(28))
+    services.case_start(actor=handler, case_id=c1.pk, now=days_ago(27))
+    services.case_resolve(actor=handler, case_id=c1.pk, outcome="solved", reply="已修好", now=days_ago(10))
     services.case_evaluate(actor=intake, case_id=c1.pk, satisfaction="satisfied", now=days_ago(9))
 
     c2 = register(intake, a, 40)
     services.case_accept(actor=intake, case_id=c2.pk, now=days_ago(20))
-    services.case_assign(actor=intake, case_id=c2.pk, unit=unit_a, leader=boss, handlers=[unit_handler], level="township", now=days_ago(20))
-    services.case_start(actor=unit_handler, case_id=c2.pk, now=days_ago(19))
-    services.case_resolve(actor=unit_handler, case_id=c2.pk, outcome="explained", reply="已解释", now=days_ago(5))
+    services.case_assign(actor=intake, case_id=c2.pk, unit=unit_a, leader=leader, handlers=[handler], level="township", now=days_ago(20))
+    services.case_start(actor=handler, case_id=c2.pk, now=days_ago(19))
+    services.case_resolve(actor=handler, case_id=c2.pk, outcome="explained", reply="已解释", now=days_ago(5))
     services.case_evaluate(actor=intake, case_id=c2.pk, satisfaction="dissatisfied", now=days_ago(4))
 
     c3 = register(intake, a, 30)
@@ -95,7 +84,7 @@ def worked_cases(intake, unit_a, unit_b, boss, unit_handler, supervisor, regions
     c5 = register(intake, a, 2)
     c6 = register(intake, a, 100)
     services.case_accept(actor=intake, case_id=c6.pk, now=days_ago(95))
-    services.case_assign(actor=intake, case_id=c6.pk, unit=unit_a, leader=boss, handlers=[unit_handler], now=days_ago(95))
+    services.case_assign(actor=intake, case_id=c6.pk, unit=unit_a, leader=leader, handlers=[handler], now=days_ago(95))
     services.case_supervise(actor=supervisor, case_id=c6.pk)
 
     b_handler = UserFactory(real_name="钱乙", unit=unit_b, roles=[Role.HANDLER])

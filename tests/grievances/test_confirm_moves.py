@@ -10,9 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def evaluated(assigned, intake, unit_handler):
-    services.case_start(actor=unit_handler, case_id=assigned.pk)
-    services.case_resolve(actor=unit_handler, case_id=assigned.pk, outcome="solved", reply="已修好")
+def evaluated(assigned, intake, handler):
+    services.case_start(actor=handler, case_id=assigned.pk)
+    services.case_resolve(actor=handler, case_id=assigned.pk, outcome="solved", reply="已修好")
     return services.case_evaluate(actor=intake, case_id=assigned.pk, satisfaction="satisfied")
 
 
@@ -21,16 +21,16 @@ def state(case):
     return case.status, case.events.count()
 
 
-def test_the_case_page_offers_closing_only_through_the_confirmation(client, evaluated, boss):
-    client.force_login(boss)
+def test_the_case_page_offers_closing_only_through_the_confirmation(client, evaluated, leader):
+    client.force_login(leader)
     html = client.get(reverse("grievances:detail", args=[evaluated.pk])).content.decode()
     assert reverse("grievances:confirm-move", args=[evaluated.pk, "close"]) in html
     assert f'action="{reverse("grievances:move", args=[evaluated.pk, "close"])}"' not in html  # no one-click form
     assert f'action="{reverse("grievances:move", args=[evaluated.pk, "reopen"])}"' in html  # other moves keep theirs
 
 
-def test_the_confirmation_page_asks_and_writes_nothing(client, evaluated, boss, django_assert_max_num_queries):
-    client.force_login(boss)
+def test_the_confirmation_page_asks_and_writes_nothing(client, evaluated, leader, django_assert_max_num_queries):
+    client.force_login(leader)
     before = state(evaluated)
     with django_assert_max_num_queries(12):
         page = client.get(reverse("grievances:confirm-move", args=[evaluated.pk, "close"]))
@@ -41,8 +41,8 @@ def test_the_confirmation_page_asks_and_writes_nothing(client, evaluated, boss, 
     assert state(evaluated) == before
 
 
-def test_confirming_closes_the_case(client, evaluated, boss):
-    client.force_login(boss)
+def test_confirming_closes_the_case(client, evaluated, leader):
+    client.force_login(leader)
     page = client.post(reverse("grievances:move", args=[evaluated.pk, "close"]), {"close-note": "已化解"}, follow=True)
     assert "已完成：销号" in page.content.decode()
     assert Case.objects.get(pk=evaluated.pk).status == Case.Status.CLOSED
@@ -60,20 +60,20 @@ def test_not_accepting_asks_first_and_a_missing_reason_is_asked_again_there(clie
     assert Case.objects.get(pk=case.pk).status == Case.Status.REJECTED
 
 
-def test_the_confirmation_of_a_move_the_case_does_not_allow_goes_back_with_the_reason(client, assigned, boss):
-    client.force_login(boss)
+def test_the_confirmation_of_a_move_the_case_does_not_allow_goes_back_with_the_reason(client, assigned, leader):
+    client.force_login(leader)
     page = client.get(reverse("grievances:confirm-move", args=[assigned.pk, "close"]), follow=True)
     assert page.redirect_chain[-1][0] == reverse("grievances:detail", args=[assigned.pk])
     assert "不能“销号”" in page.content.decode()
 
 
-def test_the_confirmation_refuses_other_people_moves_and_methods(client, evaluated, unit_handler, boss, unit_b):
+def test_the_confirmation_refuses_other_people_moves_and_methods(client, evaluated, handler, leader, unit_b):
     from accounts.roles import Role
     from tests.factories import UserFactory
 
-    client.force_login(unit_handler)
+    client.force_login(handler)
     assert client.get(reverse("grievances:confirm-move", args=[evaluated.pk, "close"])).status_code == 403
-    client.force_login(boss)
+    client.force_login(leader)
     assert client.get(reverse("grievances:confirm-move", args=[evaluated.pk, "reopen"])).status_code == 404  # not a final move
     assert client.get(reverse("grievances:confirm-move", args=[evaluated.pk, "nonsense"])).status_code == 404
     assert client.post(reverse("grievances:confirm-move", args=[evaluated.pk, "close"])).status_code == 405

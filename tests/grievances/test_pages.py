@@ -47,10 +47,10 @@ def test_a_handler_of_unit_a_cannot_open_or_move_unit_bs_case(client, assigned, 
     assert assigned.status == Case.Status.ASSIGNED
 
 
-def test_moves_by_post_show_up_on_the_timeline(client, assigned, unit_handler, boss):
-    client.force_login(unit_handler)
+def test_moves_by_post_show_up_on_the_timeline(client, assigned, handler, leader):
+    client.force_login(handler)
     client.post(reverse("grievances:move", args=[assigned.pk, "start"]), {"start-note": "已联系信访人"})
-    client.force_login(boss)
+    client.force_login(leader)
     page = client.post(reverse("grievances:move", args=[assigned.pk, "extend"]), {"extend-days": "20", "extend-reason": "需要鉴定"}, follow=True)
     html = page.content.decode()
     assert "已完成：批准延期" in html and "需要鉴定" in html
@@ -58,8 +58,8 @@ def test_moves_by_post_show_up_on_the_timeline(client, assigned, unit_handler, b
     assert (assigned.status, assigned.extension_days) == (Case.Status.IN_PROGRESS, 20)
 
 
-def test_a_move_by_the_wrong_person_is_403(client, assigned, unit_handler):
-    client.force_login(unit_handler)
+def test_a_move_by_the_wrong_person_is_403(client, assigned, handler):
+    client.force_login(handler)
     assert client.post(reverse("grievances:move", args=[assigned.pk, "extend"]), {"extend-days": "5", "extend-reason": "x"}).status_code == 403
 
 
@@ -75,7 +75,7 @@ def test_the_case_page_shows_deadlines_with_their_articles(client, case, intake)
     assert "《信访工作条例》第22、23条" in html and "5个工作日" in html
 
 
-def test_lists_are_scoped_filtered_and_keep_their_query_count(client, intake, unit_handler, boss, unit_a, regions, django_assert_max_num_queries):
+def test_lists_are_scoped_filtered_and_keep_their_query_count(client, intake, handler, leader, unit_a, regions, django_assert_max_num_queries):
     register(intake, regions["village_a"])
     client.force_login(intake)
     with django_assert_max_num_queries(12) as few:
@@ -84,14 +84,14 @@ def test_lists_are_scoped_filtered_and_keep_their_query_count(client, intake, un
         case = register(intake, regions["village_a" if n % 2 else "village_b"], petitioner_name=f"人{n}")
         if n % 2 and n % 3 == 0:  # cases of village A, for its township's unit
             services.case_accept(actor=intake, case_id=case.pk)
-            services.case_assign(actor=intake, case_id=case.pk, unit=unit_a, leader=boss, handlers=[unit_handler])
+            services.case_assign(actor=intake, case_id=case.pk, unit=unit_a, leader=leader, handlers=[handler])
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(reverse("grievances:list"))
     assert page.context["page"].paginator.count == 31
-    client.force_login(unit_handler)
+    client.force_login(handler)
     mine = client.get(reverse("grievances:list"), {"tab": "mine"}).context["page"].paginator.count
     assert mine == 5
-    client.force_login(boss)
+    client.force_login(leader)
     assert client.get(reverse("grievances:list"), {"tab": "led"}).context["page"].paginator.count == 5
 
 
@@ -125,7 +125,7 @@ def test_the_public_lookup_says_the_same_for_every_miss_and_slows_down_guessing(
     assert statuses[-1] == 429
 
 
-def test_the_three_rates_against_a_hand_count(client, intake, unit_a, boss, unit_handler, regions):
+def test_the_three_rates_against_a_hand_count(client, intake, unit_a, leader, handler, regions):
     import datetime
 
     from grievances import selectors
@@ -135,10 +135,10 @@ def test_the_three_rates_against_a_hand_count(client, intake, unit_a, boss, unit
         if rejected:
             return services.case_reject(actor=intake, case_id=case.pk, reason="不属于信访事项")
         services.case_accept(actor=intake, case_id=case.pk)
-        services.case_assign(actor=intake, case_id=case.pk, unit=unit_a, leader=boss, handlers=[unit_handler])
+        services.case_assign(actor=intake, case_id=case.pk, unit=unit_a, leader=leader, handlers=[handler])
         if satisfaction is not None:
-            services.case_start(actor=unit_handler, case_id=case.pk)
-            services.case_resolve(actor=unit_handler, case_id=case.pk, outcome="solved", reply="已处理")
+            services.case_start(actor=handler, case_id=case.pk)
+            services.case_resolve(actor=handler, case_id=case.pk, outcome="solved", reply="已处理")
             if satisfaction:
                 services.case_evaluate(actor=intake, case_id=case.pk, satisfaction=satisfaction)
         return case
@@ -168,7 +168,7 @@ def test_the_rectification_ledger_groups_by_level_and_category(client, intake, r
     assert list(sheet.iter_rows(values_only=True))[1][:4] == ("村（社区）", "其他", 2, 1)
 
 
-def test_a_supervisor_puts_a_case_under_supervision_and_a_unit_records_mediation(client, assigned, supervisor, other_supervisor, unit_handler):
+def test_a_supervisor_puts_a_case_under_supervision_and_a_unit_records_mediation(client, assigned, supervisor, other_supervisor, handler):
     client.force_login(other_supervisor)
     assert client.post(reverse("grievances:move", args=[assigned.pk, "supervise"])).status_code == 404
     client.force_login(supervisor)
@@ -176,7 +176,7 @@ def test_a_supervisor_puts_a_case_under_supervision_and_a_unit_records_mediation
     assigned.refresh_from_db()
     assert assigned.supervised and assigned.supervising_leader == supervisor
     Case.objects.filter(pk=assigned.pk).update(type=Case.Type.DISPUTE)  # mediation is for disputes
-    client.force_login(unit_handler)
+    client.force_login(handler)
     page = client.post(reverse("grievances:move", args=[assigned.pk, "mediate"]), {
         "mediate-kind": "peoples", "mediate-held_on": NOW.date().isoformat(), "mediate-mediator": "村调委会 张主任",
         "mediate-result": "agreed", "mediate-agreement": "双方同意按原界址重新砌墙",
@@ -218,10 +218,10 @@ def test_one_case_number_cannot_be_walked_from_many_addresses(client, case):
     assert statuses[5:] == [429, 429]
 
 
-def test_a_move_can_carry_a_document_shown_on_the_timeline_to_those_who_see_the_case(client, assigned, unit_handler, unit_b):
+def test_a_move_can_carry_a_document_shown_on_the_timeline_to_those_who_see_the_case(client, assigned, handler, unit_b):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    client.force_login(unit_handler)
+    client.force_login(handler)
     page = client.post(reverse("grievances:move", args=[assigned.pk, "start"]),
                        {"start-note": "现场调查", "start-attachment": SimpleUploadedFile("调查笔录.pdf", b"%PDF-1.4 content")}, follow=True)
     html = page.content.decode()
@@ -234,10 +234,10 @@ def test_a_move_can_carry_a_document_shown_on_the_timeline_to_those_who_see_the_
     assert client.get(url).status_code == 404
 
 
-def test_an_attachment_of_another_type_is_refused_and_the_move_not_made(client, assigned, unit_handler):
+def test_an_attachment_of_another_type_is_refused_and_the_move_not_made(client, assigned, handler):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    client.force_login(unit_handler)
+    client.force_login(handler)
     page = client.post(reverse("grievances:move", args=[assigned.pk, "start"]),
                        {"start-attachment": SimpleUploadedFile("x.exe", b"MZ\x90\x00")}, follow=True)
     assert "请附 PDF、JPEG 或 PNG 文件" in page.content.decode()

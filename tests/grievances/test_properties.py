@@ -22,11 +22,11 @@ from .conftest import NOW
 
 S = Case.Status
 ACTIONS = ["accept", "reject", "assign", "start", "resolve", "evaluate", "close", "reopen", "request_extension", "extend", "escalate", "transfer", "accept_transfer"]
-ACTORS = ["intake", "unit_handler", "boss", "other_handler", "cadre"]
+ACTORS = ["intake", "handler", "leader", "other_handler", "cadre"]
 RIGHT_PERSON = {
-    "accept": "intake", "reject": "intake", "assign": "intake", "escalate": "intake", "start": "unit_handler",
-    "resolve": "unit_handler", "evaluate": "intake", "transfer": "unit_handler", "accept_transfer": "other_handler",
-    "close": "boss", "reopen": "boss", "extend": "boss", "request_extension": "unit_handler",
+    "accept": "intake", "reject": "intake", "assign": "intake", "escalate": "intake", "start": "handler",
+    "resolve": "handler", "evaluate": "intake", "transfer": "handler", "accept_transfer": "other_handler",
+    "close": "leader", "reopen": "leader", "extend": "leader", "request_extension": "handler",
 }
 
 NATURAL_NEXT = {"registered": "accept", "accepted": "assign", "assigned": "start", "in_progress": "resolve", "resolved": "evaluate", "evaluated": "close"}
@@ -55,10 +55,10 @@ NOT_ACCEPTED = [("reject", None, 0, GOOD)]
 
 
 @pytest.fixture
-def people(intake, unit_handler, boss, cadre, regions, unit_a):
+def people(intake, handler, leader, cadre, regions, unit_a):
     other_unit = UnitFactory(name="县住建局", region=regions["county"])
     return {
-        "intake": intake, "unit_handler": unit_handler, "boss": boss, "cadre": cadre,
+        "intake": intake, "handler": handler, "leader": leader, "cadre": cadre,
         "other_handler": UserFactory(unit=other_unit, roles=[Role.HANDLER]), "unit_a": unit_a, "other_unit": other_unit,
     }
 
@@ -68,7 +68,7 @@ def attempt(action, actor, number, text, case, people):
     if action == "reject":
         kwargs["reason"] = text
     elif action == "assign":
-        kwargs.update(unit=people["unit_a"], leader=people["boss"], handlers=[people["unit_handler"]])
+        kwargs.update(unit=people["unit_a"], leader=people["leader"], handlers=[people["handler"]])
     elif action == "resolve":
         kwargs.update(outcome=Case.Outcome.SOLVED, reply=text)
     elif action == "evaluate":

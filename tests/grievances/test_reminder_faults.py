@@ -180,8 +180,8 @@ def test_a_robot_failing_twice_is_delivered_on_the_third_try_by_the_real_worker(
 
 
 @pytest.fixture
-def running(assigned, unit_handler, boss):
-    unit_handler.email, boss.email = "handler@example.gov.cn", "boss@example.gov.cn"
-    unit_handler.save(), boss.save()
-    services.case_start(actor=unit_handler, case_id=assigned.pk)
+def running(assigned, handler, leader):
+    handler.email, leader.email = "handler@example.gov.cn", "leader@example.gov.cn"
+    handler.save(), leader.save()
+    services.case_start(actor=handler, case_id=assigned.pk)
     return assigned

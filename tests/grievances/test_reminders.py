@@ -59,20 +59,20 @@ def due_in(case, days, today):
 
 
 @pytest.fixture
-def running(assigned, unit_handler, boss):
-    unit_handler.email, boss.email = "handler@example.gov.cn", "boss@example.gov.cn"
-    unit_handler.save(), boss.save()
-    services.case_start(actor=unit_handler, case_id=assigned.pk)
+def running(assigned, handler, leader):
+    handler.email, leader.email = "handler@example.gov.cn", "leader@example.gov.cn"
+    handler.save(), leader.save()
+    services.case_start(actor=handler, case_id=assigned.pk)
     return assigned
 
 
-def test_a_sweep_reminds_the_handlers_and_leader_once_however_often_it_runs(running, unit_handler, boss):
+def test_a_sweep_reminds_the_handlers_and_leader_once_however_often_it_runs(running, handler, leader):
     today = timezone.localdate()
     due_in(running, 3, today)
     assert reminders.sweep() == 2
     assert reminders.sweep() == 0
     assert reminders.sweep(now=timezone.now() + datetime.timedelta(minutes=5)) == 0
-    assert set(Reminder.objects.values_list("recipient", "threshold", "deadline")) == {(unit_handler.pk, 3, "resolve"), (boss.pk, 3, "resolve")}
+    assert set(Reminder.objects.values_list("recipient", "threshold", "deadline")) == {(handler.pk, 3, "resolve"), (leader.pk, 3, "resolve")}
     assert Delivery.objects.filter(channel=Delivery.Channel.EMAIL).count() == 2
 
 
@@ -88,13 +88,13 @@ def test_an_overdue_case_also_tells_the_supervising_leader(running, supervisor):
     assert supervisor.pk in set(Reminder.objects.filter(threshold=Reminder.OVERDUE).values_list("recipient", flat=True))
 
 
-def test_an_extension_starts_the_thresholds_afresh(running, boss):
+def test_an_extension_starts_the_thresholds_afresh(running, leader):
     today = timezone.localdate()
     due_in(running, 3, today)
     reminders.sweep()
-    services.case_extend(actor=boss, case_id=running.pk, days=4, reason="需要鉴定")  # now due in 7 days
+    services.case_extend(actor=leader, case_id=running.pk, days=4, reason="需要鉴定")  # now due in 7 days
     assert reminders.sweep() == 2
-    assert sorted(Reminder.objects.filter(recipient=boss).values_list("threshold", flat=True)) == [3, 7]
+    assert sorted(Reminder.objects.filter(recipient=leader).values_list("threshold", flat=True)) == [3, 7]
 
 
 def test_email_and_webhook_are_delivered_and_a_failing_robot_is_retried_with_backoff(settings, running, unit_a, robot):
@@ -159,13 +159,13 @@ def test_a_unit_group_gets_one_robot_message_per_reminder_and_only_about_its_cas
     assert len(endpoint.received) == 1
 
 
-def test_the_bell_and_the_inbox(client, running, unit_handler):
+def test_the_bell_and_the_inbox(client, running, handler):
     due_in(running, 3, timezone.localdate())
     reminders.sweep()
-    client.force_login(unit_handler)
+    client.force_login(handler)
     html = client.get("/cases/").content.decode()
     assert 'data-testid="bell"' in html and '<span class="badge text-bg-warning">1</span>' in html
-    reminder = Reminder.objects.get(recipient=unit_handler)
+    reminder = Reminder.objects.get(recipient=handler)
     response = client.post(f"/cases/inbox/{reminder.pk}/read/")
     assert response["Location"] == f"/cases/{running.pk}/"
     assert Reminder.objects.get(pk=reminder.pk).read_at is not None
@@ -185,13 +185,13 @@ def test_the_real_worker_sweeps_and_delivers_through_the_robot(running, unit_a, 
     assert len(endpoint.received) == 1  # the unit's group hears it once, not once per person
 
 
-def test_a_leader_who_chose_a_digest_gets_one_mail_a_day_instead_of_single_ones(running, boss):
-    NotificationPreference.objects.create(user=boss, daily_digest=True)
+def test_a_leader_who_chose_a_digest_gets_one_mail_a_day_instead_of_single_ones(running, leader):
+    NotificationPreference.objects.create(user=leader, daily_digest=True)
     due_in(running, 3, timezone.localdate())
     reminders.sweep()
     reminders.dispatch()
     assert [m.to for m in mail.outbox] == [["handler@example.gov.cn"]]  # the leader's single mail is not sent
     assert reminders.send_digests() == 1
     digest = mail.outbox[-1]
-    assert digest.to == ["boss@example.gov.cn"] and running.number in digest.body
+    assert digest.to == ["leader@example.gov.cn"] and running.number in digest.body
     assert reminders.send_digests() == 0  # nothing new since

@@ -19,11 +19,11 @@ DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture
-def running(assigned, unit_handler, boss):
+def running(assigned, handler, leader):
     """A case in progress with a handler and a 包案领导 who take e-mail."""
-    unit_handler.email, boss.email = "handler@example.gov.cn", "boss@example.gov.cn"
-    unit_handler.save(), boss.save()
-    services.case_start(actor=unit_handler, case_id=assigned.pk)
+    handler.email, leader.email = "handler@example.gov.cn", "leader@example.gov.cn"
+    handler.save(), leader.save()
+    services.case_start(actor=handler, case_id=assigned.pk)
     return assigned
 
 
