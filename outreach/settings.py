@@ -233,6 +233,26 @@ if CELERY_BROKER_URL == "filesystem://":
     }
     for _folder in ("queue", "control"):
         (VAR_DIR / "broker" / _folder).mkdir(parents=True, exist_ok=True)
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Redis keeps a message a worker has taken but not acknowledged, and gives it out again once it has
+    # been out for visibility_timeout: that is how the import of a worker that was killed comes back (its
+    # task acknowledges only when done, campaigns/tasks.py). It applies to every unacknowledged message on
+    # the broker, and one hour (Redis's default) would leave a killed import for an hour; a minute brings it
+    # back within a minute of a worker's return. What else it can touch is kept as it was:
+    # - workers take a message only when a process is free (worker_disable_prefetch below), so no message
+    #   waits unacknowledged in a worker's buffer behind a long task and is handed out twice;
+    # - a task acknowledged early (all but two) is acknowledged as it starts, so its running time does not count;
+    # - the two acknowledged late, the roster import and dispatch_deliveries, may run twice: deliveries and
+    #   import jobs are claimed in the database, so a second copy of a running one does nothing;
+    # - no task is sent with a countdown or eta (those would be handed out again every minute).
+    # Every 5 s each worker looks for such messages (kombu's default is every 100 s).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=60),
+        "unacked_restore_interval": 5,
+        "unacked_restore_throttle": 1,
+        "socket_connect_timeout": 5,  # an unreachable broker fails a web request's enqueue in seconds, not minutes
+    }
+    CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -266,6 +286,11 @@ DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
 DELIVERY_BACKOFF_SECONDS = env.int("DELIVERY_BACKOFF_SECONDS", default=60)  # doubles with each attempt
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=120)
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
+# Roster imports (campaigns/roster/runner.py): a running job's worker renews its lease every sixth of
+# IMPORT_LEASE_SECONDS; the sweep every IMPORT_SWEEP_SECONDS takes back jobs whose lease lapsed and queues
+# jobs the broker never got (it was down at upload) or lost.
+IMPORT_LEASE_SECONDS = env.int("IMPORT_LEASE_SECONDS", default=30)
+IMPORT_SWEEP_SECONDS = env.int("IMPORT_SWEEP_SECONDS", default=60)
 # Dashboard rollups (campaigns/rollups.py): how often the days with new visits are summed again.
 ROLLUP_REFRESH_SECONDS = env.int("ROLLUP_REFRESH_SECONDS", default=5 * 60)
 CELERY_BEAT_SCHEDULE = {
@@ -276,7 +301,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "grievances.tasks.sweep_deadlines", "schedule": REMINDER_SWEEP_SECONDS},
     "dispatch-deliveries": {"task": "grievances.tasks.dispatch_deliveries", "schedule": DELIVERY_DISPATCH_SECONDS},
     "daily-digests": {"task": "grievances.tasks.send_daily_digests", "schedule": crontab(hour=8, minute=0)},
-    "requeue-stale-imports": {"task": "campaigns.tasks.requeue_stale_imports", "schedule": 300},
+    "requeue-stale-imports": {"task": "campaigns.tasks.requeue_stale_imports", "schedule": IMPORT_SWEEP_SECONDS},
     "refresh-dashboard-rollups": {"task": "campaigns.tasks.refresh_dashboard_rollups", "schedule": ROLLUP_REFRESH_SECONDS},
     "prune-audit-trail": {"task": "accounts.tasks.prune_audit_trail", "schedule": crontab(hour=3, minute=15)},
     "clear-expired-sessions": {"task": "accounts.tasks.clear_expired_sessions", "schedule": crontab(hour=3, minute=45)},

@@ -336,13 +336,15 @@ def cadre_reassign(*, actor: User, assignment_id: int, target_id: int, today: da
 
 @transaction.atomic
 def roster_import_start(*, actor: User, kind: str, upload, campaign: Campaign | None = None) -> ImportJob:
-    """Store the uploaded file and queue its import once the job row is committed."""
-    from ..tasks import run_roster_import
+    """Store the uploaded file and queue its import once the job row is committed. The upload stands even
+    when the broker cannot be reached then: the job stays pending, its page says so, and the import sweep
+    queues it once the broker is back."""
+    from ..tasks import enqueue_import
 
     if not (actor.is_superuser or actor.has_perm("campaigns.add_importjob")):
         raise PermissionDenied(_("You may not import rosters."))
     if campaign is not None:
         campaign = lock_campaign(actor, campaign.pk)
     job = ImportJob.objects.create(kind=kind, campaign=campaign, file=upload, original_name=upload.name[:255], uploaded_by=actor)
-    transaction.on_commit(lambda: run_roster_import.delay(job.pk))
+    transaction.on_commit(lambda: enqueue_import(job.pk))
     return job
