@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -105,6 +106,7 @@ class UnitWebhookAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "is_active"]
     search_fields = ["unit__name"]
     autocomplete_fields = ["unit"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # robots' addresses are https
 
     def can_write(self, request, obj):
         return obj.unit_id is not None and within_jurisdiction(request.user, obj.unit.region_id)
