@@ -245,11 +245,24 @@ class VisitForm(StyledFormMixin, LocationFields):
     pairing_progress = forms.CharField(label=_("Pairing progress"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     photos = MultipleFileField(label=_("Photos (JPEG or PNG, up to 3, 5 MB each)"), required=False)
 
-    def __init__(self, *args, households: list, **kwargs):
+    def __init__(self, *args, households, **kwargs):
+        """`households`: the queryset a posted choice is checked against (selectors.pickable_households). The page
+        lists only a few of them (`offer`); the picker (static/js/household-picker.js) fetches the others."""
         super().__init__(*args, **kwargs)
         field = self.fields["household"]
-        field.queryset = Household.objects.filter(pk__in=[h.pk for h in households])
-        field.choices = [("", field.empty_label)] + [(h.pk, f"{h.head_name}（{h.number}）") for h in households]
+        field.queryset = households
+        self.offer([])
+
+    def offer(self, households: list) -> None:
+        """The households the drop-down lists (a village has hundreds: never all of them)."""
+        field = self.fields["household"]
+        field.choices = [("", field.empty_label)] + [(h.pk, household_label(h)) for h in households]
+
+
+def household_label(household) -> str:
+    """How the visit form's picker names a household, on the page and in its search results."""
+    label = f"{household.head_name}（{household.number}）"
+    return f"{label} {household.address}" if household.address else label
 
 
 class DemandForm(StyledFormMixin, forms.Form):

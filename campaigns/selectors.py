@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Case as SqlCase  # grievances' Case is the case model
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -195,15 +196,51 @@ def household_for(user: User, pk: int) -> Household:
     return get_object_or_404(Household.objects.visible_to(user).select_related("village"), pk=pk)
 
 
-def household_choices(cadre: User, assignment: Assignment) -> list[Household]:
-    """The village's households for the visit form: paired first, then recently visited, then by number."""
-    households = list(Household.objects.visible_to(cadre).filter(village_id=assignment.target_village.village_id).order_by("number"))
-    paired = set(Pairing.objects.filter(cadre=cadre, campaign=assignment.target_village.campaign_id).values_list("household", flat=True))
-    recent = list(
-        Visit.objects.filter(cadre=cadre, household__isnull=False).order_by("-recorded_at").values_list("household", flat=True)[:20]
-    )
-    rank = {pk: i for i, pk in enumerate(dict.fromkeys(recent))}
-    return sorted(households, key=lambda h: (h.pk not in paired, rank.get(h.pk, len(rank)), h.number))
+PICKER_PAGE_SIZE = 20  # households per page of the visit form's picker
+RECENT_VISITS = 20  # the cadre's latest visits whose households come next after the paired ones
+
+
+def pickable_households(cadre: User, assignment: Assignment):
+    """Every household a visit of this assignment may be about: today's village, as far as the cadre sees it.
+    The visit form checks a posted choice against this, whatever the page offered."""
+    return Household.objects.visible_to(cadre).filter(village_id=assignment.target_village.village_id)
+
+
+def household_picker(cadre: User, assignment: Assignment, *, search: str = "", page: int = 1,
+                     size: int = PICKER_PAGE_SIZE) -> tuple[list[Household], bool]:
+    """A page of today's village's households for the visit form's picker, and whether more follow.
+
+    Paired with the cadre in this campaign first, then those of the cadre's latest visits (latest first), then
+    by number; `search` matches the start of the number, or part of the head's name or the address. Three
+    queries whatever the size of the village; only the columns a picker shows are read (no ID number)."""
+    paired = list(Pairing.objects.filter(cadre=cadre, campaign=assignment.target_village.campaign_id).values_list("household", flat=True))
+    latest = Visit.objects.filter(cadre=cadre, household__isnull=False).order_by("-recorded_at").values_list("household", flat=True)
+    recent = list(dict.fromkeys(latest[:RECENT_VISITS]))
+    households = pickable_households(cadre, assignment).only("pk", "village_id", "number", "head_name", "address", "phone")
+    if search:
+        households = households.filter(Q(number__startswith=search) | Q(head_name__icontains=search) | Q(address__icontains=search))
+    households = households.annotate(
+        is_paired=SqlCase(When(pk__in=paired, then=Value(True)), default=Value(False)) if paired else Value(False),
+        recent_rank=SqlCase(*[When(pk=pk, then=Value(rank)) for rank, pk in enumerate(recent)], default=Value(len(recent)))
+        if recent else Value(0),
+    ).order_by("-is_paired", "recent_rank", "number", "pk")
+    start = (max(page, 1) - 1) * size
+    rows = list(households[start:start + size + 1])
+    for household in rows:
+        household.is_recent = household.recent_rank < len(recent)
+    return rows[:size], len(rows) > size
+
+
+def household_shortlist(cadre: User, assignment: Assignment, *, chosen: int | None = None) -> list[Household]:
+    """What the visit form lists without a search: the picker's first page (paired, recent, then by number), and
+    the chosen household first when it is not on that page (a link from its page, or a form shown again).
+    At most four queries, whatever the size of the village."""
+    households, _more = household_picker(cadre, assignment)
+    if chosen and chosen not in {h.pk for h in households}:
+        extra = pickable_households(cadre, assignment).only("pk", "village_id", "number", "head_name", "address", "phone").filter(pk=chosen).first()
+        if extra is not None:
+            households.insert(0, extra)
+    return households
 
 
 def team_village_for(user: User, pk: int, *, today=None) -> TargetVillage:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("households/<int:pk>/", views.household_detail, name="household"),
     path("households/<int:pk>/edit/", views.household_edit, name="household-edit"),
     path("visits/new/", views.visit_new, name="visit-new"),
+    path("visits/new/households/", views.household_picker, name="household-picker"),
     path("visits/<int:pk>/", views.visit_detail, name="visit"),
     path("visits/<int:pk>/edit/", views.visit_edit, name="visit-edit"),
     path("visits/<int:pk>/photos/<int:photo_pk>/", views.visit_photo, name="visit-photo"),

@@ -1,11 +1,12 @@
 """A cadre's pages, on a phone in the village: my work, check-in, households, visits, diary."""
 
+import re
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -16,7 +17,7 @@ from accounts.regions import is_valid_code
 from outreach.excel import personal_data_export, workbook_response
 
 from .. import selectors, services
-from ..forms import CheckInForm, DemandFormSet, HouseholdForm, RatingCardsForm, VisitEditForm, VisitForm
+from ..forms import CheckInForm, DemandFormSet, HouseholdForm, RatingCardsForm, VisitEditForm, VisitForm, household_label
 from ..models import Household
 from ..services.fieldwork import can_edit_households, can_pair, may_print_rating_cards, rating_cards_issue
 from .helpers import attempt, id_param, page, param
@@ -123,9 +124,8 @@ def visit_new(request):
     assignment = _assignment_or_home(request)
     if assignment is None:
         return redirect("work:home")
-    households = selectors.household_choices(request.user, assignment)
     initial = {"client_id": uuid.uuid4(), "visited_on": timezone.localdate(), "household": request.GET.get("household")}
-    form = VisitForm(request.POST or None, request.FILES or None, households=households, initial=initial)
+    form = VisitForm(request.POST or None, request.FILES or None, households=selectors.pickable_households(request.user, assignment), initial=initial)
     demands = DemandFormSet(request.POST or None, prefix="demand")
     if request.method == "POST" and form.is_valid() and demands.is_valid():
         data = form.cleaned_data
@@ -147,7 +147,28 @@ def visit_new(request):
             else:
                 messages.info(request, _("This visit was already recorded; nothing was added twice."))
             return redirect("work:visit", pk=visit.pk)
+    # The drop-down lists a few households (paired, recent, the chosen one); the picker searches the rest.
+    chosen = (request.POST if request.method == "POST" else request.GET).get("household", "")
+    form.offer(selectors.household_shortlist(request.user, assignment, chosen=int(chosen) if re.fullmatch(r"[0-9]{1,9}", chosen) else None))
     return render(request, "fieldwork/visit_form.html", {"form": form, "demands": demands, "assignment": assignment})
+
+
+@require_GET
+@permission_required(["campaigns.add_visit", "campaigns.view_household"], raise_exception=True)
+def household_picker(request):
+    """The visit form's picker: a page of today's village's households matching `q` (number, name or address),
+    paired and recent first, as JSON with masked data only — never a full phone or ID number."""
+    assignment = selectors.my_assignment(request.user)
+    if assignment is None:
+        raise Http404
+    number = id_param(request, "page") or 1
+    households, more = selectors.household_picker(request.user, assignment, search=param(request, "q")[:50], page=number)
+    response = JsonResponse({"page": number, "more": more, "results": [{
+        "id": h.pk, "label": household_label(h), "number": h.number, "head_name": h.head_name, "address": h.address,
+        "phone": h.masked_phone, "paired": h.is_paired, "recent": h.is_recent,
+    } for h in households]})
+    patch_cache_control(response, private=True)
+    return response
 
 
 @require_GET
