@@ -48,7 +48,7 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
     exclude = ["petitioner_phone", "handlers"]  # phone shown masked; handlers set by assigning
     readonly_fields = [
         "number", "status", "stage", "village", "category", "level", "parent", "registered_by", "registered_at", "visit", "household", "masked_petitioner_phone",
-        "unit", "pending_unit", "leader", "supervising_leader", "supervised", "accept_due", "objection_due", "accepted_at",
+        "unit", "pending_unit", "leader", "supervising_leader", "supervised", "accept_due", "objection_due", "objection_due_provisional", "accepted_at",
         "resolve_due", "extension_requested_days", "extension_days", "extension_reason", "rejection_reason", "outcome",
         "reply", "resolved_at", "satisfaction", "evaluated_at", "closed_at",
     ]

@@ -127,11 +127,12 @@ def schedule_import(*, actor, rows: list[ScheduleRow], source: str, now=None) ->
         raise ValidationError(_("Name the notice the schedule comes from."))
     now = now or timezone.now()
     years = sorted({row.day.year for row in rows})
-    CalendarDay.objects.filter(day__year__in=years).delete()
+    replaced = CalendarDay.objects.filter(day__year__in=years)
+    changed = sorted([*replaced.values_list("day", flat=True), *(row.day for row in rows)])  # days removed count too
+    replaced.delete()
     CalendarDay.objects.bulk_create(
         CalendarDay(day=row.day, kind=row.kind, name=row.name, source=source.strip()[:200], entered_by=actor, entered_at=now) for row in rows
     )
-    changed = sorted(row.day for row in rows)
     recomputed = limits_recompute(actor=actor, changed_from=changed[0], changed_to=changed[-1], now=now)
     return {"years": years, "days": len(rows), "recomputed": recomputed}
 

@@ -194,12 +194,10 @@ class Pairing(models.Model):
 
 
 class EvaluationQuerySet(ScopedQuerySet):
-    """Residents' ratings: of the jurisdiction, and of the team the cadre is posted with today."""
+    """Residents' ratings, one by one with their comments: for the jurisdiction's supervisors and admins only,
+    never for the team that was rated (who rated it badly is not theirs to know)."""
 
     region_field = "target_village__village__code"
-
-    def visibility_conditions(self, user):
-        return [*super().visibility_conditions(user), Q(target_village__in=Assignment.objects.posted(user).values("target_village"))]
 
 
 class Evaluation(models.Model):

@@ -286,11 +286,15 @@ class HouseholdRoster(RosterKind):
         self.hashes_in_file: dict[str, int] = {}
         self.keys_in_file: set[tuple[str, str]] = set()
         wanted = {pii.lookup_hash(row["id_number"]) for _n, row in rows if row["id_number"]}
+        # Duplicates are looked for within the uploader's jurisdiction only: an answer about a number registered
+        # elsewhere would tell them that a real person has it (#15). Such a household is imported as its own,
+        # and an administrator of both villages merges the two.
         self.hash_owner: dict[str, tuple[str, str]] = {}
         wanted_list = list(wanted)
+        in_scope = Household.objects.visible_to(self.actor)
         for start in range(0, len(wanted_list), 5000):
             chunk = wanted_list[start:start + 5000]
-            for h, v, n in Household.objects.filter(id_number_hash__in=chunk).values_list("id_number_hash", "village_id", "number"):
+            for h, v, n in in_scope.filter(id_number_hash__in=chunk).values_list("id_number_hash", "village_id", "number"):
                 self.hash_owner[h] = (v, n)
 
     def check(self, number, row):
@@ -330,11 +334,9 @@ class HouseholdRoster(RosterKind):
             self.hashes_in_file[digest] = number
             owner = self.hash_owner.get(digest)
             if owner and owner != key:
-                if owner[0] in self.villages:
-                    message = _("This ID number is already registered for household %(number)s of village %(village)s.") % {"number": owner[1], "village": owner[0]}
-                else:  # do not reveal where someone outside the jurisdiction lives
-                    message = _("This ID number is already registered outside your jurisdiction.")
-                self.problems.add(number, self.label("id_number"), message)
+                self.problems.add(number, self.label("id_number"), _(
+                    "This ID number is already registered for household %(number)s of village %(village)s."
+                ) % {"number": owner[1], "village": owner[0]})
                 return None
             old = self.existing.get(key)
             household.id_number_hash = digest

@@ -182,10 +182,16 @@ def _when(moment) -> str:
     return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
 
 
-def _superseded(job: ImportJob) -> list[dict]:
-    """A later upload of the same roster (its kind, for the same campaign, or by the same person when it
-    belongs to none) replaces this one, whatever became of it: the later file is what was meant."""
-    later = ImportJob.objects.filter(kind=job.kind, campaign_id=job.campaign_id, pk__gt=job.pk)
+def _superseded(job: ImportJob, attempt: int) -> list[dict]:
+    """An import that was interrupted and starts again (attempt 2 or later) gives way to a later upload of
+    the same roster (its kind, for the same campaign, or by the same person when it belongs to none) that
+    was not refused: the later file is what was meant, and this one must not write over it. A first attempt
+    runs in upload order and is never superseded, so files uploaded one after another (village 1's, then
+    village 2's) both import."""
+    if attempt == 1:
+        return []
+    refused = [ImportJob.Status.REJECTED, ImportJob.Status.FAILED, ImportJob.Status.VOID]
+    later = ImportJob.objects.filter(kind=job.kind, campaign_id=job.campaign_id, pk__gt=job.pk).exclude(status__in=refused)
     if job.campaign_id is None:
         later = later.filter(uploaded_by_id=job.uploaded_by_id)
     newer = later.order_by("pk").values("original_name", "created_at").first()
@@ -226,7 +232,7 @@ def _changed_since_upload(job: ImportJob, roster, records: list, numbers: list[i
 
 
 def _run(job: ImportJob, attempt: int) -> None:
-    superseded = _superseded(job)
+    superseded = _superseded(job, attempt)
     if superseded:
         _end(job, attempt, ImportJob.Status.VOID, errors=superseded)
         return
@@ -278,7 +284,7 @@ def _write(job: ImportJob, attempt: int, roster, records: list, numbers: list[in
     if job.campaign_id:
         lock_campaign(job.uploaded_by, job.campaign_id)  # still open, and the uploader still manages it
     # Checked again here, inside the write: a later upload may have come while the rows were checked.
-    problems = _superseded(job) or _changed_since_upload(job, roster, records, numbers)
+    problems = _superseded(job, attempt) or _changed_since_upload(job, roster, records, numbers)
     if problems:
         raise Void(problems)
     created, changed = roster.write(records)

@@ -6,10 +6,24 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def seed_the_years_the_package_knows(apps, schema_editor):
-    from grievances.holidays import seed_from_package
+CHINESE_NAMES = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
 
-    seed_from_package(apps.get_model("grievances", "CalendarDay"))
+
+def seed_the_years_the_package_knows(apps, schema_editor):
+    """Self-contained (no app code), and safe to run twice: days already there are left as they are."""
+    import chinese_calendar
+
+    CalendarDay = apps.get_model("grievances", "CalendarDay")
+    rows = [
+        CalendarDay(day=day, kind=kind, name=CHINESE_NAMES.get(name, name), source="chinese-calendar")
+        for table, kind in ((chinese_calendar.holidays, "holiday"), (chinese_calendar.workdays, "workday"))
+        for day, name in table.items()
+    ]
+    CalendarDay.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 class Migration(migrations.Migration):

@@ -68,12 +68,13 @@ def detail(client, job, django_assert_max_num_queries) -> str:
 
 
 @pytest.mark.django_db
-def test_a_job_superseded_by_a_later_upload_of_the_same_roster_ends_void_and_writes_nothing(
+def test_an_interrupted_job_superseded_by_a_later_upload_of_the_same_roster_ends_void_and_writes_nothing(
     upload, regions, client, campaign_admin, django_assert_max_num_queries
 ):
     old = upload(xlsx(HOUSEHOLD_HEADER, households(VILLAGE, 2), name="旧名单.xlsx"))
     new = upload(xlsx(HOUSEHOLD_HEADER, households(VILLAGE, 3), name="新名单.xlsx"))
     stored = old.file.path
+    ImportJob.objects.filter(pk=old.pk).update(attempts=1)  # its first worker was lost: this is attempt 2
 
     run_import(old.pk)
 
@@ -86,6 +87,24 @@ def test_a_job_superseded_by_a_later_upload_of_the_same_roster_ends_void_and_wri
     assert "已作废" in page and "新名单.xlsx" in page and "hx-trigger" not in page
     run_import(new.pk)
     assert ImportJob.objects.get(pk=new.pk).status == ImportJob.Status.DONE and Household.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_files_uploaded_one_after_another_both_import_and_a_refused_later_file_replaces_nothing(upload, regions):
+    first = upload(xlsx(HOUSEHOLD_HEADER, households(VILLAGE, 2), name="一组.xlsx"))
+    second = upload(xlsx(HOUSEHOLD_HEADER, households(VILLAGE, 2, start=10), name="二组.xlsx"))
+    run_import(first.pk)
+    run_import(second.pk)
+    assert [ImportJob.objects.get(pk=j.pk).status for j in (first, second)] == [ImportJob.Status.DONE] * 2
+    assert Household.objects.count() == 4
+
+    interrupted = upload(xlsx(HOUSEHOLD_HEADER, households(VILLAGE, 1, start=20)))
+    refused = upload(xlsx(["不是表头"], [["x"]]))
+    run_import(refused.pk)
+    assert ImportJob.objects.get(pk=refused.pk).status == ImportJob.Status.REJECTED
+    ImportJob.objects.filter(pk=interrupted.pk).update(attempts=1)
+    run_import(interrupted.pk)
+    assert ImportJob.objects.get(pk=interrupted.pk).status == ImportJob.Status.DONE
 
 
 @pytest.mark.django_db

@@ -145,3 +145,15 @@ def test_the_petition_office_and_system_admins_are_told_from_november_that_next_
 def test_before_november_a_known_year_raises_no_banner(client, intake, no_2027):
     client.force_login(intake)
     assert "节假日安排尚未录入" not in client.get(reverse("home")).content.decode()
+
+
+def test_a_day_removed_by_a_new_import_of_its_year_recounts_the_cases_waiting_on_it(intake, regions, system_admin, no_2027):
+    rows = holidays.parse_schedule(upload())
+    wrong = holidays.ScheduleRow(D(2027, 6, 30), CalendarDay.Kind.HOLIDAY, "误录")
+    holidays.schedule_import(actor=system_admin, rows=[*rows, wrong], source="第一次录入")
+    case = register(intake, regions, D(2027, 6, 28))
+    assert case.objection_due == D(2027, 7, 6)  # 29 June, (30 off), 1, 2, 5, 6 July
+
+    holidays.schedule_import(actor=system_admin, rows=rows, source="更正后的通知")  # the same year, without 30 June
+    case.refresh_from_db()
+    assert case.objection_due == D(2027, 7, 5) and case.events.filter(action="recompute_limits").count() == 1
