@@ -48,7 +48,8 @@ CITY = ("431200000000", "怀化市")
 COUNTY = ("431299000000", "清溪县")
 TOWNSHIPS = ["城关镇", "河西镇", "青石镇", "龙潭镇", "金竹镇", "桃源乡", "白马乡", "杉木乡", "石门乡", "枫树乡"]
 VILLAGES_PER_TOWNSHIP = 10
-HOUSEHOLDS_PER_VILLAGE = 50
+HOUSEHOLDS_PER_VILLAGE = 50  # small, so `make run` seeds in seconds; a real county has ~600 (seed_demo --households-per-village)
+HOUSEHOLDS_PER_VILLAGE_RANGE = (20, 2000)  # the build samples 15 households a village for ratings
 CADRES_PER_UNIT = 10
 
 COUNTY_UNITS = [
@@ -122,14 +123,20 @@ def demo_email(username: str) -> str:
     return f"{username}@{EMAIL_DOMAIN}"
 
 
-def build(today: date | None = None, robot_url: str = DEFAULT_ROBOT_URL) -> list[tuple[str, str, str]]:
+def build(today: date | None = None, robot_url: str = DEFAULT_ROBOT_URL,
+          households_per_village: int = HOUSEHOLDS_PER_VILLAGE) -> list[tuple[str, str, str]]:
     """Build or refresh the demo county; returns (role, username, what they see) for every demo login.
 
     `robot_url` is the demo's own robot receiver (`/demo/robot/` of the running server); the units of
     ROBOT_UNITS post their reminders there. It must be a loopback address, so no message leaves the machine.
+    `households_per_village` sizes the 100 villages: 50 for the demo, ~600 like a real county (for load tests).
+    A re-run with a smaller size keeps the households built before.
     """
     if not is_loopback_url(robot_url):
         raise ValueError(f"the demo's robots post only to this machine (localhost, 127.0.0.1, ::1), not to {robot_url}")
+    low, high = HOUSEHOLDS_PER_VILLAGE_RANGE
+    if not low <= households_per_village <= high:
+        raise ValueError(f"households per village must be between {low} and {high}, not {households_per_village}")
     rng = random.Random(2026)
     with transaction.atomic():
         villages = _build_regions(rng)
@@ -139,7 +146,7 @@ def build(today: date | None = None, robot_url: str = DEFAULT_ROBOT_URL) -> list
         _build_demo_logins(units, password)
         _build_system_admin(units, password)
         _build_robots(units, robot_url)
-        _build_households(rng, villages)
+        _build_households(rng, villages, households_per_village)
         active, closed = _build_campaigns(today or timezone.localdate(), units)
         _build_teams(rng, active, villages[::2][:40], units, first_cadre=1)
         _build_teams(rng, closed, villages[1::5][:20], units, first_cadre=101)
@@ -320,17 +327,18 @@ def _id_number(rng: random.Random, village: Region, taken: set[str]) -> str:
             return first17 + pii.id_number_check_digit(first17)
 
 
-def _build_households(rng: random.Random, villages: list[Region]) -> None:
+def _build_households(rng: random.Random, villages: list[Region], per_village: int = HOUSEHOLDS_PER_VILLAGE) -> None:
     # Encryption is randomised: keep the stored token when the number is unchanged, so a re-run changes nothing.
     stored = {(v, n): (h, c) for v, n, h, c in Household.objects.values_list("village_id", "number", "id_number_hash", "id_number_cipher")}
     rows, taken = [], set()
+    group = max(10, per_village // 10)  # households of a 村民小组: 10 in the small demo, ~60 in a real village
     for village in villages:
-        for n in range(1, HOUSEHOLDS_PER_VILLAGE + 1):
+        for n in range(1, per_village + 1):
             household = Household(
                 village_id=village.code,
                 number=f"{n:04d}",
                 head_name=_person_name(rng),
-                address=f"{village.name}{(n - 1) // 10 + 1}组{n}号",
+                address=f"{village.name}{(n - 1) // group + 1}组{n}号",
                 phone=_phone(rng) if rng.random() < 0.85 else "",
                 members=rng.randint(1, 7),
             )

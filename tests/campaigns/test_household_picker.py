@@ -185,3 +185,26 @@ def test_a_household_of_the_factory_is_found_by_its_head(client, posted, regions
     client.force_login(posted)
     [result] = picker(client, q="建国")["results"]
     assert result["phone"] == "138****5678" and result["label"] == "王建国（0031） 大坪村3组12号"
+
+
+def test_seed_demo_sizes_villages_like_a_county_and_the_picker_reaches_every_household(db, client):
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    call_command("seed_demo", "--allow-production", "--households-per-village", "120", stdout=open("/dev/null", "w"))
+    cadre = User.objects.get(username="gb001")
+    village_code = cadre.assignments.get().target_village.village_id
+    assert Household.objects.filter(village_id=village_code).count() == 120
+    assert Household.objects.count() == 100 * 120
+    client.force_login(cadre)
+    assert len(offered(client.get(reverse("work:visit-new")).content.decode())) == 20
+    [last] = picker(client, q="0120")["results"]
+    assert last["address"].endswith("10组120号")  # 村民小组 of 12 households: a tenth of the village
+
+
+def test_seed_demo_refuses_a_village_size_out_of_range(db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="每村户数须在 20 到 2000 之间"):
+        call_command("seed_demo", "--allow-production", "--households-per-village", "5", stdout=open("/dev/null", "w"))

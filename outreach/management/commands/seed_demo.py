@@ -19,12 +19,21 @@ class Command(BaseCommand):
                  "Default: %(default)s",
         )
 
+        parser.add_argument(
+            "--households-per-village", type=int, default=demo.HOUSEHOLDS_PER_VILLAGE, metavar="N",
+            help="Households in each of the 100 villages: %(default)s for a quick demo, ~600 like a real county "
+                 "(load tests: make bench-load). Between {} and {}.".format(*demo.HOUSEHOLDS_PER_VILLAGE_RANGE),
+        )
+
     def handle(self, *args, **options):
         if not (settings.DEBUG or options["allow_production"]):
             raise CommandError(_("DEBUG is off: the demo accounts share a published password. Refusing to seed; pass --allow-production to insist."))
         if not demo.is_loopback_url(options["robot_url"]):
             raise CommandError(_("The demo's group robots post only to this machine: give a --robot-url on localhost or 127.0.0.1."))
-        rows = demo.build(robot_url=options["robot_url"])
+        low, high = demo.HOUSEHOLDS_PER_VILLAGE_RANGE
+        if not low <= options["households_per_village"] <= high:
+            raise CommandError(_("Households per village must be between %(low)s and %(high)s.") % {"low": low, "high": high})
+        rows = demo.build(robot_url=options["robot_url"], households_per_village=options["households_per_village"])
         self.stdout.write(self.style.SUCCESS(_("Demo county ready. Demo logins (password %(password)s):") % {"password": demo.DEMO_PASSWORD}))
         for role, username, who in demo.login_table(rows):
             self.stdout.write(f"  {username:<10} {role}  {who}")
