@@ -112,9 +112,13 @@ bench-dashboard: bench-db
 	$(BENCH_ENV) $(PY) bench/dashboard.py
 
 # Cadres, handlers and supervisors of the demo county (locust, bench/locustfile.py) against gunicorn
-# with deploy/gunicorn.conf.py on loopback: 50, then 200 users, 60 s each (about 4 minutes).
-# It builds its own database (outreach_load) and sets its own production-like environment.
+# with deploy/gunicorn.conf.py on loopback: 50, then 200 users, 60 s each (about 6 minutes with the seeding),
+# in villages of LOAD_HOUSEHOLDS_PER_VILLAGE households (600, like a real county; 50 is the small demo).
+# It builds its own database (LOAD_DATABASE, default outreach_load) and sets its own production-like
+# environment; it prints the load average and CPU steal beside the figures. E.g.
+#   make bench-load LOAD_USERS=200 LOAD_SECONDS=120 [GUNICORN_WORKERS=5] [CONN_MAX_AGE=60]
+LOAD_HOUSEHOLDS_PER_VILLAGE ?= 600
 bench-load: install
 	$(PY) -m pip install -q -e ".[bench]"
 	$(TEST_ENV) bash .ci/services.sh
-	$(PY) bench/load.py
+	LOAD_HOUSEHOLDS_PER_VILLAGE=$(LOAD_HOUSEHOLDS_PER_VILLAGE) $(PY) bench/load.py

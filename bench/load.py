@@ -12,6 +12,18 @@ Prints requests/s and, for each page, requests, p50, p95 and errors, then the se
 log lines (var/load/gunicorn.log). No Celery worker runs: recording a visit enqueues nothing (what is
 queued is printed at the end, then purged).
 Target: no errors, and visit submission ("POST visit") under 300 ms p95 at 50 users.
+
+Beside the figures, so that a noisy run is visible and the bottleneck named: the load average and the CPU
+steal (/proc/stat) before and after each run; during the measured window, once a second, the connections
+waiting in gunicorn's accept queue (/proc/net/tcp), PostgreSQL's connections to the database
+(pg_stat_activity) and the CPU of gunicorn, of this database's PostgreSQL backends, of locust and of
+everything else; and from the request log, the workers' busy share and the server time inside Django.
+
+    LOAD_DATABASE=outreach_load      the database it drops and rebuilds (never one the tests or others use)
+    LOAD_REDIS_URL=redis://…/3       the Redis db it flushes
+    LOAD_HOUSEHOLDS_PER_VILLAGE=600  seed_demo --households-per-village: ~600 like a real county; 50 is the demo
+    LOAD_USERS=50,200 LOAD_SECONDS=60 LOAD_WARMUP_SECONDS=10 LOAD_SPAWN_RATE=5
+    GUNICORN_WORKERS, CONN_MAX_AGE   passed on to the server (deploy/gunicorn.conf.py, settings.py)
 """
 
 # locust first: importing it patches the standard library for gevent.
@@ -19,6 +31,7 @@ import locustfile  # noqa: I001 (bench/locustfile.py, which imports locust)
 import gevent
 from locust.env import Environment
 
+import json
 import os
 import re
 import runpy
@@ -34,7 +47,10 @@ import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-DATABASE = "outreach_load"
+DATABASE = os.environ.get("LOAD_DATABASE", "outreach_load")
+if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", DATABASE):
+    sys.exit(f"LOAD_DATABASE must be a plain lower-case name, not {DATABASE!r}")
+HOUSEHOLDS_PER_VILLAGE = int(os.environ.get("LOAD_HOUSEHOLDS_PER_VILLAGE", 600))
 POSTGRES = os.environ.get("LOAD_POSTGRES", "postgres://postgres:postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/3")
 USERS = [int(n) for n in os.environ.get("LOAD_USERS", "50,200").split(",")]
@@ -60,6 +76,159 @@ ENV = {**os.environ, **SERVER_ENV}
 USER_CLASSES = [locustfile.Cadre, locustfile.Handler, locustfile.Supervisor]
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# --- The machine: is the run noisy, and what is the bottleneck? ---------------------------------------------
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def cpu_counters() -> list[int]:
+    """The machine's CPU time so far in ticks (/proc/stat): user nice system idle iowait irq softirq steal."""
+    return [int(n) for n in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+
+
+def cpu_split(before: list[int], after: list[int]) -> dict:
+    """Busy and steal between two readings, in % of all cores (steal: time the hypervisor gave to others)."""
+    delta = [b - a for a, b in zip(before, after, strict=True)]
+    total = sum(delta) or 1
+    return {"busy": 100 * (total - delta[3] - delta[4] - delta[7]) / total, "steal": 100 * delta[7] / total,
+            "ticks": total - delta[7]}
+
+
+def process_ticks(pid: int, children: bool = False) -> int:
+    """CPU ticks a process used (with `children`, also those of its children it has reaped: gunicorn's
+    recycled workers); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if children else 0)
+
+
+def child_pids(parent: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+def postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+def runnable() -> int:
+    """Processes running or waiting for a core right now (/proc/stat procs_running): above the core count, the CPU queues."""
+    for line in Path("/proc/stat").read_text().splitlines():
+        if line.startswith("procs_running"):
+            return int(line.split()[1])
+    return 0
+
+
+def accept_queue(port: int) -> int:
+    """Connections that reached gunicorn's listening socket and wait for a free worker to accept them
+    (the rx_queue of a listening socket in /proc/net/tcp is its accept backlog)."""
+    local = f"0100007F:{port:04X}"
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == local and fields[3] == "0A":
+            return int(fields[4].split(":")[1], 16)
+    return 0
+
+
+class Watch:
+    """Samples the machine once a second while the figures are measured (a greenlet beside the users)."""
+
+    def __init__(self, server_pid: int, port: int):
+        self.server_pid, self.port = server_pid, port
+        self.samples: list[dict] = []
+        self.backend_ticks: dict[int, tuple[int, int]] = {}  # this database's backends: pid → (first, last) ticks
+        self.other_postgres: dict[int, tuple[int, int]] = {}
+        self.database = psycopg.connect(f"{POSTGRES}/postgres", autocommit=True)  # not counted: another database
+        self.max_connections = int(self.database.execute("SHOW max_connections").fetchone()[0])
+        self.greenlet = None
+
+    def gunicorn_ticks(self) -> int:
+        return process_ticks(self.server_pid, children=True) + sum(process_ticks(pid) for pid in child_pids(self.server_pid))
+
+    def start(self) -> None:
+        self.started = (time.time(), cpu_counters(), self.gunicorn_ticks(), process_ticks(os.getpid()))
+        self.greenlet = gevent.spawn(self._loop)
+
+    def _loop(self) -> None:
+        while True:
+            self.sample()
+            gevent.sleep(1)
+
+    def sample(self) -> None:
+        rows = self.database.execute(
+            "SELECT pid, state FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'", [DATABASE]).fetchall()
+        mine = {pid for pid, _state in rows}
+        for pid, ticks in ((pid, process_ticks(pid)) for pid in postgres_pids()):
+            book = self.backend_ticks if pid in mine else self.other_postgres
+            first, _last = book.get(pid, (ticks, ticks))
+            book[pid] = (first, ticks)
+        self.samples.append({"queue": accept_queue(self.port), "runnable": runnable(), "connections": len(rows),
+                             "active": sum(1 for _pid, state in rows if state == "active")})
+
+    def stop(self) -> dict:
+        self.greenlet.kill()
+        self.sample()
+        began, cpu_before, gunicorn_before, locust_before = self.started
+        seconds = time.time() - began
+        cpu = cpu_split(cpu_before, cpu_counters())
+        share = lambda ticks: 100 * ticks / cpu["ticks"] if cpu["ticks"] else 0.0  # noqa: E731 - % of the cores' time
+        used = {"gunicorn": share(self.gunicorn_ticks() - gunicorn_before),
+                "postgres": share(sum(last - first for first, last in self.backend_ticks.values())),
+                "locust": share(process_ticks(os.getpid()) - locust_before),
+                "other postgres": share(sum(last - first for first, last in self.other_postgres.values()))}
+        used["everything else"] = max(0.0, cpu["busy"] - sum(used.values()))
+        self.database.close()
+        queue = [s["queue"] for s in self.samples]
+        connections = [s["connections"] for s in self.samples]
+        active = [s["active"] for s in self.samples]
+        running = [s["runnable"] for s in self.samples]
+        return {"seconds": seconds, "cpu": cpu, "used": used, "max_connections": self.max_connections,
+                "queue": (sum(queue) / len(queue), max(queue)), "connections": (sum(connections) / len(connections), max(connections)),
+                "active": (sum(active) / len(active), max(active)), "runnable": (sum(running) / len(running), max(running))}
+
+
+def request_log(offset_from: int, offset_to: int) -> list[dict]:
+    """The app's request lines (JSON) that gunicorn's workers wrote between two offsets of the log."""
+    with LOG.open("rb") as log:
+        log.seek(offset_from)
+        text = log.read(offset_to - offset_from).decode(errors="replace")
+    lines = []
+    for line in text.splitlines():
+        if '"duration_ms"' in line and '"path"' in line:
+            try:
+                lines.append(json.loads(line))
+            except ValueError:
+                pass
+    return lines
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
 def manage(*args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL)
 
@@ -71,7 +240,7 @@ def prepare() -> None:
         connection.execute(f"CREATE DATABASE {DATABASE}")
     redis.Redis.from_url(REDIS_URL).flushdb()
     manage("migrate", "--no-input", "-v0")
-    manage("seed_demo", "--allow-production")
+    manage("seed_demo", "--allow-production", "--households-per-village", str(HOUSEHOLDS_PER_VILLAGE))
     # Seeded accounts keep their password, but a forced change would send every user to the password page.
     manage("shell", "-c", "from accounts.models import User; User.objects.update(must_change_password=False)")
     manage("collectstatic", "--no-input", "-v0")
@@ -106,8 +275,14 @@ def worker_count() -> int:
     return runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))["workers"]
 
 
-def run(users: int, host: str) -> dict:
+def run(users: int, host: str, server: subprocess.Popen, port: int, workers: int) -> dict:
     """Spawn the users, wait for their logins and the warm-up, then measure; returns the figures."""
+    # The machine before: anything else busy (a test suite, another benchmark) shows here and skews the figures.
+    load_before, counters = load_average(), cpu_counters()
+    time.sleep(5)  # nothing of ours runs yet: what the machine does without us
+    idle = cpu_split(counters, cpu_counters())
+    print(f"running {users} users; before: load average {load_before}, CPU {idle['busy']:.0f}% busy and "
+          f"{idle['steal']:.1f}% steal over 5 s without us …", flush=True)
     environment = Environment(user_classes=USER_CLASSES, host=host)
     runner = environment.create_local_runner()
     locustfile.logged_in = 0
@@ -121,9 +296,20 @@ def run(users: int, host: str) -> dict:
              "p95": login.get_response_time_percentile(0.95), "errors": login.num_failures}
     gevent.sleep(WARMUP_SECONDS)
     environment.stats.reset_all()
+    watch = Watch(server.pid, port)
+    log_from = LOG.stat().st_size
     measured_from = time.time()
+    watch.start()
     gevent.sleep(SECONDS)
+    machine = watch.stop()
     seconds = time.time() - measured_from
+    lines = request_log(log_from, LOG.stat().st_size)
+    server_time: dict[str, list[float]] = {}
+    for line in lines:
+        server_time.setdefault(f"{line.get('method')} {re.sub(r'[0-9]+', 'N', str(line.get('path')))}", []).append(float(line["duration_ms"]))
+    machine["busy_share"] = 100 * sum(sum(times) for times in server_time.values()) / 1000 / (workers * seconds)
+    machine["server_time"] = {name: (len(times), percentile(times, 0.5), percentile(times, 0.95))
+                              for name, times in sorted(server_time.items(), key=lambda item: -len(item[1]))}
     pages = {
         entry.name: {"requests": entry.num_requests, "p50": entry.get_response_time_percentile(0.5),
                      "p95": entry.get_response_time_percentile(0.95), "errors": entry.num_failures}
@@ -133,9 +319,28 @@ def run(users: int, host: str) -> dict:
     total = environment.stats.total
     mix = dict(runner.user_classes_count)
     runner.quit()
+    machine.update(load_before=load_before, load_after=load_average(), idle_before=idle)
     return {"users": users, "mix": mix, "ramp_seconds": ramp_seconds, "login": login, "pages": pages, "errors": errors,
             "requests": total.num_requests, "failures": total.num_failures, "rps": total.num_requests / seconds,
-            "seconds": seconds}
+            "seconds": seconds, "machine": machine}
+
+
+def report_machine(result: dict, workers: int) -> None:
+    """What the machine did while the figures were measured: is the run noisy, and where do requests wait?"""
+    m = result["machine"]
+    users = result["users"]
+    print(f"{users} users, the machine: load average {m['load_before']} before, {m['load_after']} after; "
+          f"CPU steal {m['idle_before']['steal']:.1f}% before (5 s without us), {m['cpu']['steal']:.1f}% while measured")
+    print(f"  CPU while measured (% of all cores): {m['cpu']['busy']:.0f}% busy — "
+          + ", ".join(f"{name} {share:.0f}%" for name, share in m["used"].items())
+          + f"; runnable processes mean {m['runnable'][0]:.1f}, max {m['runnable'][1]} on {os.cpu_count()} cores")
+    print(f"  gunicorn: {workers} workers {m['busy_share']:.0f}% busy (time inside Django / worker time); "
+          f"accept queue (waiting for a free worker) mean {m['queue'][0]:.1f}, max {m['queue'][1]}")
+    print(f"  PostgreSQL: connections to the database mean {m['connections'][0]:.1f}, max {m['connections'][1]} "
+          f"(max_connections {m['max_connections']}); running a query mean {m['active'][0]:.1f}, max {m['active'][1]}")
+    print(f"  server time inside Django (request log), ms: {'requests':>8} {'p50':>6} {'p95':>6}")
+    for name, (count, p50, p95) in list(m["server_time"].items())[:16]:
+        print(f"    {name:<40} {count:>8} {p50:>6.0f} {p95:>6.0f}")
 
 
 def report(results: list[dict]) -> None:
@@ -174,24 +379,26 @@ def server_errors() -> None:
 
 def main() -> None:
     started = time.time()
-    print("Preparing outreach_load: migrate, seed_demo, collectstatic …", flush=True)
+    print(f"Preparing {DATABASE}: migrate, seed_demo --households-per-village {HOUSEHOLDS_PER_VILLAGE}, collectstatic …", flush=True)
     prepare()
     port = free_port()
     server = start_gunicorn(port)
     try:
         with psycopg.connect(f"{POSTGRES}/{DATABASE}") as connection:
             version = connection.execute("SHOW server_version").fetchone()[0]
-        print(f"{os.cpu_count()} cores; gunicorn {worker_count()} sync workers on 127.0.0.1:{port}; PostgreSQL {version}; "
-              f"locust in this process on the same machine")
+        workers = worker_count()
+        print(f"{os.cpu_count()} cores; gunicorn {workers} sync workers on 127.0.0.1:{port}; PostgreSQL {version}; "
+              f"CONN_MAX_AGE {ENV.get('CONN_MAX_AGE', '60 (default)')}; locust in this process on the same machine; "
+              f"{HOUSEHOLDS_PER_VILLAGE} households a village")
         print(f"users: cadres, handlers, supervisors weighted 7:2:1; think time between({locustfile.THINK_TIME[0]}, "
               f"{locustfile.THINK_TIME[1]}) s per task; spawned {SPAWN_RATE:g}/s, measured {SECONDS} s after all logged in "
               f"and {WARMUP_SECONDS} s more; times in ms", flush=True)
         results = []
         for users in USERS:
-            # Anything else busy on the machine (a test suite) shows here and skews the figures.
-            print(f"running {users} users (load average before: {os.getloadavg()[0]:.1f}) …", flush=True)
-            results.append(run(users, f"http://127.0.0.1:{port}"))
+            results.append(run(users, f"http://127.0.0.1:{port}", server, port, workers))
         report(results)
+        for result in results:
+            report_machine(result, workers)
     finally:
         server.terminate()
         server.wait(timeout=60)

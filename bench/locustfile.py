@@ -25,6 +25,8 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 TIME_ZONE = ZoneInfo("Asia/Shanghai")  # settings.TIME_ZONE
 
 logged_in = 0  # users that finished logging in; bench/load.py measures once all have
+# What a cadre types into the visit form's picker: a household number, or a surname (outreach/demo.py's names).
+SEARCHES = [lambda: f"{random.randint(1, 600):04d}", lambda: random.choice("王李张刘陈杨黄赵吴周")]
 
 
 def input_value(html: str, name: str) -> str:
@@ -90,15 +92,18 @@ class Cadre(DemoUser):
 
     @task(2)
     def households(self):
-        self.get(f"/work/households/?page={random.randint(1, 3)}", "household list")  # 50 households, 20 a page
+        self.get(f"/work/households/?page={random.randint(1, 3)}", "household list")  # the first pages, 20 households each
 
     @task(3)
     def log_visit(self):
         form = self.get("/work/visits/new/", "visit form")
-        households = re.findall(r'<option value="(\d+)"', form)
+        households = re.findall(r'<option value="(\d+)"', form)  # the picker's first page: paired, recent, by number
         kinds = re.findall(r'name="kinds" value="([^"]+)"', form)
         if not (households and kinds):
             return  # the GET already failed
+        if random.random() < 0.5:  # half the visits are to a household further down: search the village for it
+            found = self.search_households(random.choice(SEARCHES)())
+            households = found or households
         demand = random.random() < 0.1  # one visit in ten registers a demand as a case
         fields = [
             ("client_id", input_value(form, "client_id")), ("visited_on", input_value(form, "visited_on")),
@@ -112,6 +117,19 @@ class Cadre(DemoUser):
             ("demand-1-summary", ""), ("demand-1-type", "livelihood"), ("demand-1-head_count", "1"),
         ]
         self.post("/work/visits/new/", fields, form, "POST visit", then="visit detail")
+
+    def search_households(self, query: str) -> list[str]:
+        """The visit form's picker, as its script asks: a page of matches in today's village (JSON)."""
+        with self.client.get(f"/work/visits/new/households/?{urlencode({'q': query})}", name="household search",
+                             allow_redirects=False, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"{response.status_code} {location(response)}".strip())
+                return []
+            try:
+                return [str(result["id"]) for result in response.json()["results"]]
+            except (ValueError, KeyError, TypeError):
+                response.failure("not the picker's JSON")
+                return []
 
     @task(1)
     def diary(self):
