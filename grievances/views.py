@@ -218,28 +218,45 @@ def lookup(request):
     if request.method == "POST":
         address = client_ip(request)
         number = request.POST.get("number", "").strip().upper()[:20]
-        known = _known_numbers(request)
-        wait = max(LOOKUP_ADDRESS_BACKOFF.wait(address), 0 if number in known else LOOKUP_NUMBER_BACKOFF.wait(number))
-        if wait:
-            minutes = math.ceil(wait / 60)
-            context["notice"] = ngettext(
-                "Too many wrong attempts. Please try again in %(minutes)d minute.",
-                "Too many wrong attempts. Please try again in %(minutes)d minutes.", minutes) % {"minutes": minutes}
-            response = render(request, "grievances/lookup.html", context, status=429)
-            response["Retry-After"] = str(wait)
-            return response
-        if form.is_valid():
-            case = selectors.public_case(form.cleaned_data["number"], form.cleaned_data["phone_last4"])
-            if case is not None:
-                LOOKUP_NUMBER_BACKOFF.reset(case.number)  # the petitioner proved the digits: others' misses are forgotten
-                response = render(request, "grievances/lookup_result.html", {"case": case, "timeline": [e for e in selectors.timeline(case)]})
-                remembered = [case.number, *[n for n in known if n != case.number]][:LOOKUP_KNOWN_MAX]
-                response.set_cookie(LOOKUP_KNOWN_COOKIE, signing.dumps(remembered, salt=LOOKUP_KNOWN_SALT), max_age=180 * 24 * 3600,
-                                           path=reverse("lookup"), secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")
+        slots = [(LOOKUP_ADDRESS_BACKOFF, address), (LOOKUP_NUMBER_BACKOFF, number)]
+        taken = [(backoff, key) for backoff, key in slots if backoff.begin(key)]
+        try:
+            if len(taken) < len(slots):  # another try on this number or from this address is being checked
+                context["notice"] = _("Another attempt is being checked. Please try again in a moment.")
+                response = render(request, "grievances/lookup.html", context, status=429)
+                response["Retry-After"] = "2"
                 return response
-            LOOKUP_ADDRESS_BACKOFF.failure(address)
-            LOOKUP_NUMBER_BACKOFF.failure(number)
-            context["notice"] = _("No case matches this number and these digits.")
+            return _lookup_answer(request, form, context, address, number)
+        finally:
+            for backoff, key in taken:
+                backoff.end(key)
+    return render(request, "grievances/lookup.html", context)
+
+
+def _lookup_answer(request, form, context, address: str, number: str):
+    """The lookup's answer while it holds the attempt slots of its number and address."""
+    known = _known_numbers(request)
+    wait = max(LOOKUP_ADDRESS_BACKOFF.wait(address), 0 if number in known else LOOKUP_NUMBER_BACKOFF.wait(number))
+    if wait:
+        minutes = math.ceil(wait / 60)
+        context["notice"] = ngettext(
+            "Too many wrong attempts. Please try again in %(minutes)d minute.",
+            "Too many wrong attempts. Please try again in %(minutes)d minutes.", minutes) % {"minutes": minutes}
+        response = render(request, "grievances/lookup.html", context, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    if form.is_valid():
+        case = selectors.public_case(form.cleaned_data["number"], form.cleaned_data["phone_last4"])
+        if case is not None:
+            LOOKUP_NUMBER_BACKOFF.reset(case.number)  # the petitioner proved the digits: others' misses are forgotten
+            response = render(request, "grievances/lookup_result.html", {"case": case, "timeline": [e for e in selectors.timeline(case)]})
+            remembered = [case.number, *[n for n in known if n != case.number]][:LOOKUP_KNOWN_MAX]
+            response.set_cookie(LOOKUP_KNOWN_COOKIE, signing.dumps(remembered, salt=LOOKUP_KNOWN_SALT), max_age=180 * 24 * 3600,
+                                       path=reverse("lookup"), secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")
+            return response
+        LOOKUP_ADDRESS_BACKOFF.failure(address)
+        LOOKUP_NUMBER_BACKOFF.failure(number)
+        context["notice"] = _("No case matches this number and these digits.")
     return render(request, "grievances/lookup.html", context)
 
 

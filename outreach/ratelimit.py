@@ -39,6 +39,9 @@ def blocked(scope: str, key: str, *, limit: int) -> bool:
     return (_call("get", _name(scope, key)) or 0) >= limit
 
 
+ATTEMPT_SLOT_SECONDS = 10
+
+
 @dataclass(frozen=True)
 class Backoff:
     """A wait that grows with failures: after `free` failures the next attempt waits `first_wait` seconds,
@@ -68,6 +71,18 @@ class Backoff:
 
     def failures(self, key: str) -> int:
         return _call("get", _name(self.scope, key)) or 0
+
+    def begin(self, key: str) -> bool:
+        """Take the one slot for an attempt on `key`; False while another attempt on it is being answered.
+        Attempts on a key are answered one after another, so parallel requests cannot all pass `wait()`
+        before any of their failures is counted. The slot lapses by itself if its request dies."""
+        return bool(_call("add", self._slot(key), 1, timeout=ATTEMPT_SLOT_SECONDS))
+
+    def end(self, key: str) -> None:
+        _call("delete", self._slot(key))
+
+    def _slot(self, key: str) -> str:
+        return _name(f"{self.scope}:slot", key)
 
     def reset(self, key: str) -> None:
         _call("delete", _name(self.scope, key))

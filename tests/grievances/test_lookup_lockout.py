@@ -84,3 +84,16 @@ def test_the_right_digits_forget_the_misses_on_the_number(client, case):
     assert look(client, case.number, "5678", address="10.0.7.9").status_code == 200
     assert views.LOOKUP_NUMBER_BACKOFF.failures(case.number) == 0
     assert views.LOOKUP_ADDRESS_BACKOFF.failures("10.0.7.0") == 1  # an address's misses stay counted
+
+
+def test_tries_sent_at_once_are_answered_one_after_another_so_none_slips_past_the_count(client, case):
+    """Parallel requests could all pass the wait before any miss was counted: while one try on a number
+    (or from an address) is being checked, another is told to try again in a moment and counts nothing."""
+    assert views.LOOKUP_NUMBER_BACKOFF.begin(case.number)  # a try on this number, from elsewhere, in flight
+    refused = look(client, case.number, "0000", address="10.0.9.1")
+    assert refused.status_code == 429 and refused["Retry-After"] == "2" and "正在核对" in refused.content.decode()
+    assert views.LOOKUP_NUMBER_BACKOFF.failures(case.number) == 0 and views.LOOKUP_ADDRESS_BACKOFF.failures("10.0.9.1") == 0
+    views.LOOKUP_NUMBER_BACKOFF.end(case.number)
+    assert look(client, case.number, "0000", address="10.0.9.1").status_code == 200  # answered: a miss
+    assert views.LOOKUP_NUMBER_BACKOFF.failures(case.number) == 1
+    assert views.LOOKUP_NUMBER_BACKOFF.begin(case.number)  # and its slot was given back
