@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from outreach.excel import decode_csv_text
+
 from .deadlines import WorkingCalendar
 from .models import CalendarDay, Case
 from .services import record_event
@@ -70,14 +72,8 @@ def parse_schedule(upload) -> list[ScheduleRow]:
             raise ValidationError(_("The file could not be read as an Excel workbook.")) from error
         lines = [list(row) for row in sheet.iter_rows(max_row=MAX_IMPORT_ROWS + 2, values_only=True)]
     elif name.endswith(".csv"):
-        raw = upload.read(200_000)
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
+        text = decode_csv_text(upload.read(200_000))
+        if text is None:
             raise ValidationError(_("The file is neither UTF-8 nor GBK text."))
         lines = list(csv.reader(io.StringIO(text)))
     else:

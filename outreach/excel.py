@@ -97,3 +97,14 @@ def personal_data_export(request, export):
     if not form.is_valid():
         return render(request, "export_purpose.html", {"form": form})
     return export(form.statement)
+
+
+def decode_csv_text(raw: bytes) -> str | None:
+    """The text of an uploaded CSV as Chinese offices save it: UTF-8 (with or without Excel's BOM) or
+    GBK/GB18030; None when it is neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None

@@ -19,6 +19,8 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.xml.functions import iterparse
 
+from outreach.excel import decode_csv_text
+
 MAX_ROWS = 100_000  # rows below the header, blank ones included: a county's households fit (docs/scaling.md)
 MAX_COLUMNS = 50  # the widest template has a dozen
 # Unpacked sizes of an .xlsx: its sheets are streamed, but openpyxl holds the shared strings, styles
@@ -164,13 +166,8 @@ def _csv_rows(path: str) -> Iterator[list[str]]:
         raw = f.read()
     if b"\x00" in raw:
         raise FileProblem(_("The file is not a text CSV file. Save it from Excel as CSV and try again."))
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_csv_text(raw)
+    if text is None:
         raise FileProblem(_("The CSV file is neither UTF-8 nor GBK encoded."))
     yield from csv.reader(io.StringIO(text))
 
