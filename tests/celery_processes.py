@@ -1,6 +1,7 @@
 """Real processes for tests: Celery workers and beat, gunicorn servers, on the test database and Redis."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -146,3 +147,26 @@ def answers(url) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a spare port, which the test may stop and start again (faults)."""
+
+    def __init__(self, folder: Path):
+        self.port, self.folder = free_port(), folder
+
+    def start(self):
+        subprocess.run([shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                        "--daemonize", "yes", "--dir", str(self.folder), "--logfile", str(self.folder / "redis.log")], check=True)
+        assert wait_until(self.answers, 10)
+
+    def answers(self) -> bool:
+        return subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True).stdout.strip() == "PONG"
+
+    def stop(self):
+        subprocess.run(["redis-cli", "-p", str(self.port), "shutdown", "nosave"], capture_output=True)
+        assert wait_until(lambda: not self.answers(), 10)
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"

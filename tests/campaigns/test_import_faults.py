@@ -13,7 +13,6 @@ import http.cookiejar
 import io
 import os
 import re
-import shutil
 import signal
 import stat
 import subprocess
@@ -38,7 +37,7 @@ from campaigns.models.roster import lease
 from campaigns.roster import runner
 from campaigns.roster.kinds import HouseholdRoster
 from campaigns.roster.runner import LostClaim, claim, note_queued, release_stale_imports, run_import
-from tests.celery_processes import ROOT, answers, free_port, log_tail, wait_until, worker_database_url
+from tests.celery_processes import ROOT, PrivateRedis, answers, free_port, log_tail, wait_until, worker_database_url
 from tests.factories import TEST_PASSWORD, UserFactory
 
 from .roster_files import HOUSEHOLD_HEADER, households, xlsx
@@ -259,27 +258,6 @@ def test_the_page_says_when_the_queue_could_not_be_reached_and_when_a_job_starts
 
 
 # --- Real processes -----------------------------------------------------------------------------
-
-
-class PrivateRedis:
-    def __init__(self, folder: Path):
-        self.port, self.folder = free_port(), folder
-
-    def start(self):
-        subprocess.run([shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                        "--daemonize", "yes", "--dir", str(self.folder), "--logfile", str(self.folder / "redis.log")], check=True)
-        assert wait_until(self.answers, 10)
-
-    def answers(self) -> bool:
-        return subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True).stdout.strip() == "PONG"
-
-    def stop(self):
-        subprocess.run(["redis-cli", "-p", str(self.port), "shutdown", "nosave"], capture_output=True)
-        assert wait_until(lambda: not self.answers(), 10)
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}/0"
 
 
 class Processes:

@@ -6,7 +6,6 @@ are emptied); the shared Redis and PostgreSQL stay up for the rest of the suite.
 
 import datetime
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from grievances import services
 from grievances.models import Case, Delivery, Reminder, UnitWebhook
 from tests.celery_processes import (
     ROOT,
-    free_port,
+    PrivateRedis,
     log_tail,
     session_name,
     stop,
@@ -31,27 +30,6 @@ from tests.celery_processes import (
 from .test_reminders import Robot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.wall_clock]
-
-
-class PrivateRedis:
-    def __init__(self, folder: Path):
-        self.port, self.folder = free_port(), folder
-
-    def start(self):
-        subprocess.run([shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                        "--daemonize", "yes", "--dir", str(self.folder), "--logfile", str(self.folder / "redis.log")], check=True)
-        assert wait_until(self.answers, 10)
-
-    def answers(self) -> bool:
-        return subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True).stdout.strip() == "PONG"
-
-    def stop(self):
-        subprocess.run(["redis-cli", "-p", str(self.port), "shutdown", "nosave"], capture_output=True)
-        assert wait_until(lambda: not self.answers(), 10)
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}/0"
 
 
 class Processes:
