@@ -10,15 +10,15 @@ while it is served), so a service need not be handed the request.
 import contextvars
 import datetime
 
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
-from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from outreach.ratelimit import client_ip
+from core.ratelimit import client_ip
 
 from .models import AuditEntry, User
 

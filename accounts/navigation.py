@@ -23,15 +23,15 @@ class NavItem:
 
 
 NAV_ITEMS = [
-    NavItem(_("Home"), "home"),
+    NavItem(_("Home"), "dashboards:home"),
     NavItem(_("My work"), "work:home", frozenset({Role.CADRE})),
     NavItem(_("Log a visit"), "work:visit-new", frozenset({Role.CADRE})),
     NavItem(_("Households"), "work:households", frozenset({Role.CADRE})),
     NavItem(_("Diary"), "work:diary", frozenset({Role.CADRE})),
     NavItem(_("Cases"), "grievances:list", frozenset({Role.HANDLER, Role.LEADER, Role.SUPERVISOR})),
-    NavItem(_("Campaign dashboard"), "campaigns:dashboard", frozenset({Role.SUPERVISOR, Role.CAMPAIGN_ADMIN})),
-    NavItem(_("Case dashboard"), "grievances:dashboard", frozenset({Role.SUPERVISOR})),
-    NavItem(_("Rankings"), "rankings", frozenset({Role.SUPERVISOR, Role.CAMPAIGN_ADMIN})),
+    NavItem(_("Campaign dashboard"), "dashboards:campaigns", frozenset({Role.SUPERVISOR, Role.CAMPAIGN_ADMIN})),
+    NavItem(_("Case dashboard"), "dashboards:cases", frozenset({Role.SUPERVISOR})),
+    NavItem(_("Rankings"), "dashboards:rankings", frozenset({Role.SUPERVISOR, Role.CAMPAIGN_ADMIN})),
     NavItem(_("Not checked in"), "work:absent", frozenset({Role.SUPERVISOR})),
     NavItem(_("Campaigns"), "campaigns:list", frozenset({Role.CAMPAIGN_ADMIN, Role.SUPERVISOR})),
     NavItem(_("Roster import"), "campaigns:imports", frozenset({Role.CAMPAIGN_ADMIN})),

@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from outreach.ratelimit import allow, blocked
+from core.ratelimit import allow, blocked
 
 from . import audit
 from .models import User

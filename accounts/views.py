@@ -15,11 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from outreach.ratelimit import allow, blocked, client_ip
+from core.ratelimit import allow, blocked, client_ip
 
 from . import audit, two_factor
 from .forms import OneTimeCodeForm, PasswordChangeForm, UnlockForm
-
 
 WRONG_PASSWORDS_ALLOWED = 5  # wrong current passwords on the password-change page, per account per 15 minutes
 WRONG_PASSWORDS_WINDOW = 15 * 60
@@ -30,7 +29,7 @@ class PasswordChange(auth_views.PasswordChangeView):
 
     form_class = PasswordChangeForm
     template_name = "accounts/password_change.html"
-    success_url = reverse_lazy("home")
+    success_url = reverse_lazy("dashboards:home")
 
     def post(self, request, *args, **kwargs):
         # The current password is asked so that a session left open cannot take the account: guessing it
@@ -56,7 +55,7 @@ class PasswordChange(auth_views.PasswordChangeView):
 
 def _next_url(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    return target if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()) else reverse("home")
+    return target if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()) else reverse("dashboards:home")
 
 
 def _too_many_wrong_codes(request, form) -> bool:

@@ -4,7 +4,7 @@
     BENCH_SCALE=0.1 BENCH_RUNS=10 make bench-dashboard   # a tenth of the rows, 10 timed requests: a quick try
     PGOPTIONS="-c jit=off" make bench-dashboard   # the same without PostgreSQL's JIT compilation
 
-Builds the scale city (`manage.py seed_scale --reset`, outreach/scale.py) with 100,000 households,
+Builds the scale city (`manage.py seed_scale --reset`, demo/scale.py) with 100,000 households,
 100,000 visits and 5,000 cases, measures, then rebuilds it with 1,000,000 visits and 50,000 cases and
 measures again. Each page gets 3 requests to warm up, then 30 timed ones through Django's test client
 in this process (server time: no network, no browser), as the city's supervisor and, for the three
@@ -20,7 +20,6 @@ import statistics
 import time
 
 from common import require_postgres
-
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -30,7 +29,7 @@ from django.utils import timezone
 from accounts.models import User
 from campaigns import rollups
 from campaigns.models import Visit
-from outreach import scale
+from demo import scale
 
 SCALE = float(os.environ.get("BENCH_SCALE", 1))
 WARM_UP = 3

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 from common import COUNTY, build_geography, require_postgres
-
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
@@ -22,7 +21,7 @@ from accounts.models import User
 from accounts.roles import Role
 from campaigns.models import Household, ImportJob
 from campaigns.roster.runner import run_import
-from outreach import pii
+from core import pii
 
 ROWS = int(os.environ.get("BENCH_ROWS", 100_000))
 

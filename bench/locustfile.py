@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 
 from locust import FastHttpUser, between, task
 
-PASSWORD = "Xiaxiang@2026"  # outreach/demo.py
+PASSWORD = "Xiaxiang@2026"  # demo/county.py
 THINK_TIME = (1, 3)  # seconds between tasks
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 TIME_ZONE = ZoneInfo("Asia/Shanghai")  # settings.TIME_ZONE
 
 logged_in = 0  # users that finished logging in; bench/load.py measures once all have
-# What a cadre types into the visit form's picker: a household number, or a surname (outreach/demo.py's names).
+# What a cadre types into the visit form's picker: a household number, or a surname (demo/county.py's names).
 SEARCHES = [lambda: f"{random.randint(1, 600):04d}", lambda: random.choice("王李张刘陈杨黄赵吴周")]
 
 

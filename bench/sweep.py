@@ -13,7 +13,6 @@ import random
 import time
 
 from common import build_geography, require_postgres
-
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone

@@ -6,11 +6,12 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from accounts.exports import ExportPurposeForm
 from accounts.models import Region, Unit, User
 from accounts.roles import Role
+from core import pii
+from core.forms import StyledFormMixin
 from grievances.models import Case
-from outreach import pii
-from outreach.excel import ExportPurposeForm
 
 from .models import Campaign, Evaluation, Household, HouseholdTag, ImportJob, TargetVillage, Visit, VisitKind
 from .roster.files import FileProblem, check_upload
@@ -40,23 +41,6 @@ def initial_for_kind(kind: str, today: datetime.date | None = None) -> dict:
         "target_nights_stayed": defaults["nights"],
         "target_deeds_done": defaults["deeds"],
     }
-
-
-class StyledFormMixin:
-    """Bootstrap classes on every widget, so templates can render fields plainly."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(widget, forms.CheckboxSelectMultiple):
-                continue
-            elif isinstance(widget, forms.Select):
-                widget.attrs.setdefault("class", "form-select")
-            else:
-                widget.attrs.setdefault("class", "form-control")
 
 
 class CampaignForm(StyledFormMixin, forms.ModelForm):

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from grievances.models import Case
 
-from .models import Campaign, Evaluation, Household, RollupStatus, TargetVillage, Visit, VillageCoverage, VillageDay, VisitKind
+from .models import Campaign, Evaluation, Household, RollupStatus, TargetVillage, VillageCoverage, VillageDay, Visit, VisitKind
 
 OVERLAP = datetime.timedelta(minutes=10)
 STATUS_NAME = "campaign-dashboard"

@@ -1,14 +1,11 @@
 from django.urls import path
 
-from .views import dashboard
 from .views import setup as views
 
 app_name = "campaigns"
 
 urlpatterns = [
     path("", views.campaign_list, name="list"),
-    path("dashboard/", dashboard.campaign_dashboard, name="dashboard"),
-    path("dashboard/visits/", dashboard.dashboard_visits, name="dashboard-visits"),
     path("new/", views.campaign_create, name="create"),
     path("<int:pk>/", views.campaign_detail, name="detail"),
     path("<int:pk>/edit/", views.campaign_edit, name="edit"),

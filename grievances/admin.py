@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from accounts.scoping import within_jurisdiction
-from outreach.pii import mask_phone
+from core.pii import mask_phone
 
 from . import holidays
 from .models import CalendarDay, Case, CaseCategory, CaseEvent, Delivery, MediationSession, UnitWebhook

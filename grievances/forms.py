@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Unit, User, phone_validator
 from accounts.roles import Role
-from campaigns.forms import StyledFormMixin
+from core.forms import StyledFormMixin
 
 from .models import Case, CaseCategory, MediationSession, NotificationPreference
 from .workflow import INTAKE_UNIT_KINDS

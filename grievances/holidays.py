@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outreach.excel import decode_csv_text
+from core.excel import decode_csv_text
 
 from .deadlines import WorkingCalendar
 from .models import CalendarDay, Case

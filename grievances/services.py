@@ -4,7 +4,6 @@ Numbers come from a locked per-year counter: unique, never reused, safe in paral
 """
 
 import datetime
-import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -15,6 +14,7 @@ from accounts import audit
 from accounts.models import Unit, User
 from accounts.regions import prefix_of
 from accounts.roles import Role
+from core import uploads
 
 from . import deadlines, workflow
 from .models import Case, CaseCategory, CaseEvent, CaseEventAttachment, CaseNumberCounter, MediationSession
@@ -37,15 +37,12 @@ def next_case_number(year: int) -> str:
     return f"XF-{year}-{counter.last:06d}"
 
 
-ATTACHMENT_TYPES = {b"%PDF": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 def check_attachment(upload) -> str:
     """The type of an uploaded document, read from its bytes: PDF, JPEG or PNG, at most 10 MB."""
-    head = upload.read(8)
-    upload.seek(0)
-    content_type = next((t for magic, t in ATTACHMENT_TYPES.items() if head.startswith(magic)), None)
+    content_type = uploads.sniffed_type(upload, uploads.DOCUMENTS)
     if content_type is None:
         raise ValidationError(_("Attach a PDF, JPEG or PNG file."))
     if upload.size > MAX_ATTACHMENT_BYTES:
@@ -61,7 +58,7 @@ def record_event(case: Case, actor: User, action: str, before: str, note: str = 
     if attachment is not None:
         content_type = check_attachment(attachment)
         name = attachment.name[:200]
-        attachment.name = f"{uuid.uuid4().hex}.{content_type.split('/')[1]}"  # never the client's name on disk
+        attachment.name = uploads.stored_name(content_type)  # never the client's name on disk
         CaseEventAttachment.objects.create(event=event, file=attachment, name=name, content_type=content_type, size=attachment.size)
 
 

@@ -7,7 +7,6 @@ app_name = "grievances"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("export.xlsx", views.case_export, name="export"),
-    path("dashboard/", views.case_dashboard, name="dashboard"),
     path("new/", views.case_register, name="register"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox-read-all"),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Heartbeat, RankingWeight
+from .models import Heartbeat
 
 
 @admin.register(Heartbeat)
@@ -11,18 +11,4 @@ class HeartbeatAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(RankingWeight)
-class RankingWeightAdmin(admin.ModelAdmin):
-    """The indicators are fixed; admins only change how much each counts."""
-
-    list_display = ["indicator", "weight"]
-    list_editable = ["weight"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False

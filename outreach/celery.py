@@ -18,7 +18,7 @@ app.autodiscover_tasks()
 
 @before_task_publish.connect
 def _carry_the_request_id(headers=None, **kwargs):
-    from outreach.observability import request_id_var
+    from core.observability import request_id_var
 
     if headers is not None and request_id_var.get():
         headers["request_id"] = request_id_var.get()
@@ -26,7 +26,7 @@ def _carry_the_request_id(headers=None, **kwargs):
 
 @task_prerun.connect
 def _log_with_the_task(task_id=None, task=None, **kwargs):
-    from outreach.observability import request_id_var, task_var, user_id_var
+    from core.observability import request_id_var, task_var, user_id_var
 
     request_id_var.set(getattr(task.request, "request_id", None) or "")
     user_id_var.set(None)
@@ -35,7 +35,7 @@ def _log_with_the_task(task_id=None, task=None, **kwargs):
 
 @task_postrun.connect
 def _log_without_the_task(**kwargs):
-    from outreach.observability import request_id_var, task_var
+    from core.observability import request_id_var, task_var
 
     request_id_var.set("")
     task_var.set("")

@@ -8,10 +8,10 @@ know without it failing readiness (a holiday schedule not yet entered).
 
 
 from django.conf import settings
-from django.utils.module_loading import import_string
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import environ
 import kombu
-from csp import constants as csp
 from celery.schedules import crontab
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -63,14 +63,16 @@ INSTALLED_APPS = [
     "accounts",
     "campaigns",
     "grievances",
+    "dashboards",
+    "demo",
 ]
 
 MIDDLEWARE = [
-    "outreach.observability.RequestLogMiddleware",  # first: the request id covers everything below
+    "core.observability.RequestLogMiddleware",  # first: the request id covers everything below
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "outreach.middleware.CompleteBodyMiddleware",  # before anything reads the form: whole bodies, in their charset, or 400
-    "outreach.middleware.RejectNullBytesMiddleware",
+    "core.middleware.CompleteBodyMiddleware",  # before anything reads the form: whole bodies, in their charset, or 400
+    "core.middleware.RejectNullBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -80,7 +82,7 @@ MIDDLEWARE = [
     "accounts.audit.AuditRequestMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "outreach.middleware.NotFoundPageWithDebugMiddleware",  # DEBUG only: the Chinese 404 page in the demo too
+    "core.middleware.NotFoundPageWithDebugMiddleware",  # DEBUG only: the Chinese 404 page in the demo too
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
@@ -108,6 +110,7 @@ TEMPLATES = [
                 "accounts.context_processors.navigation",
                 "grievances.context_processors.reminders",
                 "grievances.context_processors.holiday_calendar",
+                "outreach.context_processors.celery",
             ],
         },
     },
@@ -146,7 +149,7 @@ else:
 # --- Accounts -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "dashboards:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -160,7 +163,7 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contri
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "outreach.ratelimit.client_ip"  # honours NUM_PROXIES like the other rate limits
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"  # honours NUM_PROXIES like the other rate limits
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = False  # True would let any account's login wipe the address's failures against others
 AXES_VERBOSE = False
@@ -353,9 +356,9 @@ SLOW_QUERY_MS = env.int("SLOW_QUERY_MS", default=500)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "outreach.observability.ContextFilter"}},
+    "filters": {"context": {"()": "core.observability.ContextFilter"}},
     "formatters": {
-        "plain": {"()": "outreach.observability.PlainFormatter", "format": "%(asctime)s %(message)s"},
+        "plain": {"()": "core.observability.PlainFormatter", "format": "%(asctime)s %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "{asctime}{levelname}{name}{message}{request_id}{user_id}{task}",
@@ -376,7 +379,7 @@ LOGGING = {
 # Sentry (optional): error reports from web and workers, without personal data.
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
-    from outreach.observability import init_sentry
+    from core.observability import init_sentry
 
     init_sentry(SENTRY_DSN, env.str("SENTRY_ENVIRONMENT", default="production"),
                 env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))

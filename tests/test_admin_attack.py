@@ -29,9 +29,10 @@ from accounts.models import AuditEntry, Region, Unit, User
 from accounts.roles import Role
 from campaigns import services as campaign_services
 from campaigns.models import Assignment, Campaign, CampaignEvent, Household, ImportJob, TargetVillage
+from dashboards.models import RankingWeight
 from grievances import services as case_services
 from grievances.models import CalendarDay, Case, CaseCategory, Delivery, MediationSession, Reminder, UnitWebhook
-from outreach.models import Heartbeat, RankingWeight
+from outreach.models import Heartbeat
 from tests.clock import DAY, NOW, TODAY
 from tests.factories import TEST_PASSWORD, HouseholdFactory, UnitFactory, UserFactory, region
 

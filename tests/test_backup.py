@@ -15,8 +15,9 @@ from django.db.utils import ConnectionHandler
 
 from accounts.models import Region
 from campaigns.models import CheckIn, Household, Visit, VisitPhoto
+from demo import county
 from grievances.models import Case, CaseEvent, CaseEventAttachment, MediationSession
-from outreach import backup, demo
+from outreach import backup
 from tests.clock import TODAY
 
 from .factories import region
@@ -65,7 +66,7 @@ def delete_case(case: Case) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_seeded_database_and_its_photos_come_back_from_a_backup(media, tmp_path, web_role, migration_data):
-    demo.build(today=TODAY)
+    county.build(today=TODAY)
     with connection.cursor() as cursor:
         cursor.execute(f"GRANT SELECT, INSERT ON campaigns_household TO {web_role}")
     photo = VisitPhoto(visit=Visit.objects.order_by("pk").first(), content_type="image/jpeg", size=len(PHOTO))

@@ -1,5 +1,5 @@
 """`make run` serves with DEBUG on; a page that does not exist still answers the project's Chinese 404 page,
-not Django's English debug page (outreach.middleware.NotFoundPageWithDebugMiddleware)."""
+not Django's English debug page (core.middleware.NotFoundPageWithDebugMiddleware)."""
 
 import pytest
 from django.test import Client

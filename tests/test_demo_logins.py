@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.roles import Role
+from demo import county
 from grievances import reminders
 from grievances.models import Delivery, UnitWebhook
-from outreach import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the robot receiver is a live server in another thread
 
@@ -47,14 +47,14 @@ def test_every_demo_login_is_printed_and_logs_in(seeded, client):
     printed = printed_logins(seeded)
     assert len(printed) == len(set(printed))
     # Every account of the demo but the other 199 cadres, of whom gb001 stands for all.
-    other_cadres = User.objects.filter(groups__name=Role.CADRE.value).exclude(username=demo.DEMO_CADRE_USERNAME)
+    other_cadres = User.objects.filter(groups__name=Role.CADRE.value).exclude(username=county.DEMO_CADRE_USERNAME)
     assert set(printed) == set(User.objects.exclude(pk__in=other_cadres).values_list("username", flat=True))
     assert "jb01…jb10" in seeded and "jb05" not in seeded  # the township handlers as one range line
     assert re.search(r"^  xitong +系统管理员", seeded, re.MULTILINE)
     assert User.objects.get(username="xitong").is_superuser
     for username in printed:
-        response = client.post(reverse("accounts:login"), {"username": username, "password": demo.DEMO_PASSWORD})
-        assert response.status_code == 302 and response["Location"] == reverse("home"), username
+        response = client.post(reverse("accounts:login"), {"username": username, "password": county.DEMO_PASSWORD})
+        assert response.status_code == 302 and response["Location"] == reverse("dashboards:home"), username
         assert client.session["_auth_user_id"] == str(User.objects.get(username=username).pk)
         client.post(reverse("accounts:logout"))
 
@@ -68,20 +68,20 @@ def test_the_demo_staff_have_e_mail_addresses_that_reach_nobody(seeded):
 
 def test_a_reminder_reaches_a_units_robot_on_the_loopback_receiver_and_shows_in_the_admin(seeded, live_server, client, caplog):
     robots = UnitWebhook.objects.select_related("unit")
-    assert robots.count() == len(demo.ROBOT_UNITS)
+    assert robots.count() == len(county.ROBOT_UNITS)
     assert all(robot.url == f"{live_server.url}/demo/robot/{robot.unit_id}/" for robot in robots)
 
     assert reminders.sweep() > 0
     webhooks = Delivery.objects.filter(channel=Delivery.Channel.WEBHOOK)
     emails = Delivery.objects.filter(channel=Delivery.Channel.EMAIL)
     assert webhooks.exists() and emails.exists()
-    with caplog.at_level(logging.INFO, logger="outreach.demo_robot"):
+    with caplog.at_level(logging.INFO, logger="demo.robot"):
         while reminders.dispatch():
             pass
 
     # The real delivery code posted each robot message to the receiver and recorded it as sent.
     assert set(webhooks.values_list("status", flat=True)) == {Delivery.Status.SENT}
-    received = [record.getMessage() for record in caplog.records if record.name == "outreach.demo_robot"]
+    received = [record.getMessage() for record in caplog.records if record.name == "demo.robot"]
     assert len(received) == webhooks.count()
     delivery = webhooks.select_related("reminder__case", "reminder__recipient__unit").first()
     assert any(delivery.reminder.case.number in line and delivery.reminder.recipient.unit.name in line for line in received)
@@ -103,9 +103,9 @@ def test_the_demo_robots_never_post_off_this_machine(migration_data, settings):
         call_command("seed_demo", "--robot-url", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x", stdout=io.StringIO())
     assert not UnitWebhook.objects.exists()
     with pytest.raises(ValueError):
-        demo.build(robot_url="http://10.0.0.1/demo/robot/")
+        county.build(robot_url="http://10.0.0.1/demo/robot/")
 
 
 def test_the_robot_receiver_exists_only_with_debug_on(client, settings):
     settings.DEBUG = False
-    assert client.post(reverse("demo-robot", args=[1]), "{}", content_type="application/json").status_code == 404
+    assert client.post(reverse("demo:robot", args=[1]), "{}", content_type="application/json").status_code == 404

@@ -151,7 +151,7 @@ def test_township_as_objects_appear_in_no_list_of_another_township(client, towns
                f"?region={regions['village_a'].code}&campaign={township_a['campaign'].pk}&purpose=report&export=regions"]
     for role, user in outsiders.items():
         client.force_login(user)
-        for (name, pattern), query in itertools.product(lists, queries):
+        for (name, _pattern), query in itertools.product(lists, queries):
             response = client.get(reverse(name) + query)
             assert response.status_code in ANSWERS, f"{role} GET {name}{query}: {response.status_code}"
             if response.status_code != 200:

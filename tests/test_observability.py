@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection
 from pythonjsonlogger.json import JsonFormatter
 
-from outreach.observability import ContextFilter, init_sentry
+from core.observability import ContextFilter, init_sentry
 
 PHONE = "13812345678"
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from campaigns import rollups
 from campaigns import services as field_services
 from campaigns.models import Campaign
-from outreach import rankings
-from outreach.models import RankingWeight
+from dashboards import rankings
+from dashboards.models import RankingWeight
 from tests.campaigns.conftest import assign
 from tests.factories import CampaignFactory, HouseholdFactory
 
@@ -49,7 +49,7 @@ def test_admins_weights_decide_the_order_and_the_page_shows_the_formula(client, 
     RankingWeight.objects.update(weight=0)
     RankingWeight.objects.filter(indicator=Indicator.COVERAGE).update(weight=40)
     client.force_login(campaign_admin)
-    page = client.get(reverse("rankings"))
+    page = client.get(reverse("dashboards:rankings"))
     regions_table = page.context["tables"][0]
     assert [(row[0].value, row[1].text, row[-1].text) for row in regions_table.rows] == [(1, "河西镇", "100.0%"), (2, "城关镇", "50.0%")]
     units = page.context["tables"][1]
@@ -62,7 +62,7 @@ def test_admins_weights_decide_the_order_and_the_page_shows_the_formula(client, 
 def test_every_weight_zero_gives_no_score_but_no_error(client, two_townships, campaign_admin):
     RankingWeight.objects.update(weight=0)
     client.force_login(campaign_admin)
-    page = client.get(reverse("rankings"))
+    page = client.get(reverse("dashboards:rankings"))
     assert page.status_code == 200
     assert all(row[-1].text == "—" and row[0].text == "—" for row in page.context["tables"][0].rows)
 
@@ -73,7 +73,7 @@ def test_the_rankings_export_matches_the_table(client, two_townships, campaign_a
     from openpyxl import load_workbook
 
     client.force_login(campaign_admin)
-    table = client.get(reverse("rankings")).context["tables"][0]
-    response = client.get(reverse("rankings") + "?export=regions")
+    table = client.get(reverse("dashboards:rankings")).context["tables"][0]
+    response = client.get(reverse("dashboards:rankings") + "?export=regions")
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert [list(r) for r in rows[1:]] == [[c.value for c in row] for row in table.rows]

@@ -19,11 +19,11 @@ from accounts.roles import Role
 from campaigns import services as campaign_services
 from campaigns.models import Evaluation
 from campaigns.views.public import rating_url
+from core import ratelimit
 from grievances import services as case_services
-from outreach import ratelimit
-from tests.celery_processes import free_port, wait_until
 from grievances.categories import ensure_default_categories
 from grievances.models import CaseCategory
+from tests.celery_processes import free_port, wait_until
 from tests.clock import DAY, NOW, TODAY
 from tests.factories import CampaignFactory, HouseholdFactory, UnitFactory, UserFactory
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 from accounts.models import Region, Unit, User
 from accounts.roles import Role
 from campaigns.models import Campaign, CheckIn, Evaluation, Household, Pairing, Visit
+from demo import county
 from grievances.models import Case, CaseEvent, MediationSession
 from grievances.selectors import overdue_q
-from outreach import demo
 from tests.clock import TODAY
 
 TABLES = [
@@ -35,7 +35,7 @@ def snapshot() -> dict[str, str]:
 
 @pytest.fixture
 def seeded(db):
-    demo.build(today=TODAY)
+    county.build(today=TODAY)
 
 
 def test_seeding_twice_changes_nothing(seeded):
@@ -55,7 +55,7 @@ def test_the_demo_is_the_same_county_every_time(seeded):
     first = list(Household.objects.order_by("village_id", "number").values_list("head_name", flat=True)[:50])
     for model in (MediationSession, CaseEvent, Case, Evaluation, Pairing, Visit, CheckIn, Household):
         model.objects.all().delete()
-    demo.build(today=TODAY)
+    county.build(today=TODAY)
     again = list(Household.objects.order_by("village_id", "number").values_list("head_name", flat=True)[:50])
     assert first == again
 
@@ -78,10 +78,10 @@ def test_the_demo_county(seeded):
     assert closed.kind == Campaign.Kind.THOUSAND_CADRES
     assert closed.end_date < active.start_date
     # there is a demo login for every role
-    logins = {username: role for role, username, _who in demo.build(today=TODAY)}
+    logins = {username: role for role, username, _who in county.build(today=TODAY)}
     roles_covered = set()
     for username in logins:
-        user = authenticate(RequestFactory().post("/accounts/login/"), username=username, password=demo.DEMO_PASSWORD)
+        user = authenticate(RequestFactory().post("/accounts/login/"), username=username, password=county.DEMO_PASSWORD)
         assert user is not None, username
         roles_covered |= user.roles
     assert roles_covered == set(Role)

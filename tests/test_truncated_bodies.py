@@ -2,7 +2,7 @@
 as if whole — tested on a real gunicorn with the deploy config, spoken to over raw sockets, and through nginx.
 
 gunicorn's sync worker hands the app the socket, and its reads come back short at EOF without an error: the app
-itself must count the bytes (outreach.middleware.CompleteBodyMiddleware). Once a cut visit was stored, the phone's
+itself must count the bytes (core.middleware.CompleteBodyMiddleware). Once a cut visit was stored, the phone's
 retry with the same client id was answered "already recorded", so the truncated version won for good; here each
 cut is answered 400 with nothing written, and the whole resend with the same client id then stores the whole visit."""
 

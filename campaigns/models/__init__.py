@@ -1,8 +1,8 @@
 from .campaign import Campaign, CampaignEvent, CampaignQuerySet
 from .fieldwork import CheckIn, Evaluation, Pairing, RatingCard, Visit, VisitKind, VisitPhoto, VisitRevision
 from .household import Household, HouseholdQuerySet, HouseholdTag, PersonalDataView
-from .roster import ImportJob
 from .rollups import RollupStatus, VillageCoverage, VillageDay
+from .roster import ImportJob
 from .village import Assignment, AssignmentQuerySet, TargetVillage, TargetVillageQuerySet
 
 __all__ = [

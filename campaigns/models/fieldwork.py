@@ -151,6 +151,9 @@ class VisitRevision(models.Model):
         verbose_name_plural = _("visit revisions")
         ordering = ["-edited_at"]
 
+    def __str__(self):
+        return f"{self.visit_id} @ {self.edited_at:%Y-%m-%d %H:%M}"
+
 
 class VisitPhoto(models.Model):
     visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="photos")
@@ -163,6 +166,9 @@ class VisitPhoto(models.Model):
     class Meta:
         verbose_name = _("visit photo")
         verbose_name_plural = _("visit photos")
+
+    def __str__(self):
+        return self.image.name
 
 
 class PairingQuerySet(ScopedQuerySet):
@@ -228,6 +234,9 @@ class Evaluation(models.Model):
         verbose_name_plural = _("evaluations")
         constraints = [models.UniqueConstraint(fields=["campaign", "household"], name="one_rating_per_household")]
 
+    def __str__(self):
+        return f"{self.household_id}: {self.get_rating_display()}"
+
 
 # 评议码: 6 characters from 31 that cannot be mistaken for one another (no 0/O, 1/I/L): 31**6 ≈ 8.9 × 10**8.
 RATING_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -259,6 +268,10 @@ class RatingCard(models.Model):
         verbose_name = _("rating card")
         verbose_name_plural = _("rating cards")
         constraints = [models.UniqueConstraint(fields=["target_village", "household"], name="one_rating_card_per_household_and_team")]
+
+    def __str__(self):
+        return f"{self.target_village_id}/{self.household_id} {self.issued_at:%Y-%m-%d}"
+
 
     @staticmethod
     def new_code() -> str:

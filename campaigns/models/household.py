@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, phone_validator
 from accounts.scoping import ScopedQuerySet
-from outreach import pii
+from core import pii
 
 from .village import Assignment
 
@@ -130,3 +130,6 @@ class PersonalDataView(models.Model):
         verbose_name = _("personal data view")
         verbose_name_plural = _("personal data views")
         ordering = ["-viewed_at"]
+
+    def __str__(self):
+        return f"{self.viewer_id} → {self.household_id} {self.field}"

@@ -46,6 +46,9 @@ class VillageDay(models.Model):
         constraints = [models.UniqueConstraint(fields=["target_village", "day"], name="village_day_once")]
         indexes = [models.Index(fields=["campaign", "village", "day"], name="village_day_scope")]
 
+    def __str__(self):
+        return f"{self.target_village_id} {self.day}"
+
 
 class VillageCoverage(models.Model):
     """A target village over the whole campaign: households registered and visited, residents' ratings."""
@@ -66,6 +69,9 @@ class VillageCoverage(models.Model):
         verbose_name_plural = _("village coverage")
         default_permissions = ("view",)
         indexes = [models.Index(fields=["campaign", "village"], name="village_coverage_scope")]
+
+    def __str__(self):
+        return f"{self.target_village_id}: {self.visited_households}/{self.households}"
 
 
 class RollupStatus(models.Model):

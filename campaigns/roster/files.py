@@ -19,7 +19,7 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.xml.functions import iterparse
 
-from outreach.excel import decode_csv_text
+from core.excel import decode_csv_text
 
 MAX_ROWS = 100_000  # rows below the header, blank ones included: a county's households fit (docs/scaling.md)
 MAX_COLUMNS = 50  # the widest template has a dozen

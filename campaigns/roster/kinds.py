@@ -19,7 +19,7 @@ from accounts import regions as codes
 from accounts.models import Region, Unit, User, phone_validator
 from accounts.roles import Role
 from accounts.scoping import within_jurisdiction
-from outreach import pii
+from core import pii
 
 from ..models import Assignment, Household, ImportJob, TargetVillage
 

@@ -207,7 +207,7 @@ def _changed_since_upload(job: ImportJob, roster, records: list, numbers: list[i
     by hand, say): locked until this write commits, so that no change slips in between the check and the write."""
     if job.kind != ImportJob.Kind.HOUSEHOLDS or not records:
         return []
-    wanted = {(h.village_id, h.number): (h, number) for h, number in zip(records, numbers)}
+    wanted = {(h.village_id, h.number): (h, number) for h, number in zip(records, numbers, strict=True)}
     stored = (Household.objects.select_for_update().filter(village_id__in={village for village, _n in wanted})
               .order_by("pk").values_list("village_id", "number", "updated_at", "head_name", "id_number_hash", "phone", "members", "address"))
     changed = []

@@ -5,11 +5,11 @@ from django.core.exceptions import PermissionDenied
 from .fieldwork import (
     AlreadyRated,
     DemandInput,
-    evaluation_submit,
-    pairing_save,
     check_in,
+    evaluation_submit,
     household_reveal,
     household_save,
+    pairing_save,
     visit_edit,
     visit_record,
 )

@@ -1,7 +1,6 @@
 """What cadres write in the village: check-ins, households, visits with their demands and photos."""
 
 import datetime
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,15 +12,27 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import User
 from accounts.scoping import within_jurisdiction
+from core import pii, uploads
+from core.ratelimit import allow
 from grievances.models import Case
 from grievances.services import case_register
-from outreach import pii
-from outreach.ratelimit import allow
 
-from ..models import Assignment, Campaign, CheckIn, Evaluation, Household, Pairing, PersonalDataView, RatingCard, TargetVillage, Visit, VisitPhoto, VisitRevision
+from ..models import (
+    Assignment,
+    Campaign,
+    CheckIn,
+    Evaluation,
+    Household,
+    Pairing,
+    PersonalDataView,
+    RatingCard,
+    TargetVillage,
+    Visit,
+    VisitPhoto,
+    VisitRevision,
+)
 from ..models.fieldwork import LATE_DAYS_ALLOWED
 
-PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 3
 # pairing_progress is not editable: it was appended to the pairing when the visit was recorded.
@@ -149,9 +160,7 @@ class DemandInput:
 
 
 def _check_photo(upload) -> str:
-    head = upload.read(8)
-    upload.seek(0)
-    content_type = next((t for magic, t in PHOTO_TYPES.items() if head.startswith(magic)), None)
+    content_type = uploads.sniffed_type(upload, uploads.PHOTOS)
     if content_type is None:
         raise ValidationError(_("%(name)s is not a JPEG or PNG photo.") % {"name": upload.name})
     if upload.size > MAX_PHOTO_BYTES:
@@ -196,8 +205,8 @@ def visit_record(
                 laboured_together=laboured_together, diary=diary, deed=deed, deed_value=deed_value,
                 pairing_progress=pairing_progress, latitude=latitude, longitude=longitude,
             )
-            for upload, content_type in zip(photos, photo_types):
-                upload.name = f"{uuid.uuid4().hex}.{content_type.split('/')[1]}"  # never the client's name or extension
+            for upload, content_type in zip(photos, photo_types, strict=True):
+                upload.name = uploads.stored_name(content_type)  # never the client's name or extension
                 VisitPhoto.objects.create(visit=visit, image=upload, content_type=content_type, size=upload.size)
             for demand in demands:
                 case_register(

@@ -13,14 +13,14 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.exports import personal_data_export, workbook_response
 from accounts.regions import is_valid_code
-from outreach.excel import personal_data_export, workbook_response
+from core.views import attempt, id_param, page, param
 
 from .. import selectors, services
 from ..forms import CheckInForm, DemandFormSet, HouseholdForm, RatingCardsForm, VisitEditForm, VisitForm, household_label
 from ..models import Household
 from ..services.fieldwork import can_edit_households, can_pair, may_print_rating_cards, rating_cards_issue
-from .helpers import attempt, id_param, page, param
 from .public import rating_qr_svg, rating_url
 
 

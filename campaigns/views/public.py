@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from outreach.ratelimit import allow, blocked, client_ip
+from core.ratelimit import allow, blocked, client_ip
 
 from .. import services
 from ..forms import RatingForm

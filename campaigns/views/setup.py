@@ -6,16 +6,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from outreach.excel import workbook_response
+from accounts.exports import workbook_response
+from core.views import attempt as _attempt
+from core.views import confirm as _confirm
+from core.views import page as _page
+from core.views import param as _param
 
 from .. import selectors, services
 from ..forms import KIND_DEFAULTS, AssignForm, CampaignForm, ImportForm, ReassignForm, TargetVillageForm, initial_for_kind
 from ..models import Campaign, ImportJob
 from ..roster.files import template_csv, template_xlsx
 from ..roster.kinds import KIND_DESCRIPTIONS, KINDS
-
-from .helpers import attempt as _attempt, confirm as _confirm, page as _page, param as _param
-
 
 # --- Campaigns ----------------------------------------------------------------------------
 

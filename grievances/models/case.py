@@ -13,7 +13,6 @@ from accounts.roles import Role
 from accounts.scoping import ChildScopedQuerySet, ScopedQuerySet
 
 
-
 class CaseCategory(models.Model):
     """诉求类别, with the time limits for its cases (defaults from the 2022 regulations), editable by admins."""
 
@@ -299,3 +298,6 @@ class CaseNumberCounter(models.Model):
     class Meta:
         verbose_name = _("case number counter")
         verbose_name_plural = _("case number counters")
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"

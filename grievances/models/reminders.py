@@ -113,6 +113,9 @@ class NotificationPreference(models.Model):
         verbose_name = _("notification preference")
         verbose_name_plural = _("notification preferences")
 
+    def __str__(self):
+        return f"{self.user_id}"
+
 
 class UnitWebhookQuerySet(ChildScopedQuerySet):
     parent_field = "unit"

@@ -6,12 +6,15 @@ from django.db import migrations, models
 from accounts.roles import sync_role_permissions
 
 
-def default_weights(apps, schema_editor):
-    from outreach.models import DEFAULT_WEIGHTS
+# The weights as first set (the model and its weights now live in dashboards).
+DEFAULT_WEIGHTS = {"coverage": 30, "resident_satisfaction": 20, "on_time_acceptance": 10, "on_time_resolution": 20,
+                   "case_satisfaction": 20, "mediation_success": 0}
 
+
+def default_weights(apps, schema_editor):
     RankingWeight = apps.get_model("outreach", "RankingWeight")
     for indicator, weight in DEFAULT_WEIGHTS.items():
-        RankingWeight.objects.get_or_create(indicator=indicator.value, defaults={"weight": weight})
+        RankingWeight.objects.get_or_create(indicator=indicator, defaults={"weight": weight})
 
 
 class Migration(migrations.Migration):

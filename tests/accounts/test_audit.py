@@ -60,7 +60,7 @@ def test_a_full_view_of_an_id_number_is_recorded(client, supervisor, regions):
 
 def test_an_export_is_recorded_with_its_row_count(client, county_supervisor, regions):
     client.force_login(county_supervisor)
-    client.get(reverse("grievances:dashboard") + "?export=regions")
+    client.get(reverse("dashboards:cases") + "?export=regions")
     entry = last(Action.EXPORT)
     assert entry.actor == county_supervisor and entry.details["rows"] == 3 and entry.summary.endswith(".xlsx")  # two townships + total
 
@@ -86,10 +86,10 @@ def test_case_moves_campaign_changes_roles_and_jurisdictions_are_recorded(campai
 
 
 def test_changes_in_the_admin_are_recorded(client, campaign_admin):
-    from outreach.models import RankingWeight
+    from dashboards.models import RankingWeight
 
     client.force_login(campaign_admin)
-    url = reverse("admin:outreach_rankingweight_change", args=["coverage"])
+    url = reverse("admin:dashboards_rankingweight_change", args=["coverage"])
     client.post(url, {"indicator": "coverage", "weight": "55"})
     assert RankingWeight.objects.get(indicator="coverage").weight == 55
     entry = last(Action.CONFIGURATION)

@@ -19,7 +19,7 @@ def test_a_browser_asking_for_english_still_gets_chinese(client, db):
 
 
 def test_anonymous_visitors_are_sent_to_login(client, db):
-    response = client.get(reverse("home"))
+    response = client.get(reverse("dashboards:home"))
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('accounts:login')}?next=/"
 
@@ -42,8 +42,8 @@ def test_a_disabled_account_cannot_log_in(client, cadre):
 def test_logging_in_lands_on_the_home_page(client, cadre):
     response = client.post(reverse("accounts:login"), {"username": cadre.username, "password": TEST_PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == reverse("home")
-    home = client.get(reverse("home"))
+    assert response["Location"] == reverse("dashboards:home")
+    home = client.get(reverse("dashboards:home"))
     assert "李干部" in home.content.decode()
 
 
@@ -52,17 +52,17 @@ def test_logging_out_needs_a_post_and_ends_the_session(client, cadre):
     assert client.get(reverse("accounts:logout")).status_code == 405
     response = client.post(reverse("accounts:logout"))
     assert response.status_code == 302
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("dashboards:home")).status_code == 302
 
 
 def test_home_refuses_other_methods(client, cadre):
     client.force_login(cadre)
-    assert client.post(reverse("home")).status_code == 405
+    assert client.post(reverse("dashboards:home")).status_code == 405
 
 
 def test_the_cadre_home_shows_the_village_work_section(client, cadre):
     client.force_login(cadre)
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("dashboards:home")).content.decode()
     assert 'data-testid="cadre-section"' in html
     assert "下派干部" in html
     assert 'data-testid="jurisdiction-section"' not in html
@@ -72,7 +72,7 @@ def test_the_cadre_home_shows_the_village_work_section(client, cadre):
 def test_case_workers_see_their_case_section(client, handler, leader):
     for user in (handler, leader):
         client.force_login(user)
-        html = client.get(reverse("home")).content.decode()
+        html = client.get(reverse("dashboards:home")).content.decode()
         assert 'data-testid="case-section"' in html
         assert 'data-testid="cadre-section"' not in html
 
@@ -83,7 +83,7 @@ def test_the_supervisor_home_counts_only_their_township(client, supervisor, regi
     client.force_login(supervisor)
 
     with django_assert_max_num_queries(11):  # session, user, roles, bell, counts, campaigns
-        page = client.get(reverse("home"))
+        page = client.get(reverse("dashboards:home"))
 
     counts = page.context["counts"]
     assert (counts.townships, counts.villages, counts.households) == (1, 1, 3)
@@ -94,12 +94,12 @@ def test_the_supervisor_home_query_count_does_not_grow_with_data(client, supervi
     HouseholdFactory.create_batch(200, village=regions["village_a"])
     client.force_login(supervisor)
     with django_assert_max_num_queries(11):  # session, user, roles, bell, counts, campaigns
-        client.get(reverse("home"))
+        client.get(reverse("dashboards:home"))
 
 
 def test_the_admin_home_reports_whether_celery_runs(client, campaign_admin):
     client.force_login(campaign_admin)
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("dashboards:home")).content.decode()
     assert 'data-testid="system-section"' in html
     assert "/admin/" in html  # staff get the administration entry
 
@@ -108,7 +108,7 @@ def test_the_admin_home_reports_whether_celery_runs(client, campaign_admin):
 def test_every_role_reaches_a_home_page(client, request, fixture):
     user = request.getfixturevalue(fixture)
     client.force_login(user)
-    page = client.get(reverse("home"))
+    page = client.get(reverse("dashboards:home"))
     assert page.status_code == 200
     assert user.real_name in page.content.decode()
 

@@ -37,7 +37,7 @@ def log_in(client, user):
 
 def test_a_supervisor_sets_up_the_app_then_gets_in(client, supervisor):
     log_in(client, supervisor)
-    first = client.get(reverse("campaigns:dashboard"))
+    first = client.get(reverse("dashboards:campaigns"))
     assert first.url.startswith(reverse("accounts:otp-verify"))
     setup = client.get(first.url, follow=True)
     assert setup.redirect_chain[-1][0].startswith(reverse("accounts:otp-setup"))
@@ -45,9 +45,9 @@ def test_a_supervisor_sets_up_the_app_then_gets_in(client, supervisor):
     assert "<svg" in setup.content.decode() and not TOTPDevice.objects.filter(user=supervisor).exists()  # nothing saved yet
     wrong = "000000" if code_from_key(key) != "000000" else "111111"
     assert "动态码错误或已过期" in client.post(reverse("accounts:otp-setup"), {"code": wrong}).content.decode()
-    done = client.post(reverse("accounts:otp-setup"), {"code": code_from_key(key), "next": reverse("campaigns:dashboard")})
-    assert done.url == reverse("campaigns:dashboard")
-    assert client.get(reverse("campaigns:dashboard")).status_code == 200
+    done = client.post(reverse("accounts:otp-setup"), {"code": code_from_key(key), "next": reverse("dashboards:campaigns")})
+    assert done.url == reverse("dashboards:campaigns")
+    assert client.get(reverse("dashboards:campaigns")).status_code == 200
     assert TOTPDevice.objects.get(user=supervisor).confirmed
 
 

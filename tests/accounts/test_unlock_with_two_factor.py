@@ -89,7 +89,7 @@ def test_a_wrong_password_with_a_right_code_does_not_get_in_nor_spend_the_code(c
 
 
 def test_wrong_tries_are_limited_per_account(client, supervisor, device):
-    for n in range(5):
+    for _attempt in range(5):
         TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None)  # past django-otp's short wait
         assert unlock(Client(), supervisor, wrong_code(device)).status_code == 200
     TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None, throttling_failure_count=0)

@@ -37,8 +37,8 @@ def test_closing_asks_first_cancel_changes_nothing_and_confirm_closes(live_serve
     confirmation.get_by_role("link", name="取消").click()
     expect(desktop).to_have_url(case_url)
     expect(desktop.locator("details[data-move='close']")).to_be_visible()
-    case = Case.objects.get(pk=evaluated.pk)
-    assert (case.status, case.events.count()) == (Case.Status.EVALUATED, events)
+    kept = Case.objects.get(pk=evaluated.pk)
+    assert (kept.status, kept.events.count()) == (Case.Status.EVALUATED, events)
 
     desktop.locator("details[data-move='close'] summary").click()
     desktop.get_by_test_id("confirm-close").click()
@@ -48,8 +48,8 @@ def test_closing_asks_first_cancel_changes_nothing_and_confirm_closes(live_serve
     expect(desktop.get_by_test_id("timeline")).to_contain_text("已化解，信访人满意")
     expect(desktop.locator("details[data-move='close']")).to_have_count(0)
     screenshot(desktop, "case-closed-after-confirmation-desktop")
-    case = Case.objects.get(pk=evaluated.pk)
-    assert (case.status, case.events.count()) == (Case.Status.CLOSED, events + 1)
+    closed = Case.objects.get(pk=evaluated.pk)
+    assert (closed.status, closed.events.count()) == (Case.Status.CLOSED, events + 1)
 
 
 def test_not_accepting_asks_first_too(live_server, phone, case, intake, screenshot):  # noqa: F811

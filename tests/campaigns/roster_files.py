@@ -6,7 +6,7 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from outreach import pii
+from core import pii
 
 HOUSEHOLD_HEADER = ["村代码", "户编号", "户主姓名", "身份证号", "联系电话", "家庭人口", "住址"]
 CADRE_HEADER = ["姓名", "手机号", "单位名称", "单位区划代码", "用户名"]

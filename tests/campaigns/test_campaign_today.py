@@ -4,8 +4,8 @@
 import pytest
 from django.urls import reverse
 
-from campaigns import dashboard
 from campaigns.models import Campaign
+from dashboards import campaign_figures as dashboard
 from tests.clock import DAY, TODAY
 from tests.factories import CampaignFactory
 
@@ -59,12 +59,12 @@ def test_a_campaign_asked_for_is_shown_even_before_it_starts(three, county_super
 
 def test_the_dashboard_and_rankings_open_on_todays_campaign(client, three, county_supervisor, campaign_admin):
     client.force_login(county_supervisor)
-    page = client.get(reverse("campaigns:dashboard"))
+    page = client.get(reverse("dashboards:campaigns"))
     assert page.context["campaign"] == three["running"]
     assert (page.context["scope"].date_from, page.context["scope"].date_to) == (three["running"].start_date, TODAY)
     assert 'data-testid="not-started"' not in page.content.decode()
     client.force_login(campaign_admin)
-    assert client.get(reverse("rankings")).context["campaign"] == three["running"]
+    assert client.get(reverse("dashboards:rankings")).context["campaign"] == three["running"]
 
 
 def test_a_campaign_before_its_start_date_is_not_started_everywhere_its_status_shows(client, three, campaign_admin):
@@ -82,7 +82,7 @@ def test_a_campaign_before_its_start_date_is_not_started_everywhere_its_status_s
     detail = client.get(reverse("campaigns:detail", args=[upcoming.pk])).content.decode()
     assert 'data-testid="campaign-status">未开始<' in detail
 
-    board = client.get(reverse("campaigns:dashboard") + f"?campaign={upcoming.pk}").content.decode()
+    board = client.get(reverse("dashboards:campaigns") + f"?campaign={upcoming.pk}").content.decode()
     assert 'data-testid="campaign-status">未开始<' in board
     assert 'data-testid="not-started"' in board
     assert "今天有驻村任务的干部都已签到" not in board  # nobody is posted yet: not "everyone checked in"

@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from campaigns import dashboard, rollups, services
-from campaigns.models import Visit, VillageDay
-from outreach.drilldown import Scope
-from tests.conftest import TOWNSHIP_A, TOWNSHIP_B, VILLAGE_A
 from accounts.roles import Role
+from campaigns import rollups, services
+from campaigns.models import VillageDay, Visit
+from dashboards import campaign_figures as dashboard
+from dashboards.drilldown import Scope
+from tests.conftest import TOWNSHIP_A, TOWNSHIP_B, VILLAGE_A
 from tests.factories import HouseholdFactory, UserFactory, region
 
 from .conftest import assign, visit
@@ -76,7 +77,7 @@ def test_a_full_rebuild_matches_the_incremental_refresh(field):
 
 def test_drilling_down_from_county_to_cadre_to_visits(client, field, county_supervisor, cadre):
     client.force_login(county_supervisor)
-    page = client.get(reverse("campaigns:dashboard"))
+    page = client.get(reverse("dashboards:campaigns"))
     assert page.status_code == 200 and page.context["campaign"] == field
     township_row = page.context["tables"][0].rows[0]
     assert township_row[0].text == "城关镇"
@@ -94,7 +95,7 @@ def test_drilling_down_from_county_to_cadre_to_visits(client, field, county_supe
 
 def test_the_absent_count_lists_exactly_those_cadres(client, field, county_supervisor, other_cadre):
     client.force_login(county_supervisor)
-    page = client.get(reverse("campaigns:dashboard"))
+    page = client.get(reverse("dashboards:campaigns"))
     row_b = page.context["tables"][0].rows[1]
     assert row_b[4].text == "1"
     absent = client.get(row_b[4].url)
@@ -104,22 +105,22 @@ def test_the_absent_count_lists_exactly_those_cadres(client, field, county_super
 
 def test_a_township_supervisor_sees_only_the_township(client, field, supervisor, other_supervisor):
     client.force_login(supervisor)
-    page = client.get(reverse("campaigns:dashboard"))
+    page = client.get(reverse("dashboards:campaigns"))
     assert page.context["scope"].region.code == TOWNSHIP_A
     assert [row[0].text for row in page.context["tables"][0].rows] == ["大坪村"]
     assert page.context["totals"].visits == 4
-    assert client.get(reverse("campaigns:dashboard") + f"?region={TOWNSHIP_B}").status_code == 404
-    assert client.get(reverse("campaigns:dashboard-visits") + f"?region={VILLAGE_A}").status_code == 200
+    assert client.get(reverse("dashboards:campaigns") + f"?region={TOWNSHIP_B}").status_code == 404
+    assert client.get(reverse("dashboards:campaign-visits") + f"?region={VILLAGE_A}").status_code == 200
     client.force_login(other_supervisor)
-    assert client.get(reverse("campaigns:dashboard-visits") + f"?region={VILLAGE_A}").status_code == 404
-    page = client.get(reverse("campaigns:dashboard"))
+    assert client.get(reverse("dashboards:campaign-visits") + f"?region={VILLAGE_A}").status_code == 404
+    page = client.get(reverse("dashboards:campaigns"))
     assert page.context["totals"].visits == 0 and "李干部" not in page.content.decode()
 
 
 def test_the_export_holds_the_rows_on_the_screen(client, field, county_supervisor):
     client.force_login(county_supervisor)
-    screen = client.get(reverse("campaigns:dashboard")).context["tables"][0]
-    response = client.get(reverse("campaigns:dashboard") + f"?campaign={field.pk}&export=regions")
+    screen = client.get(reverse("dashboards:campaigns")).context["tables"][0]
+    response = client.get(reverse("dashboards:campaigns") + f"?campaign={field.pk}&export=regions")
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert list(rows[0]) == screen.headers
     assert [list(r) for r in rows[1:]] == [[c.value for c in row] for row in [*screen.rows, screen.total]]
@@ -128,12 +129,12 @@ def test_the_export_holds_the_rows_on_the_screen(client, field, county_superviso
 def test_cadres_and_handlers_are_refused(client, field, cadre, handler):
     for user in (cadre, handler):
         client.force_login(user)
-        assert client.get(reverse("campaigns:dashboard")).status_code == 403
+        assert client.get(reverse("dashboards:campaigns")).status_code == 403
 
 
 def test_no_campaign_yet_is_explained(client, county_supervisor):
     client.force_login(county_supervisor)
-    response = client.get(reverse("campaigns:dashboard"))
+    response = client.get(reverse("dashboards:campaigns"))
     assert response.status_code == 200 and "尚无已开始的活动" in response.content.decode()
 
 
@@ -141,7 +142,7 @@ def test_query_count_does_not_grow_with_villages_or_visits(client, field, county
                                                            django_assert_max_num_queries):
     client.force_login(county_supervisor)
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("campaigns:dashboard"))
+        client.get(reverse("dashboards:campaigns"))
     for n in range(6):
         village = region(f"4312991{n + 2:02d}201", f"新村{n}")  # in new townships 102…107
         target = field.target_villages.create(village=village)
@@ -151,14 +152,14 @@ def test_query_count_does_not_grow_with_villages_or_visits(client, field, county
         visit(newcomer, today, home, kinds=["living"], stayed_overnight=True)
     rollups.refresh()
     with django_assert_max_num_queries(len(few.captured_queries)):
-        response = client.get(reverse("campaigns:dashboard"))
+        response = client.get(reverse("dashboards:campaigns"))
     assert response.context["totals"].visits == 10
 
 
 @pytest.mark.parametrize("query", ["cadre=²", "cadre=99999999999999999999", "cadre=-1", "campaign=²", "campaign=1e9"])
 def test_odd_ids_in_the_drill_down_lists_are_not_errors(client, field, county_supervisor, query):
     client.force_login(county_supervisor)
-    assert client.get(reverse("campaigns:dashboard-visits") + f"?{query}").status_code in (200, 404)
+    assert client.get(reverse("dashboards:campaign-visits") + f"?{query}").status_code in (200, 404)
     assert client.get(reverse("work:absent") + f"?{query}").status_code == 200
 
 
@@ -166,6 +167,6 @@ def test_control_characters_in_names_do_not_break_the_export(client, field, coun
     cadre.real_name = "李\x0b干部"
     cadre.save()
     client.force_login(county_supervisor)
-    response = client.get(reverse("campaigns:dashboard") + f"?campaign={field.pk}&region={VILLAGE_A}&export=cadres")
+    response = client.get(reverse("dashboards:campaigns") + f"?campaign={field.pk}&region={VILLAGE_A}&export=cadres")
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[1][0] == "李干部"

@@ -108,7 +108,7 @@ def test_a_photo_must_be_a_real_image(posted):
 
 
 def test_full_values_only_for_permitted_roles_and_each_look_is_recorded(posted, household, supervisor, campaign_admin):
-    household.set_id_number("430000199001011234"[:17] + __import__("outreach.pii", fromlist=["x"]).id_number_check_digit("43000019900101123"))
+    household.set_id_number("430000199001011234"[:17] + __import__("core.pii", fromlist=["x"]).id_number_check_digit("43000019900101123"))
     household.save()
     assert services.household_reveal(actor=posted, household=household, field="phone") == "13812345678"
     with pytest.raises(PermissionDenied):

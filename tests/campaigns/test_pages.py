@@ -170,7 +170,7 @@ def test_a_cadre_sees_their_current_assignment_on_the_home_page(client, campaign
     target = TargetVillage.objects.create(campaign=campaign, village=regions["village_a"])
     assign(campaign_admin, target, cadre)
     client.force_login(cadre)
-    section = client.get(reverse("home")).content.decode()
+    section = client.get(reverse("dashboards:home")).content.decode()
     assert "大坪村" in section and "本周活动" in section
 
 
@@ -188,7 +188,7 @@ def test_the_import_list_and_village_picker_have_a_fixed_number_of_queries(clien
     for n in range(30):
         region(f"4312991003{n:02d}")
         ImportJob.objects.create(kind="households", file="imports/x.xlsx", original_name=f"{n}.xlsx", uploaded_by=campaign_admin)
-    for url, count in zip(pages, counts):
+    for url, count in zip(pages, counts, strict=True):
         with django_assert_max_num_queries(count):
             assert client.get(url).status_code == 200
 

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from grievances import dashboard, services
-from outreach.drilldown import Scope
+from dashboards import case_figures as dashboard
+from dashboards.drilldown import Scope
+from grievances import services
 from tests.conftest import TOWNSHIP_A, TOWNSHIP_B
 
 from .conftest import DAY, register
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def dashboard_url(**query):
     today = timezone.localdate()
     query = {"date_from": (today - 150 * DAY).isoformat(), "date_to": today.isoformat(), **query}
-    return reverse("grievances:dashboard") + "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    return reverse("dashboards:cases") + "?" + "&".join(f"{k}={v}" for k, v in query.items())
 
 
 
@@ -128,7 +129,7 @@ def test_people_without_the_dashboards_are_refused(client, worked_cases, handler
 
 def test_bad_dates_fall_back_to_the_default_with_a_message(client, worked_cases, county_supervisor):
     client.force_login(county_supervisor)
-    response = client.get(reverse("grievances:dashboard") + "?date_from=2026-13-45&date_to=2026-01-01")
+    response = client.get(reverse("dashboards:cases") + "?date_from=2026-13-45&date_to=2026-01-01")
     assert response.status_code == 200
     assert response.context["form"].errors
     assert response.context["scope"].date_from == timezone.localdate().replace(month=1, day=1)
@@ -159,7 +160,7 @@ def test_a_villages_case_dashboard_shows_its_cases_as_the_total(client, worked_c
     assert table.rows == [] and table.total[1].value == 6 and table.total[3].value == 2
     overdue = client.get(table.total[3].url.replace("&amp;", "&"))
     assert {c.number for c in overdue.context["page"]} == {worked_cases["c4"].number, worked_cases["c6"].number}
-    assert client.get(reverse("rankings") + f"?region={regions['village_a'].code}").status_code == 200
+    assert client.get(reverse("dashboards:rankings") + f"?region={regions['village_a'].code}").status_code == 200
 
 
 @pytest.mark.parametrize("query", [
@@ -168,7 +169,7 @@ def test_a_villages_case_dashboard_shows_its_cases_as_the_total(client, worked_c
 ])
 def test_hostile_query_strings_get_a_page_or_a_404_never_a_500(client, worked_cases, county_supervisor, query):
     client.force_login(county_supervisor)
-    for url in (reverse("grievances:dashboard"), reverse("campaigns:dashboard"), reverse("rankings")):
+    for url in (reverse("dashboards:cases"), reverse("dashboards:campaigns"), reverse("dashboards:rankings")):
         response = client.get(f"{url}?{query}")
         assert response.status_code in (200, 400, 404), (url, query)  # 400: a NUL character
         if response.status_code == 200 and "scope" in response.context:

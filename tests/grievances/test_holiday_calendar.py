@@ -128,23 +128,23 @@ def test_the_petition_office_and_system_admins_are_told_from_november_that_next_
 ):
     banner = "2027年节假日安排尚未录入"
     client.force_login(intake)
-    assert banner in client.get(reverse("home")).content.decode()
+    assert banner in client.get(reverse("dashboards:home")).content.decode()
     client.force_login(system_admin)
-    assert banner in client.get(reverse("home")).content.decode()
+    assert banner in client.get(reverse("dashboards:home")).content.decode()
     client.force_login(cadre)
-    assert banner not in client.get(reverse("home")).content.decode()
+    assert banner not in client.get(reverse("dashboards:home")).content.decode()
 
     assert client.get(reverse("readyz")).json()["notes"]["holiday_calendar"].startswith("no holiday schedule for 2027")
 
     holidays.schedule_import(actor=system_admin, rows=holidays.parse_schedule(upload()), source="手工录入")
     client.force_login(intake)
-    assert banner not in client.get(reverse("home")).content.decode()
+    assert banner not in client.get(reverse("dashboards:home")).content.decode()
 
 
 @time_machine.travel(at(D(2026, 10, 30)), tick=True)
 def test_before_november_a_known_year_raises_no_banner(client, intake, no_2027):
     client.force_login(intake)
-    assert "节假日安排尚未录入" not in client.get(reverse("home")).content.decode()
+    assert "节假日安排尚未录入" not in client.get(reverse("dashboards:home")).content.decode()
 
 
 def test_a_day_removed_by_a_new_import_of_its_year_recounts_the_cases_waiting_on_it(intake, regions, system_admin, no_2027):

@@ -55,7 +55,7 @@ def numbers(page):
 
 def test_the_unit_handler_sees_their_cases_and_not_other_units(client, desk, handler):
     client.force_login(handler)
-    page = client.get(reverse("home"))
+    page = client.get(reverse("dashboards:home"))
     html = page.content.decode()
     # A township government is also the intake of its villages' cases.
     assert counts(page) == {"handled": 2, "unit": 2, "to_accept": 2, "to_assign": 1, "to_rate": 0, "overdue": 0}
@@ -68,7 +68,7 @@ def test_the_unit_handler_sees_their_cases_and_not_other_units(client, desk, han
 
 def test_the_petition_office_sees_its_intake(client, desk, intake):
     client.force_login(intake)
-    page = client.get(reverse("home"))
+    page = client.get(reverse("dashboards:home"))
     assert counts(page) == {"handled": 0, "unit": 0, "to_accept": 2, "to_assign": 1, "to_rate": 0, "overdue": 0}
     assert numbers(page) == {c.number for c in [*desk["waiting"], desk["to_assign"]]}
     html = page.content.decode()
@@ -79,13 +79,13 @@ def test_the_petition_office_sees_its_intake(client, desk, intake):
 def test_the_counts_link_to_the_same_cases_in_the_list(client, desk, intake, handler, leader):
     for user in (intake, handler, leader):
         client.force_login(user)
-        for key, _label, count, url in client.get(reverse("home")).context["case_counts"]:
+        for key, _label, count, url in client.get(reverse("dashboards:home")).context["case_counts"]:
             assert client.get(url).context["page"].paginator.count == count, (user, key)
 
 
 def test_the_leader_sees_what_they_lead_and_what_waits_for_them(client, desk, leader):
     client.force_login(leader)
-    page = client.get(reverse("home"))
+    page = client.get(reverse("dashboards:home"))
     assert counts(page) == {"led": 2, "to_close": 1, "overdue": 0}
     # Waiting for the leader: the extension asked for, and the 销号.
     assert numbers(page) == {desk["worked"][1].number, desk["to_close"].number}
@@ -98,7 +98,7 @@ def test_overdue_cases_are_counted_and_come_first(client, desk, handler, intake,
     services.case_accept(actor=intake, case_id=late.pk, now=NOW - 95 * DAY)
     services.case_assign(actor=intake, case_id=late.pk, unit=unit_a, leader=leader, handlers=[handler], now=NOW - 95 * DAY)
     client.force_login(handler)
-    page = client.get(reverse("home"))
+    page = client.get(reverse("dashboards:home"))
     assert counts(page)["overdue"] == 1
     assert page.context["waiting_cases"][0].number == late.number
     assert 'data-testid="overdue"' in page.content.decode()
@@ -111,7 +111,7 @@ def test_unread_reminders_of_visible_cases_are_listed(client, desk, handler, uni
     # A reminder of a case the handler no longer sees (moved to another unit) shows no case number.
     Reminder.objects.create(case=desk["elsewhere"], deadline="resolve", due=TODAY, threshold=0, recipient=handler)
     client.force_login(handler)
-    page = client.get(reverse("home"))
+    page = client.get(reverse("dashboards:home"))
     assert [r.case_id for r in page.context["reminders"]] == [worked.pk]
     section = page.content.decode().split('data-testid="home-reminders"')[1]
     assert worked.number in section and "剩余 3 天" in section
@@ -120,7 +120,7 @@ def test_unread_reminders_of_visible_cases_are_listed(client, desk, handler, uni
 def test_nothing_yet_is_said_plainly(client, handler, leader):
     for user in (handler, leader):
         client.force_login(user)
-        html = client.get(reverse("home")).content.decode()
+        html = client.get(reverse("dashboards:home")).content.decode()
         assert 'data-testid="nothing-waiting"' in html
 
 
@@ -130,7 +130,7 @@ def test_the_home_query_count_does_not_grow_with_cases(client, desk, intake, han
         client.force_login(user)
         # session, user, roles, unit, campaigns, bell; cases: counts, list, reminders; the petition office: holiday calendar
         with django_assert_max_num_queries(10) as captured:
-            client.get(reverse("home"))
+            client.get(reverse("dashboards:home"))
         return len(captured)
 
     before = {user.pk: queries(user) for user in (intake, handler, leader)}

@@ -45,7 +45,7 @@ def test_misses_on_a_number_make_the_next_try_wait_longer_each_time(client, case
 
 
 def test_the_wait_is_capped_at_an_hour_for_a_number(client, case):
-    for n in range(30):
+    for _attempt in range(30):
         views.LOOKUP_NUMBER_BACKOFF.failure(case.number)
     refused = look(client, case.number, "5678")
     assert refused.status_code == 429 and int(refused["Retry-After"]) <= 3600

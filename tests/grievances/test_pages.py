@@ -1,8 +1,8 @@
 """Case pages: scoping by jurisdiction, unit and leadership; moves by POST; the list's query count; public lookup."""
 
 import io
-from urllib.parse import urlencode
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse

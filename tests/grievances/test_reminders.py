@@ -13,7 +13,6 @@ from grievances import reminders, services
 from grievances.models import Case, Delivery, NotificationPreference, Reminder, UnitWebhook
 
 
-
 class Robot:
     """A group-robot endpoint on loopback that answers with the given statuses, then 200."""
 

@@ -3,7 +3,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from campaigns.models import Household
-from outreach import pii
+from core import pii
 
 BATCH = 2000
 

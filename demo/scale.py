@@ -5,7 +5,7 @@ the benchmark county 439999) with about 170 households a village, 20 villages a 
 10 townships a county; county bureaus and township governments; one cadre for every 50
 households, all posted for a year-long active campaign; visits, check-ins and residents'
 ratings over that year; petition and dispute cases in every state. It reuses the demo's
-shapes (outreach/demo.py) and is deterministic: the same sizes and seed give the same rows on the same day.
+shapes (demo/county.py) and is deterministic: the same sizes and seed give the same rows on the same day.
 
 The big tables are written with PostgreSQL COPY, so a million visits take a few minutes on
 two cores. Everything it builds is found again by three marks, which `purge` deletes with
@@ -19,10 +19,10 @@ import json
 import random
 import time
 from bisect import bisect
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Callable, Iterable
 
 import pgtrigger
 from django.apps import apps
@@ -49,10 +49,12 @@ from campaigns.models import (
     Visit,
     VisitKind,
 )
+from core import pii
 from grievances import deadlines
 from grievances.categories import ensure_default_categories
 from grievances.models import Case, CaseCategory, CaseEvent, MediationSession
-from outreach import demo, pii
+
+from . import county
 
 PREFIX = "4398"
 PROVINCE = ("430000000000", "湖南省")
@@ -79,7 +81,7 @@ BUREAU_FOR_CATEGORY = {
     "权属纠纷": "县司法局", "山林土地流转": "县林业局", "低保分配": "县民政局", "村务财务": "县农业农村局",
     "劳资": "县人力资源和社会保障局", "其他": "县信访局",
 }
-MATTERS = demo.OFFICE_MATTERS + [
+MATTERS = county.OFFICE_MATTERS + [
     ("邻里噪音纠纷，多次协商未果", Case.Type.DISPUTE, "其他"), ("土地承包经营权界线不清", Case.Type.DISPUTE, "权属纠纷"),
     ("企业废气扰民", Case.Type.PETITION, "环境污染"), ("拆迁安置房迟迟未交付", Case.Type.PETITION, "城市拆迁"),
     ("自来水水压不足", Case.Type.LIVELIHOOD, "其他"), ("村小学校舍漏雨", Case.Type.LIVELIHOOD, "安全事故"),
@@ -339,7 +341,7 @@ class _Builder:
         self.counties = [(f"{PREFIX}{n + 1:02d}000000", name) for n, name in enumerate(county_names)]
         self.townships: list[tuple[str, str, int]] = []  # (code, name, county index)
         self.villages: list[_Village] = []
-        village_names = [a + b + "村" for a in demo.VILLAGE_FIRST for b in demo.VILLAGE_SECOND]
+        village_names = [a + b + "村" for a in county.VILLAGE_FIRST for b in county.VILLAGE_SECOND]
         for c, (county_code, county_name) in enumerate(self.counties):
             regions.append(Region(code=county_code, name=county_name, level=Region.Level.COUNTY, parent_id=CITY[0]))
             names = rng.sample([a + b for a in TOWNSHIP_FIRST for b in TOWNSHIP_SECOND], TOWNSHIPS_PER_COUNTY)
@@ -363,7 +365,7 @@ class _Builder:
         units = [Unit(name=name, region_id=CITY[0], kind=Unit.Kind.PARTY if name.startswith("市委") else Unit.Kind.GOVERNMENT)
                  for name in CITY_UNITS]
         for county_code, _name in self.counties:
-            units += [Unit(name=name, region_id=county_code, kind=demo._unit_kind(name)) for name in demo.COUNTY_UNITS]
+            units += [Unit(name=name, region_id=county_code, kind=county._unit_kind(name)) for name in county.COUNTY_UNITS]
         units += [Unit(name=f"{name}人民政府", region_id=code, kind=Unit.Kind.TOWNSHIP) for code, name, _c in self.townships]
         Unit.objects.bulk_create(units)
         self.units = {(u.region_id, u.name): u for u in Unit.objects.filter(region__code__startswith=PREFIX)}
@@ -380,11 +382,11 @@ class _Builder:
     # Users
 
     def users(self) -> str:
-        rng, password = self.rng, make_password(demo.DEMO_PASSWORD)  # hashed once: every account shares it
+        rng, password = self.rng, make_password(county.DEMO_PASSWORD)  # hashed once: every account shares it
         people: dict[Role, list[User]] = {role: [] for role in Role}
 
         def person(role: Role, username: str, unit: Unit, jurisdiction: str | None = None) -> None:
-            people[role].append(User(username=USER_PREFIX + username, real_name=demo._person_name(rng), phone=demo._phone(rng),
+            people[role].append(User(username=USER_PREFIX + username, real_name=county._person_name(rng), phone=county._phone(rng),
                                      unit=unit, jurisdiction_id=jurisdiction, password=password))
 
         # Supervisors, one a level, for the benchmarks.
@@ -406,7 +408,7 @@ class _Builder:
         cadre_count = max(len(self.villages), round(self.sizes.households / HOUSEHOLDS_PER_CADRE))
         self.cadre_villages = [self.villages[n % len(self.villages)] for n in range(cadre_count)]
         for n, village in enumerate(self.cadre_villages, start=1):
-            unit = self.township_unit(village.code) if rng.random() < 0.3 else self.county_unit(village.county, rng.choice(demo.COUNTY_UNITS))
+            unit = self.township_unit(village.code) if rng.random() < 0.3 else self.county_unit(village.county, rng.choice(county.COUNTY_UNITS))
             person(Role.CADRE, f"gb{n:05d}", unit)
 
         memberships = []
@@ -433,7 +435,7 @@ class _Builder:
         def rows():
             for v, village in enumerate(self.villages):
                 for n in range(1, per_village + (1 if v < extra else 0) + 1):
-                    head, phone = demo._person_name(rng), demo._phone(rng) if rng.random() < 0.85 else ""
+                    head, phone = county._person_name(rng), county._phone(rng) if rng.random() < 0.85 else ""
                     village.households.append((0, head, phone))
                     while True:
                         born = datetime.date(1940, 1, 1) + datetime.timedelta(days=rng.randrange(365 * 60))
@@ -454,7 +456,7 @@ class _Builder:
             ids.setdefault(code, []).append(pk)
         for code, pks in ids.items():
             village = by_village[code]
-            village.households = [(pk, head, phone) for pk, (_zero, head, phone) in zip(pks, village.households)]
+            village.households = [(pk, head, phone) for pk, (_zero, head, phone) in zip(pks, village.households, strict=True)]
         self.counts["households"] = count
         return f"{count:,} households (ID numbers encrypted)"
 
@@ -476,19 +478,19 @@ class _Builder:
         targets = []
         for v, village in enumerate(self.villages):
             flags = rng.sample(TargetVillage.FLAGS, rng.choice((0, 0, 1, 1, 2)))
-            helping = self.county_unit(village.county, demo.COUNTY_UNITS[v % len(demo.COUNTY_UNITS)])
+            helping = self.county_unit(village.county, county.COUNTY_UNITS[v % len(county.COUNTY_UNITS)])
             targets.append(TargetVillage(campaign=self.active_campaign, village_id=village.code, helping_unit=helping, **{f: True for f in flags}))
         TargetVillage.objects.bulk_create(targets, batch_size=2000)
-        for village, target in zip(self.villages, targets):
+        for village, target in zip(self.villages, targets, strict=True):
             village.target_id = target.pk
         assignments = [
             Assignment(target_village_id=village.target_id, cadre_id=cadre, start_date=self.start, end_date=self.end,
                        role=Assignment.Role.LEADER if n < len(self.villages) else Assignment.Role.MEMBER)
-            for n, (cadre, village) in enumerate(zip(self.cadres, self.cadre_villages))
+            for n, (cadre, village) in enumerate(zip(self.cadres, self.cadre_villages, strict=True))
         ]
         Assignment.objects.bulk_create(assignments, batch_size=2000)
         # (cadre, assignment, village) for every posted cadre, read by the visits and check-ins.
-        self.posts = [(cadre, a.pk, village) for cadre, a, village in zip(self.cadres, assignments, self.cadre_villages)]
+        self.posts = [(cadre, a.pk, village) for cadre, a, village in zip(self.cadres, assignments, self.cadre_villages, strict=True)]
         self.counts.update(target_villages=len(targets), assignments=len(assignments))
         return f"1 active campaign {self.start} … {self.end}, {len(targets):,} target villages, {len(assignments):,} assignments"
 
@@ -501,8 +503,8 @@ class _Builder:
         demand_count = min(count, self.sizes.cases // 10)
         wanted = set(rng.sample(range(count), demand_count))
         kinds = [_json(k) for k in _kind_sets()]
-        diary = demo.DIARY_LINES
-        deeds = demo.DEEDS
+        diary = county.DIARY_LINES
+        deeds = county.DEEDS
         posts, day_count = self.posts, len(self.days)
 
         def rows():
@@ -576,7 +578,7 @@ class _Builder:
         for n in range(self.sizes.cases):
             if n < len(demands):  # collected on a visit: the visit's village, household and cadre
                 client_id, cadre, household_id, village, visited_at = demands[n]
-                summary, kind, category = rng.choice(demo.DEMANDS)
+                summary, kind, category = rng.choice(county.DEMANDS)
                 fate = fate_of(rng)
                 registered = min(self.now, visited_at + datetime.timedelta(minutes=rng.randrange(5, 3 * 24 * 60)))
                 home = next((h for h in village.households if h[0] == household_id), None)
@@ -596,7 +598,7 @@ class _Builder:
                 objection_due[key] = calendar.add_working_days(*key).due
             case.update(
                 type=kind, summary=summary, category=category.pk, village=village.code, household=home[0] if home else None,
-                petitioner_name=home[1] if home else demo._person_name(rng), petitioner_phone=(home[2] if home else demo._phone(rng)),
+                petitioner_name=home[1] if home else county._person_name(rng), petitioner_phone=(home[2] if home else county._phone(rng)),
                 head_count=rng.choice((1, 1, 1, 1, 1, 1, 2, 3, 6)), registered_at=registered,
                 accept_due=received + datetime.timedelta(days=category.accept_days), objection_due=objection_due[key],
             )

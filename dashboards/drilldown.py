@@ -18,10 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Region
 from accounts.regions import PREFIX_LENGTHS, ancestor_codes, is_valid_code, level_of
 from accounts.scoping import within_jurisdiction
+from core.forms import EARLIEST, LATEST
 
-
-EARLIEST = datetime.date(2000, 1, 1)
-LATEST = datetime.date(2100, 12, 31)
 LONGEST_SPAN = datetime.timedelta(days=3 * 366)  # a dashboard draws one point a day: keep it a few years
 
 

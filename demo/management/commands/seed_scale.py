@@ -5,12 +5,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from accounts.models import Region
-from outreach import demo, scale
+from demo import county, scale
 
 
 class Command(BaseCommand):
     help = (
-        "Build a city-scale dataset in PostgreSQL for benchmarks (outreach/scale.py): a fictional city of "
+        "Build a city-scale dataset in PostgreSQL for benchmarks (demo/scale.py): a fictional city of "
         f"~{scale.HOUSEHOLDS_PER_VILLAGE} households a village, a year-long campaign, visits, check-ins, ratings and cases."
     )
 
@@ -46,6 +46,6 @@ class Command(BaseCommand):
         for name, count in report.counts.items():
             self.stdout.write(f"  {name:<22} {count:>10,}")
         regions = Region.objects.in_bulk([login.region_code for login in report.logins])
-        self.stdout.write(f"Benchmark logins (password {demo.DEMO_PASSWORD}):")
+        self.stdout.write(f"Benchmark logins (password {county.DEMO_PASSWORD}):")
         for login in report.logins:
             self.stdout.write(f"  {login.username:<16} {login.role.value}  {regions[login.region_code]} {login.region_code}")

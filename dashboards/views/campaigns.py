@@ -11,17 +11,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from campaigns import dashboard, rollups
-from outreach.drilldown import scope_for
-from outreach.tables import Cell, Table, requested_export
+from campaigns import rollups
+from campaigns.models import Visit, VisitKind
+from core.views import id_param, page, param
 
-from ..models import Visit, VisitKind
-from .helpers import id_param, page, param
+from .. import campaign_figures as dashboard
+from ..drilldown import scope_for
+from ..tables import Cell, Table, requested_export
 
 
 def _region_table(scope, rows, totals, link_cases: bool) -> Table:
-    here = reverse("campaigns:dashboard")
-    visits = reverse("campaigns:dashboard-visits")
+    here = reverse("dashboards:campaigns")
+    visits = reverse("dashboards:campaign-visits")
     absent = reverse("work:absent")
     cases = reverse("grievances:list")
     table = Table(
@@ -49,7 +50,7 @@ def _region_table(scope, rows, totals, link_cases: bool) -> Table:
 
 
 def _cadre_table(scope, cadres) -> Table:
-    visits = reverse("campaigns:dashboard-visits")
+    visits = reverse("dashboards:campaign-visits")
     return Table(
         "cadres", _("Cadres of the work team"),
         [_("Cadre"), _("Unit"), _("Checked in today"), _("Visits"), _("Households visited"), _("Nights stayed"), _("Practical deeds"), _("Demands collected")],

@@ -1,6 +1,6 @@
 from django import template
 
-from outreach.tables import Cell
+from dashboards.tables import Cell
 
 register = template.Library()
 

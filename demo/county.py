@@ -35,11 +35,11 @@ from campaigns.models import (
     Visit,
     VisitKind,
 )
+from core import pii
 from grievances import deadlines
 from grievances import services as case_services
 from grievances.categories import ensure_default_categories
 from grievances.models import Case, CaseCategory, CaseEvent, CaseNumberCounter, UnitWebhook
-from outreach import pii
 
 DEMO_PASSWORD = "Xiaxiang@2026"
 
@@ -98,7 +98,7 @@ TOWNSHIP_HANDLER_PREFIX = "jb"  # jb01…jb10: the 经办人 of each township go
 SYSTEM_ADMIN = DemoLogin("xitong", "高文斌", None, "县委办公室", None, is_staff=True)  # 系统管理员, a superuser
 # Reserved for examples (RFC 2606): no mail to these addresses can reach anyone, whatever EMAIL_URL says.
 EMAIL_DOMAIN = "qingxi.example"
-# Units whose 企业微信 / 钉钉 group robot posts to the demo's own receiver (outreach/demo_robot.py):
+# Units whose 企业微信 / 钉钉 group robot posts to the demo's own receiver (demo/robot.py):
 # the leader's office and five township governments, so both kinds of robot message are seen.
 ROBOT_UNITS = [("县委办公室", UnitWebhook.Kind.DINGTALK)] + [
     (f"{name}人民政府", UnitWebhook.Kind.WECOM) for name in TOWNSHIPS[:5]

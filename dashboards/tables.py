@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.http import Http404
 from django.utils.formats import number_format
 
-from .excel import workbook_response
+from accounts.exports import workbook_response
 
 
 class Summable:

@@ -1,15 +1,11 @@
-"""Reads for the home page, which gathers a little from every app for the user's roles."""
+"""Reads for the home page, which gathers a little from every app for the user's roles. (The Celery status
+it shows administrators comes from outreach.context_processors.celery.)"""
 
 from dataclasses import dataclass
-from datetime import datetime
-
-from django.conf import settings
 
 from accounts.models import Region, User
 from accounts.roles import Role
 from campaigns.models import Campaign, Household
-
-from .models import Heartbeat
 
 
 @dataclass(frozen=True)
@@ -18,15 +14,6 @@ class JurisdictionCounts:
     villages: int
     households: int
     staff: int
-
-
-@dataclass(frozen=True)
-class CeleryStatus:
-    last_seen: datetime | None
-
-    @property
-    def running(self) -> bool:
-        return Heartbeat.is_fresh(self.last_seen)
 
 
 def jurisdiction_counts(user: User) -> JurisdictionCounts | None:
@@ -48,10 +35,3 @@ def home_campaigns(user: User) -> list[Campaign]:
     if not (user.is_superuser or user.has_role(Role.CAMPAIGN_ADMIN)):
         campaigns = campaigns.active()
     return list(campaigns[:10])
-
-
-def celery_status() -> CeleryStatus:
-    """The oldest of the queues' heartbeats: the home page warns when any queue has no worker."""
-    seen = Heartbeat.last_seen_of(settings.QUEUE_NAMES)
-    return CeleryStatus(last_seen=min(seen.values()) if len(seen) == len(settings.QUEUE_NAMES) else None)
-

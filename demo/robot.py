@@ -1,6 +1,6 @@
 """The demo's group robot: a stand-in for a unit's 企业微信 / 钉钉 webhook on this machine (`make run`).
 
-The demo units' robots (outreach/demo.py, ROBOT_UNITS) post their reminders here through the real
+The demo units' robots (demo/county.py, ROBOT_UNITS) post their reminders here through the real
 delivery code (grievances/reminders.py), so robot deliveries can be watched without anything leaving the
 machine: each message is written to the log, and the answer is the robots' own `{"errcode": 0}`.
 It exists only with DEBUG on; otherwise it answers 404 like any unknown address.

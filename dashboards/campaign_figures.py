@@ -14,11 +14,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from outreach.drilldown import Scope
-from outreach.tables import Summable, share
+from campaigns import selectors
+from campaigns.models import Assignment, Campaign, CheckIn, VillageCoverage, VillageDay, Visit, VisitKind
 
-from . import selectors
-from .models import Assignment, Campaign, CheckIn, VillageCoverage, VillageDay, Visit, VisitKind
+from .drilldown import Scope
+from .tables import Summable, share
 
 ACTIVITY = ["visits", "household_visits", *VisitKind.values, "meals", "nights", "labour", "deeds", "deed_value", "demands"]
 COVERAGE = ["households", "visited_households", "satisfied", "fairly_satisfied", "dissatisfied"]

@@ -27,7 +27,7 @@ def page(request, items, size=PAGE_SIZE):
 
 def confirm(request, *, title, message, button, cancel_url, danger=False):
     return render(
-        request, "campaigns/confirm.html",
+        request, "confirm.html",
         {"title": title, "message": message, "button": button, "cancel_url": cancel_url, "danger": danger},
     )
 

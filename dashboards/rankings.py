@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Sum
 
 from accounts.models import Unit
-from campaigns import dashboard as campaign_dashboard
 from campaigns.models import Campaign, VillageCoverage
-from grievances import dashboard as case_dashboard
 
+from . import campaign_figures as campaign_dashboard
+from . import case_figures as case_dashboard
 from .drilldown import Scope
 from .models import DEFAULT_WEIGHTS, RankingWeight
 

@@ -19,11 +19,11 @@ from django.db.models import Count, F, Q, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from outreach.drilldown import Scope
-from outreach.tables import Summable, share
+from grievances.models import Case, CaseCategory
+from grievances.selectors import OPEN, RESOLVED, RESPONDED, overdue_q, start_of
 
-from .models import Case, CaseCategory
-from .selectors import OPEN, RESOLVED, RESPONDED, overdue_q, start_of
+from .drilldown import Scope
+from .tables import Summable, share
 
 
 @dataclass

@@ -24,7 +24,7 @@ def normalise_id_number(value: str) -> str:
 
 
 def id_number_check_digit(first17: str) -> str:
-    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
 
 def is_valid_id_number(value: str) -> bool:
