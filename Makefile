@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/outreach
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run test test-dates messages clean prod-check backup restore bench-db bench-import bench-sweep bench-dashboard bench-load
+.PHONY: install run lint test test-dates messages clean prod-check backup restore bench-db bench-import bench-sweep bench-dashboard bench-load
 
 install: $(STAMP)
 
@@ -53,7 +53,12 @@ TEST_ENV = DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${R
 TEST_DATES ?= 2027-02-10 2027-10-08 2030-06-30
 DATE_SENSITIVE ?= tests/campaigns tests/grievances tests/test_rankings.py tests/test_isolation.py tests/test_seed_demo.py
 
-test: install
+# ruff (pyproject.toml [tool.ruff]) and the layering contracts (pyproject.toml [tool.importlinter]).
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+
+test: install lint
 	$(TEST_ENV) bash .ci/services.sh
 	$(TEST_ENV) $(PY) manage.py collectstatic --no-input -v0
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)

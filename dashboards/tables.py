@@ -27,6 +27,11 @@ def share(part: int, whole: int) -> float | None:
     return None if not whole else part / whole
 
 
+def percent(value: float | None) -> str:
+    """A share as the dashboards show it: 83.4%, or — when nothing is counted yet."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
 @dataclass(frozen=True)
 class Cell:
     value: object = None
@@ -35,10 +40,10 @@ class Cell:
 
     @property
     def text(self) -> str:
+        if self.percent:
+            return percent(self.value)
         if self.value is None:
             return "—"
-        if self.percent:
-            return f"{self.value * 100:.1f}%"
         if isinstance(self.value, Decimal):
             return number_format(self.value, 2, force_grouping=True)
         if isinstance(self.value, datetime.date):

@@ -1,11 +1,6 @@
 from django import template
 
-from dashboards.tables import Cell
+from dashboards import tables
 
 register = template.Library()
-
-
-@register.filter
-def percent(value) -> str:
-    """A share as the dashboards show it: 83.4%, or — when nothing is counted yet."""
-    return Cell(value, percent=True).text
+register.filter("percent", tables.percent)  # {{ rate|percent }}: 83.4%, or — when nothing is counted yet

@@ -15,8 +15,7 @@ from grievances.models import Case
 
 from .. import case_figures as dashboard
 from ..drilldown import scope_for
-from ..tables import Cell, Table, requested_export
-from ..templatetags.dashboards import percent
+from ..tables import Cell, Table, percent, requested_export
 
 
 def _case_region_table(scope, rows, totals) -> Table:
