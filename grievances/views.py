@@ -1,6 +1,4 @@
-import datetime
 import math
-import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -17,42 +15,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.exports import personal_data_export, workbook_response
 from accounts.models import Region
-from core.forms import EARLIEST, LATEST
 from core.pii import mask_phone
 from core.ratelimit import Backoff, client_ip
-from core.views import attempt, id_param, page, param
+from core.views import attempt, page
 
-from . import deadlines, selectors, services, workflow
+from . import deadlines, notifications, selectors, services, workflow
+from .filters import TABS, CaseFilter
 from .forms import CaseRegisterForm, LookupForm, NotificationPreferenceForm, move_form
-from .models import Case, CaseCategory, CaseEventAttachment, NotificationPreference, Reminder
-
-FILTERS = ["tab", "status", "type", "category", "level", "source", "region", "due_within", "q", "date_from", "date_to"]
-
-
-def _date(value: str) -> datetime.date | None:
-    """A YYYY-MM-DD date between 2000 and 2100, else None (the filter is then left out)."""
-    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        return None
-    try:
-        day = datetime.date.fromisoformat(value)
-    except ValueError:
-        return None
-    return day if EARLIEST <= day <= LATEST else None
+from .models import Case, CaseCategory, CaseEventAttachment, Reminder
 
 
 def _filtered(request):
-    values = {name: param(request, name) for name in FILTERS}
-    if values["tab"] not in selectors.TABS:
-        values["tab"] = "all"
-    for name in ("date_from", "date_to"):
-        values[name] = values[name] if _date(values[name]) else ""
-    cases = selectors.case_list(request.user, tab=values["tab"], status=values["status"], type=values["type"],
-                                category=values["category"] if id_param(request, "category") else "",
-                                level=values["level"], source=values["source"],
-                                region=values["region"] if re.fullmatch(r"[0-9]{12}", values["region"]) else "",
-                                due_within=values["due_within"], search=values["q"],
-                                registered_from=_date(values["date_from"]), registered_to=_date(values["date_to"]))
-    return cases, values
+    """The cases of the list's query string, through its FilterSet, and the values its controls show."""
+    filterset = CaseFilter(request.GET, user=request.user)
+    return filterset.qs, filterset.values
 
 
 @require_GET
@@ -65,9 +41,7 @@ def case_list(request):
         "source_label": dict(Case.Source.choices).get(values["source"], values["source"]),
         "region": Region.objects.visible_to(request.user).filter(code=values["region"]).first() if values["region"] else None, "today": timezone.localdate(), "rates": selectors.rates(cases),
         "statuses": Case.Status.choices, "types": Case.Type.choices, "levels": Case.Level.choices,
-        "categories": CaseCategory.objects.filter(is_active=True),
-        "tabs": [("all", _("All I can see")), ("mine", _("Mine")), ("unit", _("My unit's")), ("led", _("I lead")),
-                 ("supervised", _("Supervised")), ("overdue", _("Overdue"))],
+        "categories": CaseCategory.objects.filter(is_active=True), "tabs": TABS,
     })
 
 
@@ -268,22 +242,21 @@ def inbox(request):
 @permission_required("grievances.view_case", raise_exception=True)
 def inbox_read(request, pk=None):
     """Mark one reminder (then open its case) or all of them read."""
-    mine = Reminder.objects.filter(recipient=request.user, read_at__isnull=True)
     if pk is None:
-        mine.update(read_at=timezone.now())
+        notifications.reminders_mark_read(actor=request.user)
         return redirect("grievances:inbox")
-    reminder = get_object_or_404(Reminder.objects.filter(recipient=request.user), pk=pk)
-    mine.filter(pk=reminder.pk).update(read_at=timezone.now())
+    reminder = get_object_or_404(Reminder.objects.filter(recipient=request.user), pk=pk)  # another's: 404
+    notifications.reminders_mark_read(actor=request.user, pk=reminder.pk)
     return redirect("grievances:detail", pk=reminder.case_id)
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("grievances.view_case", raise_exception=True)
 def notification_settings(request):
-    preference, _created = NotificationPreference.objects.get_or_create(user=request.user)
-    form = NotificationPreferenceForm(request.POST or None, instance=preference)
+    # Someone who never saved sees the defaults; the row is written only when they save (a GET writes nothing).
+    form = NotificationPreferenceForm(request.POST or None, instance=notifications.notification_preference(request.user))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        notifications.notification_preference_save(actor=request.user, **form.cleaned_data)
         messages.success(request, _("Saved."))
         return redirect("grievances:inbox")
     return render(request, "grievances/notification_settings.html", {"form": form})
