@@ -1,73 +1,34 @@
 """The case dashboard's numbers, counted in the database from the raw cases (tens of thousands of
 rows a year for a city: each figure is one grouped aggregate, whatever the number of cases).
 
-Definitions, also shown on the page:
-- 按期受理率: answered (accepted or refused) by the acceptance limit / cases answered or past that limit;
-- 办结率: resolved / accepted;
-- 按期办结率: resolved by the resolution limit / cases resolved or past that limit;
-- 满意率: satisfied or fairly satisfied / rated;
-- 调解成功率: disputes with an agreement / disputes mediated;
-- 小事不出村: resolved at village level / resolved.
+The rates and their definitions (also shown on the page, RATE_DEFINITIONS) are grievances/rates.py's,
+the same the case list shows: CaseFigures adds the tallies to them.
 """
 
 import datetime
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Case as Case_
-from django.db.models import Count, F, Q, When
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from grievances import rates
 from grievances.models import Case, CaseCategory
-from grievances.selectors import OPEN, RESOLVED, RESPONDED, overdue_q, start_of
+from grievances.selectors import start_of
 
 from .drilldown import Scope
-from .tables import Summable, share
+from .tables import Summable
 
 
 @dataclass
-class CaseFigures(Summable):
+class CaseFigures(Summable, rates.CaseRates):
+    """The case rates (their counts and properties: grievances.rates.CaseRates) and the dashboard's tallies."""
+
     total: int = 0
     open: int = 0
     overdue: int = 0
     supervised: int = 0
-    due_for_answer: int = 0
-    answered_on_time: int = 0
-    accepted: int = 0
-    resolved: int = 0
-    due_for_resolution: int = 0
-    resolved_on_time: int = 0
-    evaluated: int = 0
-    satisfied: int = 0
-    mediated: int = 0
-    mediation_agreed: int = 0
-    village_resolved: int = 0
-
-
-    @property
-    def on_time_acceptance(self):
-        return share(self.answered_on_time, self.due_for_answer)
-
-    @property
-    def resolution(self):
-        return share(self.resolved, self.accepted)
-
-    @property
-    def on_time_resolution(self):
-        return share(self.resolved_on_time, self.due_for_resolution)
-
-    @property
-    def satisfaction(self):
-        return share(self.satisfied, self.evaluated)
-
-    @property
-    def mediation_success(self):
-        return share(self.mediation_agreed, self.mediated)
-
-    @property
-    def village_share(self):
-        return share(self.village_resolved, self.resolved)
 
 
 def scoped_cases(user, scope: Scope):
@@ -77,25 +38,13 @@ def scoped_cases(user, scope: Scope):
 
 
 def _aggregates(today: datetime.date) -> dict:
-    """The counts behind CaseFigures as aggregate expressions."""
-    answered = Q(responded_at__isnull=False)
-    resolved = Q(status__in=RESOLVED)
+    """The counts behind CaseFigures as aggregate expressions: the tallies, and the rates' own (grievances.rates)."""
     return {
         "total": Count("pk"),
-        "open": Count("pk", filter=Q(status__in=OPEN)),
-        "overdue": Count("pk", filter=overdue_q(today)),
+        "open": Count("pk", filter=Q(status__in=Case.OPEN_STATUSES)),
+        "overdue": Count("pk", filter=Case.overdue_q(today)),
         "supervised": Count("pk", filter=Q(supervised=True)),
-        "due_for_answer": Count("pk", filter=answered | Q(status=Case.Status.REGISTERED, accept_due__lt=today)),
-        "answered_on_time": Count("pk", filter=answered & Q(responded_at__date__lte=F("accept_due"))),
-        "accepted": Count("pk", filter=Q(status__in=RESPONDED) & ~Q(status=Case.Status.REJECTED)),
-        "resolved": Count("pk", filter=resolved),
-        "due_for_resolution": Count("pk", filter=resolved | Q(status__in=OPEN[1:], resolve_due__lt=today)),
-        "resolved_on_time": Count("pk", filter=resolved & Q(resolved_at__date__lte=F("resolve_due"))),
-        "evaluated": Count("pk", filter=~Q(satisfaction="")),
-        "satisfied": Count("pk", filter=Q(satisfaction__in=[Case.Satisfaction.SATISFIED, Case.Satisfaction.FAIRLY_SATISFIED])),
-        "mediated": Count("pk", filter=Q(was_mediated=True)),
-        "mediation_agreed": Count("pk", filter=Q(mediation_agreed=True)),
-        "village_resolved": Count("pk", filter=resolved & Q(level=Case.Level.VILLAGE)),
+        **rates.counts(today),
     }
 
 
@@ -169,8 +118,7 @@ def weekly_trend(user, scope: Scope) -> list[tuple[datetime.date, int, int]]:
 def case_sample(cases, condition: Q, limit: int = 10):
     """The first cases meeting a condition, the one whose running limit is earliest first, for the
     overdue and 挂牌督办 lists."""
-    running_due = Case_(When(status=Case.Status.REGISTERED, then=F("accept_due")), default=F("resolve_due"))
     return list(
         cases.filter(condition).select_related("village__parent", "unit", "leader")
-        .order_by(running_due.asc(nulls_last=True), "pk")[:limit]
+        .order_by(Case.running_due().asc(nulls_last=True), "pk")[:limit]
     )

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from core.excel import decode_csv_text
 
 from .deadlines import WorkingCalendar
-from .models import CalendarDay, Case
+from .models import CalendarDay, Case, CaseEvent
 from .services import record_event
 
 PACKAGE_SOURCE = f"chinese-calendar {getattr(chinese_calendar, '__version__', '1.11.0')}"
@@ -171,7 +171,7 @@ def limits_recompute(*, actor, changed_from: datetime.date, changed_to: datetime
         case.objection_due, case.objection_due_provisional = limit.due, limit.provisional
         case.save(update_fields=["objection_due", "objection_due_provisional"])
         note = _("Remit-objection limit recounted on the holiday schedule: %(old)s → %(new)s") % {"old": old, "new": limit.due}
-        record_event(case, actor, "recompute_limits", case.status, note, at=now, objection_due=[str(old), str(limit.due)],
+        record_event(case, actor, CaseEvent.Action.RECOMPUTE_LIMITS, case.status, note, at=now, objection_due=[str(old), str(limit.due)],
                      provisional=limit.provisional)
         moved += 1
     return moved

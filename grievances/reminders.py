@@ -25,8 +25,6 @@ from .models import Case, Delivery, NotificationPreference, Reminder, UnitWebhoo
 
 log = logging.getLogger(__name__)
 
-RUNNING = [Case.Status.ACCEPTED, Case.Status.ASSIGNED, Case.Status.IN_PROGRESS]
-
 
 def _insert_ignoring_duplicates(table: str, columns: str, select_sql: str, params: list) -> int:
     """INSERT … SELECT that skips rows a unique constraint already holds; returns rows inserted."""
@@ -56,7 +54,7 @@ def sweep(*, now: datetime.datetime | None = None) -> int:
     marks = ", ".join(["%s"] * len(dates))
     threshold_of = " ".join(f"WHEN {{due}} = %s THEN {t}" for t in thresholds)
 
-    def due_cases(deadline: str, column: str, statuses: list[str]) -> tuple[str, list]:
+    def due_cases(deadline: str, column: str, statuses: tuple[str, ...]) -> tuple[str, list]:
         status_marks = ", ".join(["%s"] * len(statuses))
         sql = (
             f"SELECT id AS case_id, '{deadline}' AS deadline, {column} AS due, "  # nosec B608 - table and column names from model meta, values as parameters
@@ -66,8 +64,8 @@ def sweep(*, now: datetime.datetime | None = None) -> int:
         )
         return sql, [day(today), *dates, *statuses, day(today), *dates]
 
-    accept_sql, accept_params = due_cases(Reminder.Deadline.ACCEPT, "accept_due", [Case.Status.REGISTERED])
-    resolve_sql, resolve_params = due_cases(Reminder.Deadline.RESOLVE, "resolve_due", RUNNING)
+    accept_sql, accept_params = due_cases(Reminder.Deadline.ACCEPT, "accept_due", (Case.Status.REGISTERED,))
+    resolve_sql, resolve_params = due_cases(Reminder.Deadline.RESOLVE, "resolve_due", Case.RUNNING_STATUSES)
     handlers = Case.handlers.through._meta.db_table
     # Who is told: the handlers and the leader; before assignment, the registrar; once overdue, the supervisor too.
     select = f"""

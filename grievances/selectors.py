@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-from django.db import models
 from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -15,9 +14,9 @@ from accounts.regions import prefix_of
 from accounts.roles import Role
 
 from .models import Case, Reminder
+from .rates import CaseRates, rates_of
 from .workflow import INTAKE_UNIT_KINDS
 
-OPEN = [Case.Status.REGISTERED, Case.Status.ACCEPTED, Case.Status.ASSIGNED, Case.Status.IN_PROGRESS]
 TABS = ["all", "mine", "unit", "led", "supervised", "overdue"]
 
 
@@ -37,9 +36,9 @@ def case_list(user, *, tab: str = "all", status: str = "", type: str = "", categ
     elif tab == "supervised":
         cases = cases.filter(supervised=True)
     elif tab == "overdue":
-        cases = cases.filter(overdue_q(today))
+        cases = cases.overdue(today)
     if status == "open":
-        cases = cases.filter(status__in=OPEN)
+        cases = cases.open()
     elif status:
         cases = cases.filter(status=status)
     if type:
@@ -54,7 +53,7 @@ def case_list(user, *, tab: str = "all", status: str = "", type: str = "", categ
         cases = cases.filter(village__code__startswith=prefix_of(region))
     if re.fullmatch(r"[0-9]{1,3}", due_within or ""):
         limit = today + datetime.timedelta(days=int(due_within))
-        cases = cases.filter(Q(status=Case.Status.REGISTERED, accept_due__lte=limit) | Q(status__in=OPEN[1:], resolve_due__lte=limit))
+        cases = cases.filter(Case.due_by_q(limit))
     if registered_from:
         cases = cases.filter(registered_at__gte=start_of(registered_from))
     if registered_to:
@@ -67,11 +66,6 @@ def case_list(user, *, tab: str = "all", status: str = "", type: str = "", categ
 def start_of(day: datetime.date) -> datetime.datetime:
     """Midnight at the start of a day, local time."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-def overdue_q(today: datetime.date) -> Q:
-    """Past the limit that runs now: acceptance before acceptance, resolution after."""
-    return Q(status=Case.Status.REGISTERED, accept_due__lt=today) | Q(status__in=OPEN[1:], resolve_due__lt=today)
 
 
 def case_for(user, pk: int) -> Case:
@@ -95,52 +89,9 @@ def public_case(number: str, phone_last4: str) -> Case | None:
     return case
 
 
-@dataclass(frozen=True)
-class Rates:
-    """接诉即办's three rates over a set of cases; None where nothing is counted yet (shown as —)."""
-
-    responded: int
-    due_response: int
-    resolved: int
-    accepted: int
-    satisfied: int
-    evaluated: int
-
-    @staticmethod
-    def _share(part, whole):
-        return None if not whole else round(100 * part / whole, 1)
-
-    @property
-    def response_rate(self):
-        return self._share(self.responded, self.due_response)
-
-    @property
-    def resolution_rate(self):
-        return self._share(self.resolved, self.accepted)
-
-    @property
-    def satisfaction_rate(self):
-        return self._share(self.satisfied, self.evaluated)
-
-
-RESPONDED = [Case.Status.ACCEPTED, Case.Status.REJECTED, Case.Status.ASSIGNED, Case.Status.IN_PROGRESS, Case.Status.RESOLVED, Case.Status.EVALUATED, Case.Status.CLOSED]
-RESOLVED = [Case.Status.RESOLVED, Case.Status.EVALUATED, Case.Status.CLOSED]
-
-
-def rates(cases, today: datetime.date | None = None) -> Rates:
-    """响应率: responded / (responded + waiting past the acceptance limit); 解决率: resolved / accepted;
-    满意率: satisfied or fairly satisfied / rated. One query."""
-    today = today or timezone.localdate()
-    totals = cases.order_by().aggregate(
-        responded=Count("pk", filter=Q(status__in=RESPONDED), distinct=True),
-        late=Count("pk", filter=Q(status=Case.Status.REGISTERED, accept_due__lt=today), distinct=True),
-        resolved=Count("pk", filter=Q(status__in=RESOLVED), distinct=True),
-        accepted=Count("pk", filter=Q(status__in=RESPONDED) & ~Q(status=Case.Status.REJECTED), distinct=True),
-        satisfied=Count("pk", filter=Q(satisfaction__in=[Case.Satisfaction.SATISFIED, Case.Satisfaction.FAIRLY_SATISFIED]), distinct=True),
-        evaluated=Count("pk", filter=~Q(satisfaction=""), distinct=True),
-    )
-    return Rates(totals["responded"], totals["responded"] + totals["late"], totals["resolved"], totals["accepted"],
-                 totals["satisfied"], totals["evaluated"])
+def rates(cases, today: datetime.date | None = None) -> CaseRates:
+    """The case rates over the listed cases (grievances/rates.py: the dashboards' definitions), in one query."""
+    return rates_of(cases, today)
 
 
 def rectification_ledger(cases, today: datetime.date | None = None):
@@ -148,15 +99,14 @@ def rectification_ledger(cases, today: datetime.date | None = None):
     running, and closed (销号)."""
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=7)
-    running = Q(status__in=OPEN)
     return (
         cases.order_by()
         .values("level", "category__name")
         .annotate(
             total=Count("pk", distinct=True),
-            overdue=Count("pk", filter=overdue_q(today), distinct=True),
-            due_soon=Count("pk", filter=running & ~overdue_q(today) & (Q(status=Case.Status.REGISTERED, accept_due__lte=soon) | Q(status__in=OPEN[1:], resolve_due__lte=soon)), distinct=True),
-            open=Count("pk", filter=running, distinct=True),
+            overdue=Count("pk", filter=Case.overdue_q(today), distinct=True),
+            due_soon=Count("pk", filter=Case.due_by_q(soon) & ~Case.overdue_q(today), distinct=True),
+            open=Count("pk", filter=Q(status__in=Case.OPEN_STATUSES), distinct=True),
             closed=Count("pk", filter=Q(status=Case.Status.CLOSED), distinct=True),
         )
         .order_by("level", "category__name")
@@ -184,8 +134,8 @@ def home_cases(user, *, today: datetime.date | None = None) -> HomeCases:
     today = today or timezone.localdate()
     visible = Case.objects.visible_to(user)
     handled = Q(pk__in=Case.handlers.through.objects.filter(user=user).values("case_id"))
-    running = Q(status__in=OPEN)
-    work = Q(status__in=[Case.Status.ASSIGNED, Case.Status.IN_PROGRESS])
+    running = Q(status__in=Case.OPEN_STATUSES)
+    work = Q(status__in=Case.IN_WORK_STATUSES)
     wanted: dict[str, tuple[Q, str]] = {}  # key: (the cases, the case list's query)
     waiting: list[Q] = []  # the cases with a move waiting for this person
     if user.has_role(Role.HANDLER):
@@ -208,15 +158,10 @@ def home_cases(user, *, today: datetime.date | None = None) -> HomeCases:
         waiting.append(led & (Q(status=Case.Status.EVALUATED) | (work & Q(extension_requested_days__gt=0))))
     if not wanted:
         return HomeCases([], [], [])
-    wanted["overdue"] = (overdue_q(today), "tab=overdue")
+    wanted["overdue"] = (Case.overdue_q(today), "tab=overdue")
     totals = visible.order_by().aggregate(**{key: Count("pk", filter=q) for key, (q, _query) in wanted.items()})
-    due = models.Case(
-        models.When(status=Case.Status.REGISTERED, then=F("accept_due")),
-        models.When(status__in=OPEN[1:], then=F("resolve_due")),
-        default=None, output_field=models.DateField(),
-    )
     cases = list(
-        visible.filter(reduce(or_, waiting)).select_related("village__parent").annotate(due=due)
+        visible.filter(reduce(or_, waiting)).select_related("village__parent").annotate(due=Case.running_due())
         .order_by(F("due").asc(nulls_last=True), "registered_at", "pk")[:HOME_WAITING]
     )
     reminders = list(

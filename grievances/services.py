@@ -22,6 +22,7 @@ from .models import Case, CaseCategory, CaseEvent, CaseEventAttachment, CaseNumb
 DEFAULT_CATEGORY = "其他"
 LEVEL_UP = {Case.Level.VILLAGE: Case.Level.TOWNSHIP, Case.Level.TOWNSHIP: Case.Level.COUNTY}
 NEXT_STAGE = {Case.Stage.ORIGINAL: Case.Stage.REVIEW, Case.Stage.REVIEW: Case.Stage.RE_REVIEW}
+A = CaseEvent.Action
 
 
 def next_case_number(year: int) -> str:
@@ -50,7 +51,7 @@ def check_attachment(upload) -> str:
     return content_type
 
 
-def record_event(case: Case, actor: User, action: str, before: str, note: str = "", *, at=None, attachment=None, **data) -> None:
+def record_event(case: Case, actor: User, action: CaseEvent.Action, before: str, note: str = "", *, at=None, attachment=None, **data) -> None:
     event = CaseEvent.objects.create(
         case=case, actor=actor, action=action, from_status=before, to_status=case.status, note=note, data=data, at=at or timezone.now()
     )
@@ -87,7 +88,7 @@ def case_register(*, actor, type: str, source: str, summary: str, petitioner_nam
         objection_due=objection.due, objection_due_provisional=objection.provisional,
         **extra,
     )
-    record_event(case, actor, "register", "", at=now, head_count=head_count)
+    record_event(case, actor, A.REGISTER, "", at=now, head_count=head_count)
     return case
 
 
@@ -108,13 +109,13 @@ def _move(actor, action: str, case_id: int, *, now=None):
 
 @transaction.atomic
 def case_accept(*, actor, case_id: int, note: str = "", now=None, attachment=None) -> Case:
-    case, before, now = _move(actor, "accept", case_id, now=now)
+    case, before, now = _move(actor, A.ACCEPT, case_id, now=now)
     case.accepted_at = case.responded_at = now
     # A review (复查/复核) is answered within its own, shorter limit.
     days = case.category.resolve_days if case.stage == Case.Stage.ORIGINAL else case.category.review_days
     case.resolve_due = timezone.localtime(now).date() + datetime.timedelta(days=days)
     case.save()
-    record_event(case, actor, "accept", before, note, resolve_due=case.resolve_due.isoformat(), at=now, attachment=attachment)
+    record_event(case, actor, A.ACCEPT, before, note, resolve_due=case.resolve_due.isoformat(), at=now, attachment=attachment)
     return case
 
 
@@ -122,11 +123,11 @@ def case_accept(*, actor, case_id: int, note: str = "", now=None, attachment=Non
 def case_reject(*, actor, case_id: int, reason: str, now=None, attachment=None) -> Case:
     if not reason.strip():
         raise ValidationError(_("Say why the case is not accepted; the petitioner is told."))
-    case, before, now = _move(actor, "reject", case_id, now=now)
+    case, before, now = _move(actor, A.REJECT, case_id, now=now)
     case.rejection_reason = reason.strip()
     case.responded_at = now
     case.save()
-    record_event(case, actor, "reject", before, reason.strip(), at=now, attachment=attachment)
+    record_event(case, actor, A.REJECT, before, reason.strip(), at=now, attachment=attachment)
     return case
 
 
@@ -134,7 +135,7 @@ def case_reject(*, actor, case_id: int, reason: str, now=None, attachment=None) 
 def case_assign(*, actor, case_id: int, unit: Unit, leader: User, handlers=(), level: str | None = None, note: str = "", now=None,
                 attachment=None) -> Case:
     """交办: a responsible unit, a 包案领导 and the unit's handlers ("一个案子、一名领导、一支队伍")."""
-    case, before, now = _move(actor, "assign", case_id, now=now)
+    case, before, now = _move(actor, A.ASSIGN, case_id, now=now)
     if not case.village_id.startswith(prefix_of(unit.region_id)):
         raise ValidationError(_("The unit must be of the village, its township or its county."))
     if not leader.is_active or not leader.has_role(Role.LEADER):
@@ -147,15 +148,15 @@ def case_assign(*, actor, case_id: int, unit: Unit, leader: User, handlers=(), l
         case.level = level
     case.save()
     case.handlers.set(handlers)
-    record_event(case, actor, "assign", before, note, unit=unit.name, leader=leader.real_name, handlers=[h.real_name for h in handlers], level=case.level, at=now, attachment=attachment)
+    record_event(case, actor, A.ASSIGN, before, note, unit=unit.name, leader=leader.real_name, handlers=[h.real_name for h in handlers], level=case.level, at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
 def case_start(*, actor, case_id: int, note: str = "", now=None, attachment=None) -> Case:
-    case, before, now = _move(actor, "start", case_id, now=now)
+    case, before, now = _move(actor, A.START, case_id, now=now)
     case.save()
-    record_event(case, actor, "start", before, note, at=now, attachment=attachment)
+    record_event(case, actor, A.START, before, note, at=now, attachment=attachment)
     return case
 
 
@@ -164,10 +165,10 @@ def case_resolve(*, actor, case_id: int, outcome: str, reply: str, now=None, att
     """办结: one of the five outcomes (seed 002) and the reply the petitioner gets."""
     if outcome not in Case.Outcome.values or not reply.strip():
         raise ValidationError(_("Choose an outcome and write the reply to the petitioner."))
-    case, before, now = _move(actor, "resolve", case_id, now=now)
+    case, before, now = _move(actor, A.RESOLVE, case_id, now=now)
     case.outcome, case.reply, case.resolved_at = outcome, reply.strip(), now
     case.save()
-    record_event(case, actor, "resolve", before, reply.strip(), outcome=outcome, at=now, attachment=attachment)
+    record_event(case, actor, A.RESOLVE, before, reply.strip(), outcome=outcome, at=now, attachment=attachment)
     return case
 
 
@@ -176,19 +177,19 @@ def case_evaluate(*, actor, case_id: int, satisfaction: str, note: str = "", cal
     """评价: the petitioner's rating, or the result of the 回访 call when they gave none in time."""
     if satisfaction not in Case.Satisfaction.values:
         raise ValidationError(_("Choose the petitioner's rating."))
-    case, before, now = _move(actor, "evaluate", case_id, now=now)
+    case, before, now = _move(actor, A.EVALUATE, case_id, now=now)
     case.satisfaction, case.evaluated_at = satisfaction, now
     case.save()
-    record_event(case, actor, "evaluate", before, note, satisfaction=satisfaction, callback=callback, at=now, attachment=attachment)
+    record_event(case, actor, A.EVALUATE, before, note, satisfaction=satisfaction, callback=callback, at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
 def case_close(*, actor, case_id: int, note: str = "", now=None, attachment=None) -> Case:
-    case, before, now = _move(actor, "close", case_id, now=now)
+    case, before, now = _move(actor, A.CLOSE, case_id, now=now)
     case.closed_at = now
     case.save()
-    record_event(case, actor, "close", before, note, at=now, attachment=attachment)
+    record_event(case, actor, A.CLOSE, before, note, at=now, attachment=attachment)
     return case
 
 
@@ -196,12 +197,12 @@ def case_close(*, actor, case_id: int, note: str = "", now=None, attachment=None
 def case_reopen(*, actor, case_id: int, note: str, now=None, attachment=None) -> Case:
     if not note.strip():
         raise ValidationError(_("Say why the case is reopened."))
-    case, before, now = _move(actor, "reopen", case_id, now=now)
+    case, before, now = _move(actor, A.REOPEN, case_id, now=now)
     case.outcome, case.reply, case.satisfaction, case.resolved_at, case.evaluated_at = "", "", "", None, None
     # The resolution clock starts again from today; the one extension, if used, stays used.
     case.resolve_due = timezone.localtime(now).date() + datetime.timedelta(days=case.category.resolve_days)
     case.save()
-    record_event(case, actor, "reopen", before, note.strip(), at=now, attachment=attachment, resolve_due=case.resolve_due.isoformat())
+    record_event(case, actor, A.REOPEN, before, note.strip(), at=now, attachment=attachment, resolve_due=case.resolve_due.isoformat())
     return case
 
 
@@ -216,57 +217,57 @@ def _check_extension(case: Case, days: int, reason: str) -> None:
 @transaction.atomic
 def case_request_extension(*, actor, case_id: int, days: int, reason: str, now=None, attachment=None) -> Case:
     """The unit asks the 包案领导 for more time (第34条); the leader approves with `case_extend`."""
-    case, before, now = _move(actor, "request_extension", case_id, now=now)
+    case, before, now = _move(actor, A.REQUEST_EXTENSION, case_id, now=now)
     _check_extension(case, days, reason)
     case.extension_requested_days, case.extension_reason = days, reason.strip()
     case.save()
-    record_event(case, actor, "request_extension", before, reason.strip(), days=days, at=now, attachment=attachment)
+    record_event(case, actor, A.REQUEST_EXTENSION, before, reason.strip(), days=days, at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
 def case_extend(*, actor, case_id: int, days: int, reason: str, now=None, attachment=None) -> Case:
     """延期: once, at most the category's limit (30 days), approved by the 包案领导; the petitioner is told why."""
-    case, before, now = _move(actor, "extend", case_id, now=now)
+    case, before, now = _move(actor, A.EXTEND, case_id, now=now)
     _check_extension(case, days, reason)
     case.extension_days, case.extension_reason, case.extension_requested_days = days, reason.strip(), 0
     case.resolve_due += datetime.timedelta(days=days)
     case.save()
-    record_event(case, actor, "extend", before, reason.strip(), days=days, resolve_due=case.resolve_due.isoformat(), at=now, attachment=attachment)
+    record_event(case, actor, A.EXTEND, before, reason.strip(), days=days, resolve_due=case.resolve_due.isoformat(), at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
 def case_escalate(*, actor, case_id: int, note: str = "", now=None, attachment=None) -> Case:
     """Up one level: 小事不出村、大事不出乡、难事不出县."""
-    case, before, now = _move(actor, "escalate", case_id, now=now)  # a county case is refused by its guard
+    case, before, now = _move(actor, A.ESCALATE, case_id, now=now)  # a county case is refused by its guard
     old, case.level = case.level, LEVEL_UP[case.level]
     case.save()
-    record_event(case, actor, "escalate", before, note, level=[old, case.level], at=now, attachment=attachment)
+    record_event(case, actor, A.ESCALATE, before, note, level=[old, case.level], at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
 def case_transfer(*, actor, case_id: int, unit: Unit, note: str, now=None, attachment=None) -> Case:
     """Ask another unit to take the case; the first unit stays accountable until it accepts (首接负责)."""
-    case, before, now = _move(actor, "transfer", case_id, now=now)  # one waiting transfer at a time: its guard
+    case, before, now = _move(actor, A.TRANSFER, case_id, now=now)  # one waiting transfer at a time: its guard
     if unit.pk == case.unit_id or not case.village_id.startswith(prefix_of(unit.region_id)):
         raise ValidationError(_("Choose another unit of the village, its township or its county."))
     case.pending_unit = unit
     case.save()
-    record_event(case, actor, "transfer", before, note, to_unit=unit.name, at=now, attachment=attachment)
+    record_event(case, actor, A.TRANSFER, before, note, to_unit=unit.name, at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
 def case_accept_transfer(*, actor, case_id: int, note: str = "", now=None, attachment=None) -> Case:
-    case, before, now = _move(actor, "accept_transfer", case_id, now=now)
+    case, before, now = _move(actor, A.ACCEPT_TRANSFER, case_id, now=now)
     old = case.unit.name if case.unit else ""
     old_handlers = [h.real_name for h in case.handlers.all()]
     case.unit, case.pending_unit = case.pending_unit, None
     case.save()
     case.handlers.set([actor])
-    record_event(case, actor, "accept_transfer", before, note, at=now, attachment=attachment, unit=[old, case.unit.name],
+    record_event(case, actor, A.ACCEPT_TRANSFER, before, note, at=now, attachment=attachment, unit=[old, case.unit.name],
             handlers=[old_handlers, [actor.real_name]])
     return case
 
@@ -280,7 +281,7 @@ def case_request_review(*, actor, case_id: int, note: str = "", now=None) -> Cas
         raise PermissionDenied(_("Reviews are registered by the petition office."))
     if case.stage not in NEXT_STAGE:
         raise ValidationError(_("After a re-review (复核) the same matter is not accepted again."))
-    if case.status not in {Case.Status.RESOLVED, Case.Status.EVALUATED, Case.Status.CLOSED} or case.resolved_at is None:
+    if case.status not in Case.RESOLVED_STATUSES or case.resolved_at is None:
         raise ValidationError(_("A review can be requested only after the reply."))
     if case.reviews.exists():
         raise ValidationError(_("A review of this case was already requested."))
@@ -292,24 +293,24 @@ def case_request_review(*, actor, case_id: int, note: str = "", now=None) -> Cas
         village_id=case.village_id, petitioner_phone=case.petitioner_phone, head_count=case.head_count,
         household=case.household, category=case.category, now=now, parent=case, stage=NEXT_STAGE[case.stage],
     )
-    record_event(case, actor, "request_review", case.status, note, at=now, review=review.number)
+    record_event(case, actor, A.REQUEST_REVIEW, case.status, note, at=now, review=review.number)
     return review
 
 
 @transaction.atomic
 def case_supervise(*, actor, case_id: int, note: str = "", now=None, attachment=None) -> Case:
     """挂牌督办 (第39条): a supervisor of the jurisdiction puts the case under their watch."""
-    case, before, now = _move(actor, "supervise", case_id, now=now)
+    case, before, now = _move(actor, A.SUPERVISE, case_id, now=now)
     case.supervised, case.supervising_leader = True, actor
     case.save()
-    record_event(case, actor, "supervise", before, note, at=now, attachment=attachment)
+    record_event(case, actor, A.SUPERVISE, before, note, at=now, attachment=attachment)
     return case
 
 
 @transaction.atomic
 def case_mediate(*, actor, case_id: int, kind: str, held_on: datetime.date, mediator: str, result: str, agreement: str = "", now=None, attachment=None) -> MediationSession:
     """A mediation session on a dispute, by the responsible unit."""
-    case, before, now = _move(actor, "mediate", case_id, now=now)  # disputes only: its guard
+    case, before, now = _move(actor, A.MEDIATE, case_id, now=now)  # disputes only: the move's types
     if held_on > timezone.localtime(now).date():
         raise ValidationError(_("A mediation session is recorded after it is held."))
     session = MediationSession.objects.create(
@@ -319,13 +320,13 @@ def case_mediate(*, actor, case_id: int, kind: str, held_on: datetime.date, medi
     case.was_mediated = True
     case.mediation_agreed = case.mediation_agreed or result == MediationSession.Result.AGREED
     case.save(update_fields=["was_mediated", "mediation_agreed"])
-    record_event(case, actor, "mediate", before, agreement.strip(), kind=kind, result=result, mediator=mediator.strip(), at=now, attachment=attachment)
+    record_event(case, actor, A.MEDIATE, before, agreement.strip(), kind=kind, result=result, mediator=mediator.strip(), at=now, attachment=attachment)
     return session
 
 
 MOVE_SERVICES = {
-    "accept": case_accept, "reject": case_reject, "assign": case_assign, "start": case_start, "resolve": case_resolve,
-    "evaluate": case_evaluate, "close": case_close, "reopen": case_reopen, "extend": case_extend,
-    "request_extension": case_request_extension, "supervise": case_supervise, "mediate": case_mediate,
-    "escalate": case_escalate, "transfer": case_transfer, "accept_transfer": case_accept_transfer,
+    A.ACCEPT: case_accept, A.REJECT: case_reject, A.ASSIGN: case_assign, A.START: case_start, A.RESOLVE: case_resolve,
+    A.EVALUATE: case_evaluate, A.CLOSE: case_close, A.REOPEN: case_reopen, A.EXTEND: case_extend,
+    A.REQUEST_EXTENSION: case_request_extension, A.SUPERVISE: case_supervise, A.MEDIATE: case_mediate,
+    A.ESCALATE: case_escalate, A.TRANSFER: case_transfer, A.ACCEPT_TRANSFER: case_accept_transfer,
 }

@@ -3,7 +3,7 @@
 Services call `check(actor, action, case)` before any change; an illegal move raises
 InvalidMove (a ValidationError, shown to the user), a move by the wrong person PermissionDenied.
 The case page offers `available(actor, case)`: exactly the moves `check()` lets through, because
-both apply the same sources, guards and people.
+both apply the same types of case, sources, guards and people.
 """
 
 import datetime
@@ -20,10 +20,10 @@ from accounts.regions import prefix_of
 from accounts.roles import Role
 from accounts.scoping import within_jurisdiction
 
-from .models import Case
+from .models import Case, CaseEvent
 
 S = Case.Status
-OPEN = {S.REGISTERED, S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS}
+A = CaseEvent.Action
 
 
 class InvalidMove(ValidationError):
@@ -67,18 +67,6 @@ def not_supervised_yet(case: Case, today: datetime.date) -> str | None:
     return None
 
 
-def only_for_types(*types: str) -> Guard:
-    """The move applies to these types of case only."""
-    allowed = frozenset(types)
-
-    def guard(case: Case, today: datetime.date) -> str | None:
-        if case.type not in allowed:
-            return _("This is done only on cases of type %(types)s.") % {"types": "、".join(str(Case.Type(t).label) for t in types)}
-        return None
-
-    return guard
-
-
 @dataclass(frozen=True)
 class Move:
     label: str
@@ -87,32 +75,31 @@ class Move:
     who: str  # "intake", "unit", "pending_unit", "leader", "supervisor"
     guards: tuple[Guard, ...] = ()  # conditions beyond the status, checked by check() and available() alike
     confirm: str = ""  # a final move: the page asks "are you sure?" with this warning before it is made
+    types: frozenset = frozenset()  # the types of case the move applies to; empty: every type. Checked by both too.
 
 
-# Moves that apply to some types of case only: a guard of the move, so check() refuses them too.
-ONLY_FOR_TYPES = {"mediate": {Case.Type.DISPUTE}}
 EXTENSION_GUARDS = (not_extended_yet, not_overdue)
 
+# Keyed by the event each move records (CaseEvent.Action), whose label is the move's button.
 MOVES: dict[str, Move] = {
-    "accept": Move(gettext_lazy("Accept"), frozenset({S.REGISTERED}), S.ACCEPTED, "intake"),
-    "reject": Move(gettext_lazy("Do not accept"), frozenset({S.REGISTERED}), S.REJECTED, "intake", confirm=gettext_lazy(
+    A.ACCEPT: Move(A.ACCEPT.label, frozenset({S.REGISTERED}), S.ACCEPTED, "intake"),
+    A.REJECT: Move(A.REJECT.label, frozenset({S.REGISTERED}), S.REJECTED, "intake", confirm=gettext_lazy(
         "Not accepting ends the case: the petitioner is told the reason, and the case cannot be accepted afterwards.")),
-    "assign": Move(gettext_lazy("Assign to a unit"), frozenset({S.ACCEPTED}), S.ASSIGNED, "intake"),
-    "start": Move(gettext_lazy("Start work"), frozenset({S.ASSIGNED}), S.IN_PROGRESS, "unit"),
-    "resolve": Move(gettext_lazy("Resolve"), frozenset({S.IN_PROGRESS}), S.RESOLVED, "unit"),
+    A.ASSIGN: Move(A.ASSIGN.label, frozenset({S.ACCEPTED}), S.ASSIGNED, "intake"),
+    A.START: Move(A.START.label, frozenset({S.ASSIGNED}), S.IN_PROGRESS, "unit"),
+    A.RESOLVE: Move(A.RESOLVE.label, frozenset({S.IN_PROGRESS}), S.RESOLVED, "unit"),
     # The petition office records the rating (or calls back): the unit does not rate itself.
-    "evaluate": Move(gettext_lazy("Record the petitioner's rating"), frozenset({S.RESOLVED}), S.EVALUATED, "intake"),
-    "close": Move(gettext_lazy("Close (销号)"), frozenset({S.EVALUATED}), S.CLOSED, "leader", confirm=gettext_lazy(
+    A.EVALUATE: Move(A.EVALUATE.label, frozenset({S.RESOLVED}), S.EVALUATED, "intake"),
+    A.CLOSE: Move(A.CLOSE.label, frozenset({S.EVALUATED}), S.CLOSED, "leader", confirm=gettext_lazy(
         "Closing (销号) is final: the case leaves every list of open work and cannot be reopened.")),
-    "reopen": Move(gettext_lazy("Reopen"), frozenset({S.RESOLVED, S.EVALUATED}), S.IN_PROGRESS, "leader"),
-    "request_extension": Move(gettext_lazy("Ask for an extension"), frozenset({S.ASSIGNED, S.IN_PROGRESS}), None, "unit", EXTENSION_GUARDS),
-    "extend": Move(gettext_lazy("Approve an extension"), frozenset({S.ASSIGNED, S.IN_PROGRESS}), None, "leader", EXTENSION_GUARDS),
-    "escalate": Move(gettext_lazy("Escalate one level"), frozenset(OPEN), None, "intake", (below_county,)),
-    "transfer": Move(gettext_lazy("Transfer to another unit"), frozenset({S.ASSIGNED, S.IN_PROGRESS}), None, "unit", (no_transfer_waiting,)),
-    "accept_transfer": Move(gettext_lazy("Accept the transfer"), frozenset({S.ASSIGNED, S.IN_PROGRESS}), None, "pending_unit"),
-    "supervise": Move(gettext_lazy("Put under supervision (挂牌督办)"), frozenset(OPEN), None, "supervisor", (not_supervised_yet,)),
-    "mediate": Move(gettext_lazy("Record a mediation session"), frozenset({S.ASSIGNED, S.IN_PROGRESS}), None, "unit",
-                    (only_for_types(*ONLY_FOR_TYPES["mediate"]),)),
+    A.REOPEN: Move(A.REOPEN.label, frozenset({S.RESOLVED, S.EVALUATED}), S.IN_PROGRESS, "leader"),
+    A.REQUEST_EXTENSION: Move(A.REQUEST_EXTENSION.label, frozenset(Case.IN_WORK_STATUSES), None, "unit", EXTENSION_GUARDS),
+    A.EXTEND: Move(A.EXTEND.label, frozenset(Case.IN_WORK_STATUSES), None, "leader", EXTENSION_GUARDS),
+    A.ESCALATE: Move(A.ESCALATE.label, frozenset(Case.OPEN_STATUSES), None, "intake", (below_county,)),
+    A.TRANSFER: Move(A.TRANSFER.label, frozenset(Case.IN_WORK_STATUSES), None, "unit", (no_transfer_waiting,)),
+    A.ACCEPT_TRANSFER: Move(A.ACCEPT_TRANSFER.label, frozenset(Case.IN_WORK_STATUSES), None, "pending_unit"),
+    A.SUPERVISE: Move(A.SUPERVISE.label, frozenset(Case.OPEN_STATUSES), None, "supervisor", (not_supervised_yet,)),
+    A.MEDIATE: Move(A.MEDIATE.label, frozenset(Case.IN_WORK_STATUSES), None, "unit", types=frozenset({Case.Type.DISPUTE})),  # 矛盾纠纷 only
 }
 
 INTAKE_UNIT_KINDS = {Unit.Kind.PETITION_OFFICE, Unit.Kind.TOWNSHIP}
@@ -147,8 +134,11 @@ def may(actor, action: str, case: Case) -> bool:
 
 
 def refusal(action: str, case: Case, *, today: datetime.date | None = None) -> str | None:
-    """Why the case does not allow the move now (its status or a guard), or None if it does."""
+    """Why the case does not allow the move now (its type, its status or a guard), or None if it does."""
     move = MOVES[action]
+    if move.types and case.type not in move.types:
+        types = "、".join(str(label) for value, label in Case.Type.choices if value in move.types)
+        return _("This is done only on cases of type %(types)s.") % {"types": types}
     if case.status not in move.sources:
         return _("“%(move)s” is not possible while the case is “%(status)s”.") % {"move": move.label, "status": case.get_status_display()}
     today = today or timezone.localdate()

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from grievances import selectors
 from grievances.models import Case
 
 from .. import case_figures as dashboard
@@ -19,7 +18,7 @@ from ..tables import Cell, Table, percent, requested_export
 
 
 def _case_region_table(scope, rows, totals) -> Table:
-    cases, here = reverse("grievances:list"), reverse("grievances:dashboard")
+    cases, here = reverse("grievances:list"), reverse("dashboards:cases")
     table = Table(
         "regions", _("By region"),
         [_("Region"), _("Cases"), _("Open"), _("Overdue"), _("Supervised"), _("Answered on time"), _("Resolution rate"),
@@ -95,7 +94,7 @@ def case_dashboard(request):
         _tally_table("level", _("By handling level"), _("Handling level"), tallies.level, lambda v: str(Case.Level(v).label), scope, "level"),
         Table("weeks", _("Opened and closed per week"), [_("Week of"), _("Opened"), _("Closed")],
               rows=[[Cell(monday), Cell(opened), Cell(closed)] for monday, opened, closed in trend]),
-        _case_list_table("overdue", _("Overdue"), dashboard.case_sample(cases, selectors.overdue_q(today)),
+        _case_list_table("overdue", _("Overdue"), dashboard.case_sample(cases, Case.overdue_q(today)),
                          f"{list_url}?{scope.query(tab='overdue')}", today),
         _case_list_table("supervised", _("Supervised by a leader (挂牌督办)"), dashboard.case_sample(cases, Q(supervised=True)),
                          f"{list_url}?{scope.query(tab='supervised')}", today),

@@ -52,6 +52,13 @@ class CaseQuerySet(ScopedQuerySet):
                 conditions.append(Q(village__code__startswith=prefix_of(user.unit.region_id)))
         return conditions
 
+    def open(self):
+        return self.filter(status__in=Case.OPEN_STATUSES)
+
+    def overdue(self, today: datetime.date):
+        """Past the limit that runs now (Case.overdue_q)."""
+        return self.filter(Case.overdue_q(today))
+
 
 class Case(models.Model):
     """诉求/信访件/矛盾纠纷: one matter, one leader, one team, with legal time limits (seed 002)."""
@@ -78,6 +85,14 @@ class Case(models.Model):
         RESOLVED = "resolved", _("Resolved")
         EVALUATED = "evaluated", _("Evaluated")
         CLOSED = "closed", _("Closed (销号)")
+
+    # The named sets of statuses: every count, list, reminder and move reads them from here.
+    RUNNING_STATUSES = (Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS)  # accepted, not yet resolved: the resolution limit runs
+    OPEN_STATUSES = (Status.REGISTERED, *RUNNING_STATUSES)  # not yet resolved (or refused): a limit runs
+    IN_WORK_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS)  # a responsible unit works it
+    RESOLVED_STATUSES = (Status.RESOLVED, Status.EVALUATED, Status.CLOSED)  # 办结, and what may follow
+    ACCEPTED_STATUSES = (*RUNNING_STATUSES, *RESOLVED_STATUSES)  # 受理 at some point
+    RESPONDED_STATUSES = (Status.REJECTED, *ACCEPTED_STATUSES)  # answered: accepted or refused
 
     class Level(models.TextChoices):
         VILLAGE = "village", _("Village")
@@ -185,12 +200,37 @@ class Case(models.Model):
         """集体访: five people or more."""
         return self.head_count >= 5
 
+    @classmethod
+    def running_limit_q(cls, lookup: str, day: datetime.date) -> Q:
+        """The limit that runs now (as current_due: acceptance before acceptance, resolution after) compared with a day."""
+        return (Q(status=cls.Status.REGISTERED, **{f"accept_due__{lookup}": day})
+                | Q(status__in=cls.RUNNING_STATUSES, **{f"resolve_due__{lookup}": day}))
+
+    @classmethod
+    def overdue_q(cls, today: datetime.date) -> Q:
+        """Past the limit that runs now: for a filter or inside an aggregate (Count(filter=...))."""
+        return cls.running_limit_q("lt", today)
+
+    @classmethod
+    def due_by_q(cls, day: datetime.date) -> Q:
+        """The limit that runs now falls on or before `day` (the overdue included)."""
+        return cls.running_limit_q("lte", day)
+
+    @classmethod
+    def running_due(cls) -> models.Case:
+        """The limit that runs now as an expression, for ordering: None once resolved or refused."""
+        return models.Case(
+            models.When(status=cls.Status.REGISTERED, then=models.F("accept_due")),
+            models.When(status__in=cls.RUNNING_STATUSES, then=models.F("resolve_due")),
+            default=None, output_field=models.DateField(),
+        )
+
     @property
     def current_due(self) -> tuple[str, datetime.date] | None:
         """The limit that runs now: acceptance before acceptance, resolution after, none once resolved."""
         if self.status == self.Status.REGISTERED and self.accept_due:
             return "accept", self.accept_due
-        if self.status in {self.Status.ACCEPTED, self.Status.ASSIGNED, self.Status.IN_PROGRESS} and self.resolve_due:
+        if self.status in self.RUNNING_STATUSES and self.resolve_due:
             return "resolve", self.resolve_due
         return None
 
@@ -208,10 +248,33 @@ class CaseChildQuerySet(ChildScopedQuerySet):
 class CaseEvent(models.Model):
     """One move of a case: who, when, from → to, and why. The timeline is the case's audit trail."""
 
+    class Action(models.TextChoices):
+        """Every action a timeline records: the workflow's moves (grievances/workflow.py MOVES, whose buttons
+        carry these labels) and registration, a review requested, a limit recounted."""
+
+        REGISTER = "register", _("Registered")
+        ACCEPT = "accept", _("Accept")
+        REJECT = "reject", _("Do not accept")
+        ASSIGN = "assign", _("Assign to a unit")
+        START = "start", _("Start work")
+        RESOLVE = "resolve", _("Resolve")
+        EVALUATE = "evaluate", _("Record the petitioner's rating")
+        CLOSE = "close", _("Close (销号)")
+        REOPEN = "reopen", _("Reopen")
+        REQUEST_EXTENSION = "request_extension", _("Ask for an extension")
+        EXTEND = "extend", _("Approve an extension")
+        ESCALATE = "escalate", _("Escalate one level")
+        TRANSFER = "transfer", _("Transfer to another unit")
+        ACCEPT_TRANSFER = "accept_transfer", _("Accept the transfer")
+        SUPERVISE = "supervise", _("Put under supervision (挂牌督办)")
+        MEDIATE = "mediate", _("Record a mediation session")
+        REQUEST_REVIEW = "request_review", _("Review requested")
+        RECOMPUTE_LIMITS = "recompute_limits", _("Time limit recounted")
+
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("at"), default=timezone.now)
-    action = models.CharField(_("action"), max_length=30)
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20, blank=True)
     note = models.TextField(_("note"), blank=True)

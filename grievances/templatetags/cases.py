@@ -1,9 +1,10 @@
 from django import template
-from django.utils.translation import gettext as _
 
-from grievances.workflow import MOVES
+from grievances import rates
+from grievances.models import CaseEvent
 
 register = template.Library()
+register.filter("percent", rates.percent)  # {{ rates.resolution|percent }}: 83.4%, or — when nothing is counted yet
 
 
 @register.filter
@@ -14,8 +15,5 @@ def absolute(value):
 
 @register.filter
 def move_label(action: str) -> str:
-    """The Chinese name of a timeline entry."""
-    if action in MOVES:
-        return str(MOVES[action].label)
-    return {"register": _("Registered"), "request_review": _("Review requested"),
-            "recompute_limits": _("Time limit recounted")}.get(action, action)
+    """The Chinese name of a timeline entry: its CaseEvent.Action label (a move's is its button's)."""
+    return str(CaseEvent.Action(action).label) if action in CaseEvent.Action.values else action
