@@ -16,9 +16,10 @@ from django.utils import timezone
 from accounts.models import User
 from campaigns import selectors
 from campaigns.models import Assignment, Campaign, CheckIn, VillageCoverage, VillageDay, Visit, VisitKind
+from core.numbers import share
 
 from .drilldown import Scope
-from .tables import Summable, share
+from .tables import Summable
 
 ACTIVITY = ["visits", "household_visits", *VisitKind.values, "meals", "nights", "labour", "deeds", "deed_value", "demands"]
 COVERAGE = ["households", "visited_households", "satisfied", "fairly_satisfied", "dissatisfied"]

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils.formats import number_format
 
 from accounts.exports import workbook_response
+from core.numbers import percent
 
 
 class Summable:
@@ -20,16 +21,6 @@ class Summable:
     def sum_of(cls, rows):
         """The sum of the rows (all zeros for none)."""
         return sum(rows, cls())
-
-
-def share(part: int, whole: int) -> float | None:
-    """part / whole as a fraction; None when nothing is counted yet (shown as —, never a division by zero)."""
-    return None if not whole else part / whole
-
-
-def percent(value: float | None) -> str:
-    """A share as the dashboards show it: 83.4%, or — when nothing is counted yet."""
-    return "—" if value is None else f"{value * 100:.1f}%"
 
 
 @dataclass(frozen=True)

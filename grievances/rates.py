@@ -16,17 +16,9 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from core.numbers import share
+
 from .models import Case
-
-
-def share(part: int, whole: int) -> float | None:
-    """part / whole as a fraction; None when nothing is counted yet (never a division by zero)."""
-    return None if not whole else part / whole
-
-
-def percent(value: float | None) -> str:
-    """A share as the pages show it: 83.4%, or — when nothing is counted yet."""
-    return "—" if value is None else f"{value * 100:.1f}%"
 
 
 def counts(today: datetime.date) -> dict:

@@ -1,6 +1,6 @@
 from django import template
 
-from dashboards import tables
+from core import numbers
 
 register = template.Library()
-register.filter("percent", tables.percent)  # {{ rate|percent }}: 83.4%, or — when nothing is counted yet
+register.filter("percent", numbers.percent)  # {{ rate|percent }}: 83.4%, or — when nothing is counted yet

@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from core.numbers import percent
 from grievances.models import Case
 
 from .. import case_figures as dashboard
 from ..drilldown import scope_for
-from ..tables import Cell, Table, percent, requested_export
+from ..tables import Cell, Table, requested_export
 
 
 def _case_region_table(scope, rows, totals) -> Table:

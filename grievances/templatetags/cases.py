@@ -1,10 +1,10 @@
 from django import template
 
-from grievances import rates
+from core import numbers
 from grievances.models import CaseEvent
 
 register = template.Library()
-register.filter("percent", rates.percent)  # {{ rates.resolution|percent }}: 83.4%, or — when nothing is counted yet
+register.filter("percent", numbers.percent)  # {{ rates.resolution|percent }}: 83.4%, or — when nothing is counted yet
 
 
 @register.filter

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.numbers import percent
 from dashboards import case_figures as dashboard
 from grievances import rates, reminders, selectors, services, workflow
 from grievances.models import Case, CaseEvent, MediationSession, Reminder
@@ -62,7 +63,7 @@ def test_the_case_list_shows_the_dashboards_rates_for_the_same_cases(client, wor
                 shown.mediation_success, shown.village_share] == on_dashboard, row[0].value
         html = listed.content.decode()
         for value in (shown.on_time_acceptance, shown.resolution, shown.satisfaction):
-            assert rates.percent(value) in html
+            assert percent(value) in html
         ledger = client.get(reverse("grievances:rectification") + "?" + row[1].url.split("?", 1)[1]).context["rates"]
         assert ledger == shown
     township_a = client.get(table.rows[0][1].url)
