@@ -2,7 +2,7 @@
 
     make bench-import            # uses the database in BENCH_DATABASE_URL (created if missing)
 
-Runs the same code the Celery task runs (campaigns.roster.runner.run_import),
+Runs the same code the Celery task runs (campaigns.services.import_jobs.run_import),
 in this process, so the figure is the import itself without queue latency.
 Target (issue 3): the whole file in under 60 s on a 2-core machine.
 """
@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from accounts.models import User
 from accounts.roles import Role
 from campaigns.models import Household, ImportJob
-from campaigns.roster.runner import run_import
+from campaigns.services.import_jobs import run_import
 from core import pii
 
 ROWS = int(os.environ.get("BENCH_ROWS", 100_000))

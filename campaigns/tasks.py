@@ -1,34 +1,20 @@
-import logging
+"""Celery tasks: each takes ids and calls a service (campaigns/services/import_jobs.py for roster imports)."""
 
 from celery import shared_task
-from kombu.exceptions import OperationalError
 
 from . import rollups
-from .roster.runner import note_queued, release_stale_imports, run_import
-
-log = logging.getLogger(__name__)
+from .services.import_jobs import release_stale_imports, roster_import_enqueue, run_import
 
 
 # Acknowledged only when done, and given back to the queue when the worker process running it dies (the
 # pool sees it go) or the whole worker does (Redis hands the message out again after the broker's
 # visibility_timeout, outreach/settings.py): the job comes back by itself. Safe to receive twice: the job
 # is claimed in the database, and a copy that arrives while the first still runs does nothing.
+# Sent by its name (services/import_jobs.py, IMPORT_TASK): renaming it means changing that too.
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
 def run_roster_import(self, job_id: int) -> None:
     """Work one uploaded roster; a second message for the same job does nothing."""
     run_import(job_id, redelivered=bool((self.request.delivery_info or {}).get("redelivered")))
-
-
-def enqueue_import(job_id: int) -> bool:
-    """Send the job to the imports queue; False, and a warning, when the broker cannot be reached: the job
-    stays pending and the sweep below sends it once the broker is back."""
-    try:
-        run_roster_import.delay(job_id)
-    except OperationalError as error:
-        log.warning("could not queue roster import %s (%s): the import sweep will queue it", job_id, error)
-        return False
-    note_queued(job_id)
-    return True
 
 
 @shared_task
@@ -36,7 +22,7 @@ def requeue_stale_imports() -> None:
     """Beat runs this every IMPORT_SWEEP_SECONDS: a job whose worker died, and one the broker never got
     (it was down at upload) or lost, is queued again."""
     for job_id in release_stale_imports():
-        enqueue_import(job_id)
+        roster_import_enqueue(job_id)
 
 
 @shared_task

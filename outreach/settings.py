@@ -289,7 +289,7 @@ DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
 DELIVERY_BACKOFF_SECONDS = env.int("DELIVERY_BACKOFF_SECONDS", default=60)  # doubles with each attempt
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=120)
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
-# Roster imports (campaigns/roster/runner.py): a running job's worker renews its lease every sixth of
+# Roster imports (campaigns/services/import_jobs.py): a running job's worker renews its lease every sixth of
 # IMPORT_LEASE_SECONDS; the sweep every IMPORT_SWEEP_SECONDS takes back jobs whose lease lapsed and queues
 # jobs the broker never got (it was down at upload) or lost.
 IMPORT_LEASE_SECONDS = env.int("IMPORT_LEASE_SECONDS", default=30)

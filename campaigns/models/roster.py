@@ -42,7 +42,7 @@ class ImportJobQuerySet(ScopedQuerySet):
 
 
 class ImportJob(models.Model):
-    """One uploaded roster file and what became of it; a Celery task works it (campaigns/roster/)."""
+    """One uploaded roster file and what became of it; a Celery task works it (campaigns/services/import_jobs.py)."""
 
     class Kind(models.TextChoices):
         REGIONS = "regions", _("Regions")

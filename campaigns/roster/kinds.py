@@ -1,20 +1,16 @@
-"""The kinds of roster, each with its columns, its row checks and how it is written.
+"""The kinds of roster: each one's columns, its header and row checks, and the unsaved records it prepares.
 
-A kind checks every row first (`check`), collecting problems with the row
-number and column as the user sees them; only a file without problems is
-written (`write`), inside one transaction, by natural keys so that
-importing the same file again creates nothing new.
-"""
+A kind checks every row first (`check`), collecting problems with the row number and column as the user
+sees them. It writes nothing: services/roster.py writes a file without problems, in one transaction, by
+natural keys so that importing the same file again creates nothing new."""
 
 import datetime
 from dataclasses import dataclass
 
-from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts import audit
 from accounts import regions as codes
 from accounts.models import Region, Unit, User, phone_validator
 from accounts.roles import Role
@@ -22,6 +18,7 @@ from accounts.scoping import within_jurisdiction
 from core import pii
 
 from ..models import Assignment, Household, ImportJob, TargetVillage
+from ..rules import describe_clash
 
 MAX_PROBLEMS = 500
 
@@ -32,10 +29,6 @@ class Column:
     header: str
     required: bool
     note: str
-
-
-class WriteConflict(Exception):
-    """The database changed between checking and writing; the message is for the user."""
 
 
 class Problems(list):
@@ -94,13 +87,6 @@ class RosterKind:
     def check(self, number: int, row: dict):
         raise NotImplementedError
 
-    def write(self, records: list) -> tuple[int, int]:
-        raise NotImplementedError
-
-
-def _in_jurisdiction(actor, code: str) -> bool:
-    return within_jurisdiction(actor, code)
-
 
 class RegionRoster(RosterKind):
     columns = [
@@ -126,7 +112,7 @@ class RegionRoster(RosterKind):
             self.problems.add(number, self.label("code"), _("%(code)s appears more than once in the file.") % {"code": code})
             return None
         self.seen.add(code)
-        if not _in_jurisdiction(self.actor, code):
+        if not within_jurisdiction(self.actor, code):
             self.problems.add(number, self.label("code"), _("%(code)s is outside your jurisdiction.") % {"code": code})
             return None
         parents = codes.ancestor_codes(code)
@@ -135,15 +121,6 @@ class RegionRoster(RosterKind):
             return None
         level = codes.level_of(code)
         return Region(code=code, name=row["name"][:100], level=level, parent_id=parents[-1] if parents else None)
-
-    def write(self, records):
-        for level in sorted({r.level for r in records}):  # parents before children
-            Region.objects.bulk_create(
-                [r for r in records if r.level == level],
-                update_conflicts=True, unique_fields=["code"], update_fields=["name", "level", "parent"],
-            )
-        created = sum(1 for r in records if r.code not in self.existing)
-        return created, len(records) - created
 
 
 UNIT_KINDS = {str(label): value for value, label in Unit.Kind.choices}
@@ -168,7 +145,7 @@ class UnitRoster(RosterKind):
         if region not in self.regions:
             self.problems.add(number, self.label("region"), _("No region has the code 「%(code)s」.") % {"code": region})
             return None
-        if not _in_jurisdiction(self.actor, region):
+        if not within_jurisdiction(self.actor, region):
             self.problems.add(number, self.label("region"), _("%(code)s is outside your jurisdiction.") % {"code": region})
             return None
         kind = UNIT_KINDS.get(row["kind"], None) if row["kind"] else Unit.Kind.GOVERNMENT
@@ -181,11 +158,6 @@ class UnitRoster(RosterKind):
             return None
         self.seen.add(key)
         return Unit(name=row["name"][:100], region_id=region, kind=kind)
-
-    def write(self, records):
-        Unit.objects.bulk_create(records, update_conflicts=True, unique_fields=["region", "name"], update_fields=["kind"])
-        created = sum(1 for u in records if (u.region_id, u.name) not in self.existing)
-        return created, len(records) - created
 
 
 class UnitLookup:
@@ -244,25 +216,6 @@ class CadreRoster(RosterKind):
             self.problems.add(number, self.label("username"), _("The username %(name)s belongs to an account that is not a cadre of your jurisdiction.") % {"name": username})
             return None
         return User(username=username[:150], real_name=row["real_name"][:50], phone=row["phone"], unit=unit)
-
-    def write(self, records):
-        new = [u for u in records if u.username not in self.existing]
-        for user in new:
-            user.set_unusable_password()  # they get a password from the administrator,
-            user.must_change_password = True  # and choose their own at the first login
-        User.objects.bulk_create(new)
-        changed = []
-        for user in records:
-            old = self.existing.get(user.username)
-            if old and (old.real_name, old.phone, old.unit_id) != (user.real_name, user.phone, user.unit_id):
-                old.real_name, old.phone, old.unit_id = user.real_name, user.phone, user.unit_id
-                changed.append(old)
-        User.objects.bulk_update(changed, ["real_name", "phone", "unit"])  # no signals: the import's audit entry covers them
-        for user in changed:
-            audit.record(audit.Action.JURISDICTION, obj=user, summary=f"{user.username}: unit (roster import)", unit=user.unit_id)
-        group = Group.objects.get(name=Role.CADRE.value)
-        group.user_set.add(*User.objects.filter(username__in=[u.username for u in records]))
-        return len(new), len(changed)
 
 
 class HouseholdRoster(RosterKind):
@@ -347,14 +300,6 @@ class HouseholdRoster(RosterKind):
             household.id_number_hash, household.id_number_cipher = self.existing[key]
         return household
 
-    def write(self, records):
-        Household.objects.bulk_create(
-            records, batch_size=2000, update_conflicts=True, unique_fields=["village", "number"],
-            update_fields=["head_name", "id_number_cipher", "id_number_hash", "phone", "members", "address"],
-        )
-        created = sum(1 for h in records if (h.village_id, h.number) not in self.existing)
-        return created, len(records) - created
-
 
 ROLES = {"组长": Assignment.Role.LEADER, "组员": Assignment.Role.MEMBER, "": Assignment.Role.MEMBER}
 
@@ -394,8 +339,6 @@ class AssignmentRoster(RosterKind):
             return None
 
     def check(self, number, row):
-        from ..services import describe_clash
-
         if not self.require(number, row):
             return None
         target = self.targets.get(row["village"])
@@ -437,21 +380,6 @@ class AssignmentRoster(RosterKind):
                 return None
             self.leader_rows[target.pk] = number
         return Assignment(target_village=target, cadre=cadre, role=ROLES[row["role"]], start_date=start, end_date=end)
-
-    def write(self, records):
-        # Lock the cadres and check again: someone may have assigned them since the rows were checked.
-        cadre_ids = sorted({a.cadre_id for a in records})
-        list(User.objects.select_for_update().filter(pk__in=cadre_ids).values_list("pk", flat=True))
-        for assignment in records:
-            clash = Assignment.objects.filter(cadre_id=assignment.cadre_id).overlapping(assignment.start_date, assignment.end_date).first()
-            if clash:
-                raise WriteConflict(_("%(name)s was assigned elsewhere while the file was being checked; upload it again.") % {"name": assignment.cadre.real_name})
-        changed = [a for a in self.role_changes]
-        leaders = {a.target_village_id for a in [*records, *changed] if a.role == Assignment.Role.LEADER}
-        Assignment.objects.filter(target_village_id__in=leaders, role=Assignment.Role.LEADER).update(role=Assignment.Role.MEMBER)
-        Assignment.objects.bulk_update(changed, ["role"])
-        Assignment.objects.bulk_create(records)
-        return len(records), len(changed)
 
 
 KINDS: dict[str, type[RosterKind]] = {

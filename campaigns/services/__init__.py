@@ -1,7 +1,9 @@
-"""Every write to campaigns: setup.py (campaigns, villages, teams, imports) and fieldwork.py (what cadres record)."""
+"""Every write to campaigns: setup.py (campaigns, villages, teams), fieldwork.py (what cadres record), and the roster
+imports: import_jobs.py (a job from its upload to its end) and roster.py (what a checked file writes)."""
 
 from django.core.exceptions import PermissionDenied
 
+from ..rules import describe_clash, lock_campaign
 from .fieldwork import (
     AlreadyRated,
     DemandInput,
@@ -13,6 +15,7 @@ from .fieldwork import (
     visit_edit,
     visit_record,
 )
+from .import_jobs import roster_import_start
 from .setup import (
     AssignResult,
     assignment_end,
@@ -22,9 +25,6 @@ from .setup import (
     campaign_close,
     campaign_create,
     campaign_update,
-    describe_clash,
-    lock_campaign,
-    roster_import_start,
     target_village_remove,
     target_village_update,
     target_villages_add,

@@ -1,4 +1,5 @@
 """Every change to campaigns, target villages and assignments; each one recorded as a CampaignEvent.
+(Roster imports: roster.py and import_jobs.py.)
 
 Views parse input and call these. Rule violations raise ValidationError with a
 message for the user; missing rights raise PermissionDenied.
@@ -17,7 +18,8 @@ from accounts.models import Region, Unit, User
 from accounts.roles import Role
 from accounts.scoping import within_jurisdiction
 
-from ..models import Assignment, Campaign, CampaignEvent, ImportJob, TargetVillage
+from ..models import Assignment, Campaign, CampaignEvent, TargetVillage
+from ..rules import describe_clash, lock_campaign
 
 CAMPAIGN_FIELDS = [
     "name", "kind", "theme", "organiser_region", "organiser_unit", "start_date", "end_date",
@@ -36,16 +38,6 @@ def _display(value) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return "" if value is None else str(value)
-
-
-def lock_campaign(actor: User, campaign_id: int) -> Campaign:
-    """The campaign, locked, if the actor may change it; closed campaigns are read-only."""
-    campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
-    if not Campaign.objects.managed_by(actor).filter(pk=campaign.pk).exists():
-        raise PermissionDenied(_("You may not change this campaign."))
-    if campaign.is_closed:
-        raise ValidationError(_("This campaign is closed and can no longer be changed."))
-    return campaign
 
 
 def _check_dates(start: datetime.date, end: datetime.date) -> None:
@@ -197,16 +189,6 @@ class AssignResult:
     refused: list[str] = field(default_factory=list)  # one sentence per cadre, naming the clash
 
 
-def describe_clash(cadre: User, other: Assignment) -> str:
-    return _("%(cadre)s is already assigned to %(village)s in %(campaign)s from %(start)s to %(end)s.") % {
-        "cadre": cadre.real_name,
-        "village": other.target_village.village.name,
-        "campaign": other.target_village.campaign.name,
-        "start": other.start_date,
-        "end": other.end_date,
-    }
-
-
 def _clash(cadre: User, start: datetime.date, end: datetime.date, exclude: int | None = None) -> Assignment | None:
     return (
         Assignment.objects.filter(cadre=cadre)
@@ -333,18 +315,3 @@ def cadre_reassign(*, actor: User, assignment_id: int, target_id: int, today: da
     )
     return moved
 
-
-@transaction.atomic
-def roster_import_start(*, actor: User, kind: str, upload, campaign: Campaign | None = None) -> ImportJob:
-    """Store the uploaded file and queue its import once the job row is committed. The upload stands even
-    when the broker cannot be reached then: the job stays pending, its page says so, and the import sweep
-    queues it once the broker is back."""
-    from ..tasks import enqueue_import
-
-    if not (actor.is_superuser or actor.has_perm("campaigns.add_importjob")):
-        raise PermissionDenied(_("You may not import rosters."))
-    if campaign is not None:
-        campaign = lock_campaign(actor, campaign.pk)
-    job = ImportJob.objects.create(kind=kind, campaign=campaign, file=upload, original_name=upload.name[:255], uploaded_by=actor)
-    transaction.on_commit(lambda: enqueue_import(job.pk))
-    return job

@@ -173,7 +173,7 @@ def test_a_roster_import_is_recorded_with_its_uploader(campaign_admin, regions, 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from campaigns.models import ImportJob
-    from campaigns.roster.runner import run_import
+    from campaigns.services.import_jobs import run_import
 
     csv = "区划代码,名称\n431299100202,新村\n".encode()
     job = campaign_services.roster_import_start(actor=campaign_admin, kind=ImportJob.Kind.REGIONS, upload=SimpleUploadedFile("村.csv", csv))

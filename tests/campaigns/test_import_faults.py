@@ -34,9 +34,10 @@ from accounts.roles import Role
 from campaigns import services
 from campaigns.models import Household, ImportJob
 from campaigns.models.roster import lease
-from campaigns.roster import runner
 from campaigns.roster.kinds import HouseholdRoster
-from campaigns.roster.runner import LostClaim, claim, note_queued, release_stale_imports, run_import
+from campaigns.services import import_jobs
+from campaigns.services import roster as roster_writes
+from campaigns.services.import_jobs import LostClaim, claim, note_queued, release_stale_imports, run_import
 from tests.celery_processes import ROOT, PrivateRedis, answers, free_port, log_tail, wait_until, worker_database_url
 from tests.factories import TEST_PASSWORD, UserFactory
 
@@ -171,10 +172,10 @@ def test_a_job_that_fails_unexpectedly_deletes_its_upload_too(upload, regions, m
     job = upload(xlsx(HOUSEHOLD_HEADER, households(VILLAGE, 1)))
     stored = job.file.path
 
-    def breaks(self, records):
+    def breaks(roster, records):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(HouseholdRoster, "write", breaks)
+    monkeypatch.setitem(roster_writes.WRITERS, HouseholdRoster, breaks)
     run_import(job.pk)
 
     job.refresh_from_db()
@@ -219,7 +220,7 @@ def test_a_job_whose_worker_fell_silent_is_taken_over_and_the_silent_attempt_can
     job.refresh_from_db()
     assert (job.status, job.attempts, Household.objects.count()) == (ImportJob.Status.DONE, 2, 2)
     with pytest.raises(LostClaim):
-        runner._finish(job, first, ImportJob.Status.FAILED)
+        import_jobs._finish(job, first, ImportJob.Status.FAILED)
     assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.DONE
 
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from campaigns import services
 from campaigns.models import Assignment, Campaign, Household, ImportJob, TargetVillage
-from campaigns.roster.runner import run_import
+from campaigns.services.import_jobs import run_import
 from tests.clock import DAY
 from tests.factories import CampaignFactory, UserFactory
 

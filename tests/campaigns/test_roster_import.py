@@ -8,7 +8,7 @@ from accounts.models import User
 from accounts.roles import Role
 from campaigns import services
 from campaigns.models import Assignment, Household, ImportJob, TargetVillage
-from campaigns.roster.runner import run_import
+from campaigns.services.import_jobs import run_import
 from tests.clock import DAY, TODAY
 
 from .conftest import assign
@@ -245,7 +245,7 @@ def test_a_job_whose_worker_died_is_picked_up_again(campaign_admin, regions, dja
 
     from django.utils import timezone
 
-    from campaigns.roster.runner import release_stale_imports
+    from campaigns.services.import_jobs import release_stale_imports
 
     with django_capture_on_commit_callbacks(execute=False):
         job = services.roster_import_start(actor=campaign_admin, kind=ImportJob.Kind.HOUSEHOLDS, upload=xlsx(HOUSEHOLD_HEADER, households("431299100201", 2)))
@@ -259,3 +259,16 @@ def test_a_job_whose_worker_died_is_picked_up_again(campaign_admin, regions, dja
     run_import(job.pk)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and Household.objects.count() == 2
+
+
+def test_every_kind_of_roster_has_a_writer_and_the_upload_queues_the_task_by_its_registered_name():
+    """The kinds write nothing (campaigns/roster/): services/roster.py writes each; and the upload sends the
+    import task by name (the service may not import campaigns/tasks.py, which wraps it)."""
+    from campaigns.roster.kinds import KINDS
+    from campaigns.services import import_jobs
+    from campaigns.services.roster import WRITERS
+    from campaigns.tasks import run_roster_import
+
+    assert set(WRITERS) == set(KINDS.values())
+    assert not any(hasattr(kind, "write") for kind in KINDS.values())
+    assert run_roster_import.name == import_jobs.IMPORT_TASK

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from campaigns import services
 from campaigns.models import Household, ImportJob
 from campaigns.roster import files
-from campaigns.roster.runner import run_import
+from campaigns.services.import_jobs import run_import
 
 from .roster_files import HOUSEHOLD_HEADER, households, xlsx
 

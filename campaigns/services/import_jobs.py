@@ -1,10 +1,13 @@
-"""Runs one ImportJob: read, check every row, then write everything in one transaction or nothing.
+"""Roster import jobs, from the upload to their end: start, queue, claim, check every row, then write
+everything in one transaction or nothing.
 
-A worker claims a job in the database (pending → checking, one attempt more) and renews its lease while
-it works. A job whose lease has lapsed lost its worker: the next message for it (the broker handing the
-task out again, or the sweep's) claims it again and starts from the first row. Only the latest attempt
-may change or finish the job. And a job never writes over newer data: one superseded by a later upload
-of the same roster, or whose rows were changed after its upload, ends void and writes nothing.
+The upload (roster_import_start) stores the file and queues the job once its row is committed. A worker
+claims a job in the database (pending → checking, one attempt more) and renews its lease while it works.
+A job whose lease has lapsed lost its worker: the next message for it (the broker handing the task out
+again, or the sweep's) claims it again and starts from the first row. Only the latest attempt may change
+or finish the job. And a job never writes over newer data: one superseded by a later upload of the same
+roster, or whose rows were changed after its upload, ends void and writes nothing. The file is read and
+its rows checked by campaigns/roster/; what they prepared is written by roster.py.
 """
 
 import logging
@@ -12,22 +15,29 @@ import threading
 import time
 from datetime import timedelta
 
+from celery import current_app
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError
 
 from accounts import audit
+from accounts.models import User
 
-from ..models import CampaignEvent, Household, ImportJob
+from ..models import Campaign, CampaignEvent, Household, ImportJob
 from ..models.roster import lease
-from .files import FileProblem, read_table
-from .kinds import KINDS, WriteConflict
+from ..roster.files import FileProblem, read_table
+from ..roster.kinds import KINDS
+from ..rules import lock_campaign
+from .roster import WriteConflict, roster_write
 
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 2000
+# Sent by its name: campaigns/tasks.py wraps these services, and importing it here would close a circle.
+IMPORT_TASK = "campaigns.tasks.run_roster_import"
 # The upload queues its job right after its commit: one still unqueued after this is one whose enqueue failed.
 NEVER_QUEUED_AFTER = timedelta(seconds=10)
 # A queued job no worker has claimed after this: its message was lost (say, Redis restarted empty).
@@ -57,6 +67,33 @@ def renew_every() -> float:
 def _lapsed(now) -> Q:
     cutoff = now - lease()
     return Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, claimed_at__lt=cutoff) | Q(heartbeat_at__isnull=True, claimed_at__isnull=True)
+
+
+@transaction.atomic
+def roster_import_start(*, actor: User, kind: str, upload, campaign: Campaign | None = None) -> ImportJob:
+    """Store the uploaded file and queue its import once the job row is committed. The upload stands even
+    when the broker cannot be reached then: the job stays pending, its page says so, and the import sweep
+    queues it once the broker is back."""
+    if not (actor.is_superuser or actor.has_perm("campaigns.add_importjob")):
+        raise PermissionDenied(_("You may not import rosters."))
+    if campaign is not None:
+        campaign = lock_campaign(actor, campaign.pk)
+    job = ImportJob.objects.create(kind=kind, campaign=campaign, file=upload, original_name=upload.name[:255], uploaded_by=actor)
+    transaction.on_commit(lambda: roster_import_enqueue(job.pk))
+    return job
+
+
+def roster_import_enqueue(job_id: int) -> bool:
+    """Send the job to the imports queue; False, and a warning, when the broker cannot be reached: the job
+    stays pending and the import sweep (release_stale_imports) sends it once the broker is back."""
+    try:
+        # As run_roster_import.delay(job_id) would: routed to the imports queue by settings.CELERY_TASK_ROUTES.
+        current_app.send_task(IMPORT_TASK, args=[job_id], ignore_result=True)
+    except OperationalError as error:
+        log.warning("could not queue roster import %s (%s): the import sweep will queue it", job_id, error)
+        return False
+    note_queued(job_id)
+    return True
 
 
 def note_queued(job_id: int) -> None:
@@ -279,15 +316,13 @@ def _run(job: ImportJob, attempt: int) -> None:
 
 
 def _write(job: ImportJob, attempt: int, roster, records: list, numbers: list[int], total: int) -> None:
-    from ..services import lock_campaign
-
     if job.campaign_id:
         lock_campaign(job.uploaded_by, job.campaign_id)  # still open, and the uploader still manages it
     # Checked again here, inside the write: a later upload may have come while the rows were checked.
     problems = _superseded(job, attempt) or _changed_since_upload(job, roster, records, numbers)
     if problems:
         raise Void(problems)
-    created, changed = roster.write(records)
+    created, changed = roster_write(roster, records)
     if job.campaign_id:
         CampaignEvent.objects.create(
             campaign=job.campaign, actor=job.uploaded_by, action=CampaignEvent.Action.IMPORTED,
@@ -302,7 +337,7 @@ def _write(job: ImportJob, attempt: int, roster, records: list, numbers: list[in
 
 
 def release_stale_imports(now=None) -> list[int]:
-    """The sweep (beat, every IMPORT_SWEEP_SECONDS): the jobs to queue again. A running job whose lease has
+    """The sweep (beat, every IMPORT_SWEEP_SECONDS): the jobs to queue again (roster_import_enqueue). A running job whose lease has
     lapsed lost its worker: it goes back to pending, and starts again from the first row (safe: writing is
     one transaction, so a lost worker wrote nothing, and the file is kept until the job ends). A pending job
     the broker never got (it was down at upload) or that no worker claimed for a minute is queued again.
