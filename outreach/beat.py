@@ -23,7 +23,6 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
@@ -143,7 +142,7 @@ class Scheduler(DatabaseScheduler):
         """/readyz asks whether beat is alive. django-celery-beat writes an entry's last run to the
         database only every few minutes, so beat stamps its own heartbeat row as it ticks."""
         if time.monotonic() - self._stamped_at >= settings.HEARTBEAT_SECONDS / 2:
-            Heartbeat.objects.update_or_create(name=Heartbeat.BEAT, defaults={"last_seen": timezone.now()})
+            Heartbeat.stamp(Heartbeat.BEAT)
             self._stamped_at = time.monotonic()
 
     def update_from_dict(self, mapping):

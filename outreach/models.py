@@ -23,6 +23,11 @@ class Heartbeat(models.Model):
         return self.name
 
     @classmethod
+    def stamp(cls, name: str) -> None:
+        """The one write of a heartbeat: the worker (outreach.tasks.heartbeat) or beat says it is alive now."""
+        cls.objects.update_or_create(name=name, defaults={"last_seen": timezone.now()})
+
+    @classmethod
     def last_seen_of(cls, names) -> dict[str, datetime.datetime]:
         return dict(cls.objects.filter(name__in=names).values_list("name", "last_seen"))
 

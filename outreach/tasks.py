@@ -1,5 +1,4 @@
 from celery import shared_task
-from django.utils import timezone
 
 from .models import Heartbeat
 
@@ -7,4 +6,4 @@ from .models import Heartbeat
 @shared_task
 def heartbeat(name: str = "default") -> None:
     """Stamp the heartbeat row; beat sends one to each queue every HEARTBEAT_SECONDS, named after it."""
-    Heartbeat.objects.update_or_create(name=name, defaults={"last_seen": timezone.now()})
+    Heartbeat.stamp(name)
