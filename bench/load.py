@@ -13,7 +13,7 @@ log lines (var/load/gunicorn.log). No Celery worker runs: recording a visit enqu
 queued is printed at the end, then purged).
 Target: no errors, and visit submission ("POST visit") under 300 ms p95 at 50 users.
 
-Beside the figures, so that a noisy run is visible and the bottleneck named: the load average and the CPU
+Beside the figures, so that a noisy run is visible and the bottleneck named (bench/machine.py): the load average and the CPU
 steal (/proc/stat) before and after each run; during the measured window, once a second, the connections
 waiting in gunicorn's accept queue (/proc/net/tcp), PostgreSQL's connections to the database
 (pg_stat_activity) and the CPU of gunicorn, of this database's PostgreSQL backends, of locust and of
@@ -44,6 +44,7 @@ from pathlib import Path
 
 import psycopg
 import redis
+from machine import Watch, cpu_counters, cpu_split, load_average  # bench/machine.py
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -74,139 +75,6 @@ SERVER_ENV = {
 }
 ENV = {**os.environ, **SERVER_ENV}
 USER_CLASSES = [locustfile.Cadre, locustfile.Handler, locustfile.Supervisor]
-
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-# --- The machine: is the run noisy, and what is the bottleneck? ---------------------------------------------
-
-
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def cpu_counters() -> list[int]:
-    """The machine's CPU time so far in ticks (/proc/stat): user nice system idle iowait irq softirq steal."""
-    return [int(n) for n in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
-
-
-def cpu_split(before: list[int], after: list[int]) -> dict:
-    """Busy and steal between two readings, in % of all cores (steal: time the hypervisor gave to others)."""
-    delta = [b - a for a, b in zip(before, after, strict=True)]
-    total = sum(delta) or 1
-    return {"busy": 100 * (total - delta[3] - delta[4] - delta[7]) / total, "steal": 100 * delta[7] / total,
-            "ticks": total - delta[7]}
-
-
-def process_ticks(pid: int, children: bool = False) -> int:
-    """CPU ticks a process used (with `children`, also those of its children it has reaped: gunicorn's
-    recycled workers); 0 once it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if children else 0)
-
-
-def child_pids(parent: int) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
-                    pids.append(int(entry.name))
-            except OSError:
-                pass
-    return pids
-
-
-def postgres_pids() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    pids.append(int(entry.name))
-            except OSError:
-                pass
-    return pids
-
-
-def runnable() -> int:
-    """Processes running or waiting for a core right now (/proc/stat procs_running): above the core count, the CPU queues."""
-    for line in Path("/proc/stat").read_text().splitlines():
-        if line.startswith("procs_running"):
-            return int(line.split()[1])
-    return 0
-
-
-def accept_queue(port: int) -> int:
-    """Connections that reached gunicorn's listening socket and wait for a free worker to accept them
-    (the rx_queue of a listening socket in /proc/net/tcp is its accept backlog)."""
-    local = f"0100007F:{port:04X}"
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if fields[1] == local and fields[3] == "0A":
-            return int(fields[4].split(":")[1], 16)
-    return 0
-
-
-class Watch:
-    """Samples the machine once a second while the figures are measured (a greenlet beside the users)."""
-
-    def __init__(self, server_pid: int, port: int):
-        self.server_pid, self.port = server_pid, port
-        self.samples: list[dict] = []
-        self.backend_ticks: dict[int, tuple[int, int]] = {}  # this database's backends: pid → (first, last) ticks
-        self.other_postgres: dict[int, tuple[int, int]] = {}
-        self.database = psycopg.connect(f"{POSTGRES}/postgres", autocommit=True)  # not counted: another database
-        self.max_connections = int(self.database.execute("SHOW max_connections").fetchone()[0])
-        self.greenlet = None
-
-    def gunicorn_ticks(self) -> int:
-        return process_ticks(self.server_pid, children=True) + sum(process_ticks(pid) for pid in child_pids(self.server_pid))
-
-    def start(self) -> None:
-        self.started = (time.time(), cpu_counters(), self.gunicorn_ticks(), process_ticks(os.getpid()))
-        self.greenlet = gevent.spawn(self._loop)
-
-    def _loop(self) -> None:
-        while True:
-            self.sample()
-            gevent.sleep(1)
-
-    def sample(self) -> None:
-        rows = self.database.execute(
-            "SELECT pid, state FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'", [DATABASE]).fetchall()
-        mine = {pid for pid, _state in rows}
-        for pid, ticks in ((pid, process_ticks(pid)) for pid in postgres_pids()):
-            book = self.backend_ticks if pid in mine else self.other_postgres
-            first, _last = book.get(pid, (ticks, ticks))
-            book[pid] = (first, ticks)
-        self.samples.append({"queue": accept_queue(self.port), "runnable": runnable(), "connections": len(rows),
-                             "active": sum(1 for _pid, state in rows if state == "active")})
-
-    def stop(self) -> dict:
-        self.greenlet.kill()
-        self.sample()
-        began, cpu_before, gunicorn_before, locust_before = self.started
-        seconds = time.time() - began
-        cpu = cpu_split(cpu_before, cpu_counters())
-        share = lambda ticks: 100 * ticks / cpu["ticks"] if cpu["ticks"] else 0.0  # noqa: E731 - % of the cores' time
-        used = {"gunicorn": share(self.gunicorn_ticks() - gunicorn_before),
-                "postgres": share(sum(last - first for first, last in self.backend_ticks.values())),
-                "locust": share(process_ticks(os.getpid()) - locust_before),
-                "other postgres": share(sum(last - first for first, last in self.other_postgres.values()))}
-        used["everything else"] = max(0.0, cpu["busy"] - sum(used.values()))
-        self.database.close()
-        queue = [s["queue"] for s in self.samples]
-        connections = [s["connections"] for s in self.samples]
-        active = [s["active"] for s in self.samples]
-        running = [s["runnable"] for s in self.samples]
-        return {"seconds": seconds, "cpu": cpu, "used": used, "max_connections": self.max_connections,
-                "queue": (sum(queue) / len(queue), max(queue)), "connections": (sum(connections) / len(connections), max(connections)),
-                "active": (sum(active) / len(active), max(active)), "runnable": (sum(running) / len(running), max(running))}
 
 
 def request_log(offset_from: int, offset_to: int) -> list[dict]:
@@ -296,7 +164,7 @@ def run(users: int, host: str, server: subprocess.Popen, port: int, workers: int
              "p95": login.get_response_time_percentile(0.95), "errors": login.num_failures}
     gevent.sleep(WARMUP_SECONDS)
     environment.stats.reset_all()
-    watch = Watch(server.pid, port)
+    watch = Watch(server.pid, port, POSTGRES, DATABASE)
     log_from = LOG.stat().st_size
     measured_from = time.time()
     watch.start()

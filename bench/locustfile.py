@@ -25,7 +25,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 TIME_ZONE = ZoneInfo("Asia/Shanghai")  # settings.TIME_ZONE
 
 logged_in = 0  # users that finished logging in; bench/load.py measures once all have
-# What a cadre types into the visit form's picker: a household number, or a surname (demo/county.py's names).
+# What a cadre types into the visit form's picker: a household number, or a surname (demo/names.py).
 SEARCHES = [lambda: f"{random.randint(1, 600):04d}", lambda: random.choice("王李张刘陈杨黄赵吴周")]
 
 
