@@ -65,7 +65,7 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "4000"))
 max_requests_jitter = max_requests // 2
 
 # The access log: the app writes one JSON line per request with its request id and user id
-# (outreach/observability.py), so gunicorn's own is off unless GUNICORN_ACCESS_LOG names a file or "-".
+# (core/observability.py), so gunicorn's own is off unless GUNICORN_ACCESS_LOG names a file or "-".
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'  # no query strings: they can hold names

@@ -140,7 +140,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (rate limits) ----------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    # A Redis that hangs must not hang the page: the rate limiter falls back to counting in memory (outreach/ratelimit.py).
+    # A Redis that hangs must not hang the page: the rate limiter falls back to counting in memory (core/ratelimit.py).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                           "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
 else:
@@ -180,7 +180,7 @@ if AUDIT_RETENTION_DAYS < 180:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 180: the audit trail is kept for six months or more.")
 
 # --- Personal information (PIPL) -------------------------------------------
-# See outreach/pii.py. Generate a key with:
+# See core/pii.py. Generate a key with:
 #   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 PII_ENCRYPTION_KEYS = env.list("PII_ENCRYPTION_KEYS", default=[])
 PII_HASH_KEY = env.str("PII_HASH_KEY", default="")
@@ -349,7 +349,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Logging and error reports -------------------------------------------------
-# outreach/observability.py: JSON lines (LOG_FORMAT=json, the production default) with request_id,
+# core/observability.py: JSON lines (LOG_FORMAT=json, the production default) with request_id,
 # user_id and the Celery task; a line per request; statements slower than SLOW_QUERY_MS (0: off).
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 SLOW_QUERY_MS = env.int("SLOW_QUERY_MS", default=500)

@@ -43,7 +43,7 @@ class HouseholdTag(models.TextChoices):
 
 
 class Household(models.Model):
-    """户: a household of a village. The head's ID number is kept encrypted (outreach/pii.py)."""
+    """户: a household of a village. The head's ID number is kept encrypted (core/pii.py)."""
 
     village = models.ForeignKey(
         Region,
