@@ -48,7 +48,8 @@ TEST_ENV = DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${R
 
 # The suite runs with the clock frozen at tests/clock.py's NOW; then, unless PYTEST_ARGS picks tests, the
 # modules whose answers depend on the date run again frozen at each of TEST_DATES (Spring Festival week,
-# just after National Day, a year far ahead) — in-process tests only: real server processes keep the real clock.
+# just after National Day, a year far ahead), the three at once (.ci/test-dates.sh) — in-process tests only:
+# real server processes keep the real clock.
 # (tests/accounts is left out: logins, lockouts and two-factor count minutes and hours, not calendar days.)
 TEST_DATES ?= 2027-02-10 2027-10-08 2030-06-30
 DATE_SENSITIVE ?= tests/campaigns tests/grievances tests/test_rankings.py tests/test_isolation.py tests/test_seed_demo.py
@@ -66,10 +67,7 @@ test: install lint
 
 test-dates: install
 	@$(TEST_ENV) bash .ci/services.sh >/dev/null
-	@for day in $(TEST_DATES); do \
-	  echo "== the date-sensitive tests with the clock at $$day"; \
-	  $(TEST_ENV) TEST_NOW=$$day $(PY) -m pytest -q -p no:cacheprovider -m "not browser and not wall_clock" $(DATE_SENSITIVE) || exit 1; \
-	done
+	@$(TEST_ENV) TEST_DATES="$(TEST_DATES)" bash .ci/test-dates.sh $(DATE_SENSITIVE)
 
 # The production configuration: Django's deployment checks with the documented environment
 # (deploy/production.env.example), then the compose file, the nginx site and the systemd units.
