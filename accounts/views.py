@@ -18,10 +18,24 @@ from django_otp import login as otp_login
 from core.ratelimit import allow, blocked, client_ip
 
 from . import audit, two_factor
-from .forms import OneTimeCodeForm, PasswordChangeForm, UnlockForm
+from .forms import LoginForm, OneTimeCodeForm, PasswordChangeForm, UnlockForm
+from .roles import Role
 
 WRONG_PASSWORDS_ALLOWED = 5  # wrong current passwords on the password-change page, per account per 15 minutes
 WRONG_PASSWORDS_WINDOW = 15 * 60
+
+
+class Login(auth_views.LoginView):
+    """Signing in. Without a page to return to, a cadre with no other role lands on 我的工作 (check in,
+    log a visit), everyone else on the home page."""
+
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        user = self.request.user
+        return reverse("work:home") if user.roles == {Role.CADRE} else super().get_default_redirect_url()
 
 
 class PasswordChange(auth_views.PasswordChangeView):

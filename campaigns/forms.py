@@ -279,7 +279,7 @@ class BaseDemandFormSet(forms.BaseFormSet):
 
 
 DemandFormSet = forms.formset_factory(
-    DemandForm, formset=BaseDemandFormSet, extra=2, max_num=MAX_DEMANDS, absolute_max=MAX_DEMANDS, validate_max=True
+    DemandForm, formset=BaseDemandFormSet, extra=1, max_num=MAX_DEMANDS, absolute_max=MAX_DEMANDS, validate_max=True
 )
 
 

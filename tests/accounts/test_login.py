@@ -39,12 +39,15 @@ def test_a_disabled_account_cannot_log_in(client, cadre):
     assert "用户名或密码错误" in page.content.decode()
 
 
-def test_logging_in_lands_on_the_home_page(client, cadre):
+def test_logging_in_lands_a_cadre_on_my_work_and_others_on_the_home_page(client, cadre, supervisor):
     response = client.post(reverse("accounts:login"), {"username": cadre.username, "password": TEST_PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == reverse("dashboards:home")
+    assert response["Location"] == reverse("work:home")  # 签到 and 记录走访 first: no tap through the home page
     home = client.get(reverse("dashboards:home"))
     assert "李干部" in home.content.decode()
+    client.post(reverse("accounts:logout"))
+    response = client.post(reverse("accounts:login"), {"username": supervisor.username, "password": TEST_PASSWORD})
+    assert response["Location"] == reverse("dashboards:home")
 
 
 def test_logging_out_needs_a_post_and_ends_the_session(client, cadre):

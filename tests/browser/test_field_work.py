@@ -45,7 +45,11 @@ def test_a_cadre_logs_a_visit_on_a_phone(live_server, phone, campaign_admin, cad
     phone.get_by_label("所办实事").fill("帮助联系电工修理电表")
     phone.get_by_label("折合金额（元）").fill("150")
     demands = phone.locator("[data-demand]")
+    expect(demands).to_have_count(1)  # one demand block, folded away until the cadre asks for it
+    expect(demands.nth(0).get_by_label("群众诉求")).to_be_hidden()
+    phone.get_by_test_id("add-demand").click()
     demands.nth(0).get_by_label("群众诉求").fill("村道路灯损坏")
+    phone.get_by_role("button", name="再加一条诉求").click()
     demands.nth(1).get_by_label("群众诉求").fill("灌溉水渠堵塞")
     screenshot(phone, "visit-form-phone")
     phone.get_by_role("button", name="保存走访").click()
@@ -53,6 +57,14 @@ def test_a_cadre_logs_a_visit_on_a_phone(live_server, phone, campaign_admin, cad
     expect(phone.get_by_text("走访已记录，2 条诉求已登记为案件")).to_be_visible()
     expect(phone.get_by_test_id("cases")).to_contain_text("村道路灯损坏")
     screenshot(phone, "visit-detail-phone")
+    # 修改日记 fits the phone: the 四访 boxes sit in a row with their labels, not one character a line.
+    phone.goto(f"{live_server.url}/work/visits/{Visit.objects.get().pk}/edit/")
+    expect(phone.locator("input[name=kinds]")).to_have_count(4)
+    for label in phone.locator("label[for^=id_kinds_]").all():
+        box = label.bounding_box()
+        assert box["width"] > 60 and box["height"] < 40, box
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "visit-edit-phone")
     phone.goto(f"{live_server.url}/work/diary/")
     expect(phone.get_by_test_id("diary-list")).to_contain_text("在王建国家吃住")
     assert set(Case.objects.values_list("summary", flat=True)) == {"村道路灯损坏", "灌溉水渠堵塞"}
