@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
@@ -7,7 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.Login.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.Logout.as_view(), name="logout"),
     path("password/", views.PasswordChange.as_view(), name="password-change"),
     path("two-factor/", views.otp_verify, name="otp-verify"),
     path("two-factor/setup/", views.otp_setup, name="otp-setup"),

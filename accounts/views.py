@@ -26,16 +26,28 @@ WRONG_PASSWORDS_WINDOW = 15 * 60
 
 
 class Login(auth_views.LoginView):
-    """Signing in. Without a page to return to, a cadre with no other role lands on 我的工作 (check in,
-    log a visit), everyone else on the home page."""
+    """Signing in. A cadre with no other role who would land on the home page (no other page to return to)
+    lands on 我的工作 instead: check in and log a visit are its first two buttons."""
 
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
-    def get_default_redirect_url(self):
-        user = self.request.user
-        return reverse("work:home") if user.roles == {Role.CADRE} else super().get_default_redirect_url()
+    def get_success_url(self):
+        url = super().get_success_url()
+        if url == reverse("dashboards:home") and self.request.user.roles == {Role.CADRE}:
+            return reverse("work:home")
+        return url
+
+
+class Logout(auth_views.LogoutView):
+    """Signing out also tells the browser to drop what it kept for this account: the cadre app's kept pages
+    and files (its service worker's caches, campaigns/views/app.py) and every store of this site."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
 
 
 class PasswordChange(auth_views.PasswordChangeView):

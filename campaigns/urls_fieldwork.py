@@ -1,11 +1,15 @@
 from django.urls import path
 
+from .views import app
 from .views import fieldwork as views
 
 app_name = "work"
 
 urlpatterns = [
     path("", views.my_work, name="home"),
+    path("sw.js", app.service_worker, name="service-worker"),
+    path("manifest.webmanifest", app.manifest, name="manifest"),
+    path("offline/", app.offline, name="offline"),
     path("check-in/", views.check_in, name="check-in"),
     path("households/", views.household_list, name="households"),
     path("households/new/", views.household_edit, name="household-new"),

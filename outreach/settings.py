@@ -111,6 +111,7 @@ TEMPLATES = [
                 "grievances.context_processors.reminders",
                 "grievances.context_processors.holiday_calendar",
                 "outreach.context_processors.celery",
+                "campaigns.context_processors.offline_app",
             ],
         },
     },

@@ -1,0 +1,20 @@
+import json
+
+from django.urls import reverse
+
+from accounts.roles import Role
+
+# The cadre pages the phone keeps as soon as 我的工作 is opened with signal (others are kept as they are opened).
+KEPT_PAGES = ["work:home", "work:households", "work:visit-new", "work:diary"]
+
+
+def offline_app(request):
+    """`offline_app` on a cadre's /work/ pages: the service worker to register, its scope and the pages to keep."""
+    user = getattr(request, "user", None)
+    match = getattr(request, "resolver_match", None)
+    if not (match and match.namespace == "work" and user and user.is_authenticated and user.has_role(Role.CADRE)):
+        return {}
+    return {"offline_app": {
+        "worker": reverse("work:service-worker"), "scope": reverse("work:home"), "manifest": reverse("work:manifest"),
+        "pages": json.dumps([reverse(name) for name in KEPT_PAGES]),
+    }}

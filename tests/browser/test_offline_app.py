@@ -1,0 +1,66 @@
+"""#18, first step: the cadre pages open without signal once they were opened with it (the app's service
+worker keeps them), nothing kept holds a full phone or ID number, and logging out forgets them."""
+
+import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.campaigns.conftest import assign
+from tests.clock import TODAY
+from tests.factories import TEST_PASSWORD, CampaignFactory, HouseholdFactory
+
+from .conftest import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ID_NUMBER = "430102199001011234"
+PHONE = "13812345678"
+
+KEPT_TEXTS = """async () => {
+    const texts = [];
+    for (const name of await caches.keys()) {
+        const cache = await caches.open(name);
+        for (const request of await cache.keys()) texts.push(await (await cache.match(request)).text());
+    }
+    return texts;
+}"""
+
+
+def test_the_cadre_pages_open_offline_once_opened_online_and_logging_out_forgets_them(live_server, phone, campaign_admin, cadre, regions, screenshot):
+    campaign = CampaignFactory(name="本周三同四民", organiser_region=regions["county"], start_date=TODAY - datetime.timedelta(days=1),
+                               end_date=TODAY + datetime.timedelta(days=5))
+    assign(campaign_admin, campaign.target_villages.create(village=regions["village_a"]), cadre)
+    household = HouseholdFactory(village=regions["village_a"], head_name="王建国", phone=PHONE, address="大坪村3组12号")
+    household.set_id_number(ID_NUMBER)
+    household.save()
+
+    log_in(phone, live_server, cadre.username, TEST_PASSWORD)
+    expect(phone).to_have_url(f"{live_server.url}/work/")
+    expect(phone.locator("body[data-offline-ready='4']")).to_have_count(1, timeout=20_000)  # the four pages are kept
+    manifest = phone.request.get(f"{live_server.url}/work/manifest.webmanifest").json()
+    assert (manifest["start_url"], manifest["scope"], manifest["display"]) == ("/work/", "/work/", "standalone")
+
+    phone.context.set_offline(True)
+    phone.reload()
+    expect(phone.get_by_test_id("assignment")).to_contain_text("大坪村")
+    expect(phone.get_by_role("link", name="记录走访")).to_be_visible()
+    phone.goto(f"{live_server.url}/work/visits/new/")
+    expect(phone.get_by_label("民情日记")).to_be_visible()
+    screenshot(phone, "offline-visit-form-phone")
+    phone.goto(f"{live_server.url}/work/households/")
+    expect(phone.get_by_role("link", name="王建国")).to_be_visible()
+    phone.goto(f"{live_server.url}/work/households/{household.pk}/")  # never opened with signal
+    expect(phone.get_by_test_id("offline")).to_be_visible()
+    screenshot(phone, "offline-page-not-kept-phone")
+
+    kept = phone.evaluate(KEPT_TEXTS)
+    assert any("大坪村" in text for text in kept)
+    assert not any(PHONE in text or ID_NUMBER in text for text in kept)
+
+    phone.context.set_offline(False)
+    phone.goto(f"{live_server.url}/work/")
+    phone.get_by_role("button", name="菜单").click()
+    phone.get_by_role("button", name="退出").click()
+    expect(phone.get_by_label("用户名")).to_be_visible()
+    assert phone.evaluate("async () => (await caches.keys()).length") == 0
