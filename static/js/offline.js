@@ -8,11 +8,14 @@
   navigator.serviceWorker.register(worker, { scope: body.dataset.serviceWorkerScope }).then(function () {
     return navigator.serviceWorker.ready;
   }).then(function (registration) {
-    var pages = JSON.parse(body.dataset.offlinePages || "[]");
-    if (!pages.length || !navigator.onLine || !registration.active) return;
+    var pages = body.dataset.offlinePages || "[]";
+    // Once a tab session: the pages are fetched again only after a new login or in a new tab, not on every page.
+    if (pages === "[]" || !navigator.onLine || !registration.active || sessionStorage.getItem("offline-kept") === pages) return;
     navigator.serviceWorker.addEventListener("message", function (event) {
-      if (event.data && event.data.type === "warmed") body.dataset.offlineReady = String(event.data.kept);
+      if (!event.data || event.data.type !== "warmed") return;
+      body.dataset.offlineReady = String(event.data.kept);
+      sessionStorage.setItem("offline-kept", pages);
     });
-    registration.active.postMessage({ type: "warm", urls: pages });
+    registration.active.postMessage({ type: "warm", urls: JSON.parse(pages) });
   }).catch(function () { /* no worker (private mode, old browser): the pages work online as before */ });
 })();
