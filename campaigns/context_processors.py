@@ -1,11 +1,12 @@
 import json
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 
 # The cadre pages the phone keeps as soon as 我的工作 is opened with signal (others are kept as they are opened).
-KEPT_PAGES = ["work:home", "work:households", "work:visit-new", "work:diary"]
+KEPT_PAGES = ["work:home", "work:households", "work:visit-new", "work:diary", "work:outbox"]
 
 
 def offline_app(request):
@@ -17,4 +18,11 @@ def offline_app(request):
     return {"offline_app": {
         "worker": reverse("work:service-worker"), "scope": reverse("work:home"), "manifest": reverse("work:manifest"),
         "pages": json.dumps([reverse(name) for name in KEPT_PAGES]),
+        # static/js/outbox.js: whose entries these are, where it asks who is signed in, and what it says.
+        "user": user.pk, "session": reverse("work:outbox-session"), "outbox": reverse("work:outbox"),
+        "text": json.dumps({
+            "kept": _("Saved on the phone; it uploads by itself once there is signal."),
+            "waiting": _("Waiting for signal to upload"), "refused": _("Not accepted: "),
+            "discard": _("Discard"), "confirmDiscard": _("Discard this entry? It cannot be brought back."),
+        }, ensure_ascii=False),
     }}

@@ -5,9 +5,11 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -118,11 +120,31 @@ def household_edit(request, pk=None):
     return render(request, "fieldwork/household_form.html", {"form": form, "household": household})
 
 
+def _from_outbox(request) -> str:
+    """A visit sent by the phone's outbox (static/js/outbox.js) is answered in JSON, not with a page: "form"
+    when the cadre has just pressed 保存走访, "sync" when a kept entry goes up later (no message then)."""
+    return request.headers.get("X-Outbox", "") if request.method == "POST" else ""
+
+
+def _refused(*forms) -> JsonResponse:
+    """The reasons a sent visit was not recorded, as the outbox shows them."""
+    reasons = []
+    for form in forms:
+        for each in getattr(form, "forms", [form]):
+            reasons += [str(e) for e in each.non_field_errors()]
+            reasons += [f"{each[name].label}：{e}" for name, errors in each.errors.items() if name != "__all__" for e in errors]
+        reasons += [str(e) for e in getattr(form, "non_form_errors", list)()]
+    return JsonResponse({"ok": False, "errors": reasons}, status=422)
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required("campaigns.add_visit", raise_exception=True)
 def visit_new(request):
-    assignment = _assignment_or_home(request)
+    outbox = _from_outbox(request)
+    assignment = selectors.my_assignment(request.user) if outbox else _assignment_or_home(request)
     if assignment is None:
+        if outbox:
+            return JsonResponse({"ok": False, "errors": [_("You have no village assignment today.")]}, status=422)
         return redirect("work:home")
     initial = {"client_id": uuid.uuid4(), "visited_on": timezone.localdate(), "household": request.GET.get("household")}
     form = VisitForm(request.POST or None, request.FILES or None, households=selectors.pickable_households(request.user, assignment), initial=initial)
@@ -133,20 +155,34 @@ def visit_new(request):
             services.DemandInput(d["summary"].strip(), d["type"], d.get("head_count") or 1)
             for d in demands.cleaned_data if d.get("summary", "").strip()
         ]
-        ok, result = attempt(request, lambda: services.visit_record(
-            cadre=request.user, client_id=data["client_id"], visited_on=data["visited_on"], household=data["household"],
-            kinds=data["kinds"], ate_together=data["ate_together"], stayed_overnight=data["stayed_overnight"],
-            laboured_together=data["laboured_together"], diary=data["diary"], deed=data["deed"], deed_value=data["deed_value"],
-            pairing_progress=data["pairing_progress"], latitude=data["latitude"], longitude=data["longitude"],
-            demands=raised, photos=data["photos"],
-        ))
+        def record():
+            return services.visit_record(
+                cadre=request.user, client_id=data["client_id"], visited_on=data["visited_on"], household=data["household"],
+                kinds=data["kinds"], ate_together=data["ate_together"], stayed_overnight=data["stayed_overnight"],
+                laboured_together=data["laboured_together"], diary=data["diary"], deed=data["deed"], deed_value=data["deed_value"],
+                pairing_progress=data["pairing_progress"], latitude=data["latitude"], longitude=data["longitude"],
+                demands=raised, photos=data["photos"],
+            )
+
+        recorded = _("Visit recorded; %(count)s demands registered as cases.") % {"count": len(raised)}
+        if outbox:
+            try:
+                visit, created = record()
+            except ValidationError as error:
+                return JsonResponse({"ok": False, "errors": error.messages}, status=422)
+            if outbox == "form" and created:  # the cadre goes on to the visit's page: say it there
+                messages.success(request, recorded)
+            return JsonResponse({"ok": True, "created": created, "url": reverse("work:visit", args=[visit.pk])}, status=201)
+        ok, result = attempt(request, record)
         if ok:
             visit, created = result
             if created:
-                messages.success(request, _("Visit recorded; %(count)s demands registered as cases.") % {"count": len(raised)})
+                messages.success(request, recorded)
             else:
                 messages.info(request, _("This visit was already recorded; nothing was added twice."))
             return redirect("work:visit", pk=visit.pk)
+    if outbox:
+        return _refused(form, demands)
     # The drop-down lists a few households (paired, recent, the chosen one); the picker searches the rest.
     chosen = (request.POST if request.method == "POST" else request.GET).get("household", "")
     form.offer(selectors.household_shortlist(request.user, assignment, chosen=int(chosen) if re.fullmatch(r"[0-9]{1,9}", chosen) else None))
@@ -284,3 +320,19 @@ def visit_photo(request, pk, photo_pk):
     visit = selectors.visit_for(request.user, pk)
     photo = get_object_or_404(visit.photos, pk=photo_pk)
     return FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+
+
+@require_GET
+@permission_required("campaigns.add_visit", raise_exception=True)
+def outbox(request):
+    """待上传: what this phone keeps to send (static/js/outbox.js lists it; nothing of it is on the server)."""
+    return render(request, "fieldwork/outbox.html")
+
+
+@require_GET
+@permission_required("campaigns.add_visit", raise_exception=True)
+def outbox_session(request):
+    """Before the outbox sends: who is signed in (it sends only that cadre's entries) and a fresh CSRF token."""
+    response = JsonResponse({"user": request.user.pk, "token": get_token(request)})
+    patch_cache_control(response, no_store=True)
+    return response

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
+from campaigns.models import Visit
 from tests.campaigns.conftest import assign
 from tests.clock import TODAY
 from tests.factories import TEST_PASSWORD, CampaignFactory, HouseholdFactory
@@ -37,7 +38,7 @@ def test_the_cadre_pages_open_offline_once_opened_online_and_logging_out_forgets
 
     log_in(phone, live_server, cadre.username, TEST_PASSWORD)
     expect(phone).to_have_url(f"{live_server.url}/work/")
-    expect(phone.locator("body[data-offline-ready='4']")).to_have_count(1, timeout=20_000)  # the four pages are kept
+    expect(phone.locator("body[data-offline-ready='5']")).to_have_count(1, timeout=20_000)  # the five pages are kept
     manifest = phone.request.get(f"{live_server.url}/work/manifest.webmanifest").json()
     assert (manifest["start_url"], manifest["scope"], manifest["display"]) == ("/work/", "/work/", "standalone")
 
@@ -64,3 +65,43 @@ def test_the_cadre_pages_open_offline_once_opened_online_and_logging_out_forgets
     phone.get_by_role("button", name="退出").click()
     expect(phone.get_by_label("用户名")).to_be_visible()
     assert phone.evaluate("async () => (await caches.keys()).length") == 0
+
+
+def test_visits_saved_without_signal_wait_on_the_phone_and_go_up_once_when_it_returns(live_server, phone, campaign_admin, cadre, regions, screenshot):
+    campaign = CampaignFactory(name="本周三同四民", organiser_region=regions["county"], start_date=TODAY - datetime.timedelta(days=1),
+                               end_date=TODAY + datetime.timedelta(days=5))
+    assign(campaign_admin, campaign.target_villages.create(village=regions["village_a"]), cadre)
+    household = HouseholdFactory(village=regions["village_a"], head_name="王建国", address="大坪村3组12号")
+    log_in(phone, live_server, cadre.username, TEST_PASSWORD)
+    expect(phone.locator("body[data-offline-ready='5']")).to_have_count(1, timeout=20_000)
+    phone.goto(f"{live_server.url}/work/visits/new/?household={household.pk}")
+
+    phone.context.set_offline(True)
+    phone.get_by_label("访生活状况").check()
+    phone.get_by_label("民情日记").fill("没有信号时记下的走访：了解到灌溉水渠堵塞。")
+    phone.get_by_role("button", name="保存走访").click()
+    expect(phone.get_by_test_id("outbox-kept")).to_contain_text("已保存在手机上，联网后自动上传")
+    expect(phone.get_by_test_id("outbox-badge")).to_contain_text("1")
+    phone.get_by_role("button", name="保存走访").click()  # a second one, with no diary: the server will refuse it
+    expect(phone.get_by_test_id("outbox-badge")).to_contain_text("2")
+    screenshot(phone, "outbox-kept-phone")
+
+    phone.reload()  # the page closed and opened again, still without signal: both still wait
+    expect(phone.get_by_test_id("outbox-badge")).to_contain_text("2")
+    assert not Visit.objects.exists()
+
+    phone.context.set_offline(False)  # the phone's "online" event: the outbox sends by itself
+    expect(phone.get_by_test_id("outbox-badge")).to_contain_text("1", timeout=20_000)
+    visit = Visit.objects.get()
+    assert (visit.household, visit.diary) == (household, "没有信号时记下的走访：了解到灌溉水渠堵塞。")
+
+    phone.goto(f"{live_server.url}/work/outbox/")
+    entry = phone.get_by_test_id("outbox-list").locator("li")
+    expect(entry).to_have_count(1)
+    expect(entry).to_contain_text("未被接收：民情日记")
+    screenshot(phone, "outbox-refused-phone")
+    phone.on("dialog", lambda dialog: dialog.accept())
+    entry.get_by_role("button", name="丢弃").click()
+    expect(entry).to_have_count(0)
+    expect(phone.get_by_test_id("outbox-badge")).to_be_hidden()
+    assert Visit.objects.count() == 1  # sent once, however many times the outbox ran
