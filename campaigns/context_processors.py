@@ -24,5 +24,7 @@ def offline_app(request):
             "kept": _("Saved on the phone; it uploads by itself once there is signal."),
             "waiting": _("Waiting for signal to upload"), "refused": _("Not accepted: "),
             "discard": _("Discard"), "confirmDiscard": _("Discard this entry? It cannot be brought back."),
+            "logout": _("%(count)s entries on this phone are not uploaded yet, and logging out deletes them. "
+                        "Log out anyway? (Wait for signal to upload them first.)"),
         }, ensure_ascii=False),
     }}

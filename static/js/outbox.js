@@ -155,6 +155,14 @@
     });
   });
 
+  // Logging out makes the phone forget everything of this site (Clear-Site-Data), the outbox too: ask first.
+  document.querySelectorAll("form[data-logout]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var waiting = Number(body.dataset.outboxCount || 0);
+      if (waiting && !window.confirm(text.logout.replace("%(count)s", waiting))) event.preventDefault();
+    });
+  });
+
   window.addEventListener("online", sendAll);
   show().then(sendAll);
 })();

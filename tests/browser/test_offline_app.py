@@ -105,3 +105,49 @@ def test_visits_saved_without_signal_wait_on_the_phone_and_go_up_once_when_it_re
     expect(entry).to_have_count(0)
     expect(phone.get_by_test_id("outbox-badge")).to_be_hidden()
     assert Visit.objects.count() == 1  # sent once, however many times the outbox ran
+
+
+def test_an_entry_kept_past_the_end_of_the_session_goes_up_after_the_same_cadre_logs_in_again_and_never_under_another(
+        live_server, phone, campaign_admin, cadre, other_cadre, regions):
+    campaign = CampaignFactory(name="本周三同四民", organiser_region=regions["county"], start_date=TODAY - datetime.timedelta(days=1),
+                               end_date=TODAY + datetime.timedelta(days=5))
+    target = campaign.target_villages.create(village=regions["village_a"])
+    assign(campaign_admin, target, cadre)
+    assign(campaign_admin, target, other_cadre)
+    household = HouseholdFactory(village=regions["village_a"], head_name="王建国")
+    log_in(phone, live_server, cadre.username, TEST_PASSWORD)
+    expect(phone.locator("body[data-offline-ready='5']")).to_have_count(1, timeout=20_000)
+    phone.goto(f"{live_server.url}/work/visits/new/?household={household.pk}")
+    phone.context.set_offline(True)
+    phone.get_by_label("民情日记").fill("会话过期前在山里记下的走访。")
+    phone.get_by_role("button", name="保存走访").click()
+    expect(phone.get_by_test_id("outbox-badge")).to_contain_text("1")
+
+    # Logging out would make the phone forget the entry: it asks first, and "cancel" keeps everything.
+    dialogs = []
+    phone.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    phone.get_by_role("button", name="菜单").click()
+    phone.get_by_role("button", name="退出").click()
+    expect(phone.get_by_test_id("outbox-badge")).to_contain_text("1")
+    assert dialogs and "1 条" in dialogs[0]
+
+    phone.context.clear_cookies()  # the session ended while there was no signal
+    with phone.expect_response(lambda response: "/work/outbox/session/" in response.url) as asked:
+        phone.context.set_offline(False)
+    assert asked.value.status == 302  # signed out: nothing is sent
+    expect(phone.get_by_test_id("outbox-badge")).to_contain_text("1")
+
+    log_in(phone, live_server, other_cadre.username, TEST_PASSWORD)  # another cadre on the same phone
+    with phone.expect_response(lambda response: "/work/outbox/session/" in response.url):
+        phone.goto(f"{live_server.url}/work/")
+    expect(phone.get_by_test_id("outbox-badge")).to_be_hidden()  # not theirs: not shown, not sent
+    assert not Visit.objects.exists()
+
+    phone.context.clear_cookies()
+    with phone.expect_response(lambda response: response.request.method == "POST" and "/work/visits/new/" in response.url,
+                               timeout=20_000) as sent:
+        log_in(phone, live_server, cadre.username, TEST_PASSWORD)  # the same cadre again: 我的工作 opens and the outbox sends
+    assert sent.value.status == 201
+    expect(phone.get_by_test_id("outbox-badge")).to_be_hidden()
+    visit = Visit.objects.get()
+    assert (visit.cadre, visit.diary) == (cadre, "会话过期前在山里记下的走访。")
