@@ -17,7 +17,10 @@ def test_a_cadre_logs_in_on_a_phone_and_sees_their_home(live_server, phone, cadr
     screenshot(phone, "login-phone")
 
     log_in(phone, live_server, cadre.username, TEST_PASSWORD)
+    expect(phone.get_by_role("heading", name="我的工作")).to_be_visible()  # a cadre lands on their work, not the home page
+    expect(phone).to_have_url(f"{live_server.url}/work/")
 
+    phone.goto(f"{live_server.url}/")
     expect(phone.get_by_role("heading", name="您好，李干部")).to_be_visible()
     expect(phone.get_by_test_id("cadre-section")).to_contain_text("我的驻村工作")
     expect(phone.get_by_test_id("roles")).to_contain_text("下派干部")
