@@ -46,10 +46,10 @@ TEST_ENV = DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${R
 	SECRET_KEY=test-only-secret-key-not-for-production DEBUG=false SECURE_SSL_REDIRECT=false \
 	PII_ENCRYPTION_KEYS=dGVzdC1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24= PII_HASH_KEY=test-only-hash-key
 
-# The suite runs with the clock frozen at tests/clock.py's NOW; then, unless PYTEST_ARGS picks tests, the
-# modules whose answers depend on the date run again frozen at each of TEST_DATES (Spring Festival week,
-# just after National Day, a year far ahead), the three at once (.ci/test-dates.sh) — in-process tests only:
-# real server processes keep the real clock.
+# The suite runs with the clock frozen at tests/clock.py's NOW, and the modules whose answers depend on the
+# date run again frozen at each of TEST_DATES (Spring Festival week, just after National Day, a year far
+# ahead) — in-process tests only: real server processes keep the real clock. Without PYTEST_ARGS, .ci/test-all.sh
+# runs the in-process tests and the three dates at once, then the real-process and browser tests on their own.
 # (tests/accounts is left out: logins, lockouts and two-factor count minutes and hours, not calendar days.)
 TEST_DATES ?= 2027-02-10 2027-10-08 2030-06-30
 DATE_SENSITIVE ?= tests/campaigns tests/grievances tests/test_rankings.py tests/test_isolation.py tests/test_seed_demo.py
@@ -62,8 +62,8 @@ lint: install
 test: install lint
 	$(TEST_ENV) bash .ci/services.sh
 	$(TEST_ENV) $(PY) manage.py collectstatic --no-input -v0
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
-	@if [ -z "$(PYTEST_ARGS)" ]; then $(MAKE) --no-print-directory test-dates; fi
+	@if [ -n "$(PYTEST_ARGS)" ]; then $(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS); \
+	else $(TEST_ENV) TEST_DATES="$(TEST_DATES)" bash .ci/test-all.sh $(DATE_SENSITIVE); fi
 
 test-dates: install
 	@$(TEST_ENV) bash .ci/services.sh >/dev/null
