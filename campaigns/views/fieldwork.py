@@ -126,14 +126,17 @@ def _from_outbox(request) -> str:
     return request.headers.get("X-Outbox", "") if request.method == "POST" else ""
 
 
-def _refused(*forms) -> JsonResponse:
-    """The reasons a sent visit was not recorded, as the outbox shows them."""
-    reasons = []
-    for form in forms:
-        for each in getattr(form, "forms", [form]):
-            reasons += [str(e) for e in each.non_field_errors()]
-            reasons += [f"{each[name].label}：{e}" for name, errors in each.errors.items() if name != "__all__" for e in errors]
-        reasons += [str(e) for e in getattr(form, "non_form_errors", list)()]
+def _form_reasons(form) -> list[str]:
+    """A form's errors as the outbox shows them: the form's own, then "label：message" for each field."""
+    return [*map(str, form.non_field_errors()),
+            *(f"{form[name].label}：{error}" for name, errors in form.errors.items() if name != "__all__" for error in errors)]
+
+
+def _refused(form, demands) -> JsonResponse:
+    """Why a visit the outbox sent was not recorded: the visit form's errors, then the demands'."""
+    reasons = _form_reasons(form) + [*map(str, demands.non_form_errors())]
+    for demand in demands.forms:
+        reasons += _form_reasons(demand)
     return JsonResponse({"ok": False, "errors": reasons}, status=422)
 
 
