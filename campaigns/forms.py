@@ -1,4 +1,5 @@
 import datetime
+import uuid
 
 from django import forms
 from django.forms.formsets import TOTAL_FORM_COUNT
@@ -210,11 +211,17 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class CheckInForm(LocationFields):
+class EnteredOnPhoneField(forms.Form):
+    """Set by static/js/outbox.js as the cadre saves: the phone's time, which a kept entry sends later."""
+
+    phone_recorded_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+
+
+class CheckInForm(LocationFields, EnteredOnPhoneField):
     pass
 
 
-class VisitForm(StyledFormMixin, LocationFields):
+class VisitForm(StyledFormMixin, LocationFields, EnteredOnPhoneField):
     client_id = forms.UUIDField(widget=forms.HiddenInput)
     household = forms.ModelChoiceField(label=_("Household"), queryset=Household.objects.none(), required=False,
                                        empty_label=_("— village-level activity —"))
@@ -294,7 +301,12 @@ class VisitEditForm(StyledFormMixin, forms.ModelForm):
         fields = ["kinds", "ate_together", "stayed_overnight", "laboured_together", "diary", "deed", "deed_value"]
 
 
-class HouseholdForm(StyledFormMixin, forms.ModelForm):
+class HouseholdForm(StyledFormMixin, EnteredOnPhoneField, forms.ModelForm):
+    """A household's page; `version` is the one shown (an edit of an older one is not saved over a newer), and
+    `client_id` names the edit when the phone keeps it without signal (services.household_sync)."""
+
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
     id_number = forms.CharField(label=_("ID number"), required=False, max_length=18,
                                 help_text=_("Stored encrypted. Leave empty to keep the stored number."))
     tags = forms.MultipleChoiceField(label=_("Tags"), choices=HouseholdTag.choices, required=False, widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}))
@@ -309,6 +321,9 @@ class HouseholdForm(StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The stored phone is never put in the page (viewing it in full is recorded); empty keeps it.
         self.initial["phone"] = ""
+        self.initial.setdefault("client_id", uuid.uuid4())
+        if self.instance.pk:
+            self.initial["version"] = self.instance.version
         if self.instance.pk and self.instance.phone:
             self.fields["phone"].help_text = _("Stored: %(masked)s. Leave empty to keep it.") % {"masked": self.instance.masked_phone}
 

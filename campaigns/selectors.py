@@ -13,7 +13,7 @@ from accounts.models import Region, User
 from accounts.scoping import within_jurisdiction
 from grievances.models import Case
 
-from .models import Assignment, Campaign, CampaignEvent, CheckIn, Household, ImportJob, Pairing, TargetVillage, Visit
+from .models import Assignment, Campaign, CampaignEvent, CheckIn, Household, HouseholdEdit, ImportJob, Pairing, TargetVillage, Visit
 
 
 def correlated_count(queryset, group_by: str, counted: str):
@@ -173,6 +173,12 @@ def visit_for(user: User, pk: int) -> Visit:
     return get_object_or_404(
         Visit.objects.visible_to(user).select_related("household", "cadre", "assignment__target_village__village"), pk=pk
     )
+
+
+def open_conflicts(user: User, household: Household | None = None):
+    """The user's household edits from the phone that met someone else's change and wait for a choice."""
+    edits = HouseholdEdit.objects.filter(actor=user, state=HouseholdEdit.State.CONFLICT, household__in=Household.objects.visible_to(user))
+    return (edits.filter(household=household) if household else edits).select_related("household").order_by("received_at")
 
 
 def household_visits(user: User, household: Household, limit: int = 10):

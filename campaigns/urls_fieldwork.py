@@ -17,6 +17,7 @@ urlpatterns = [
     path("households/new/", views.household_edit, name="household-new"),
     path("households/<int:pk>/", views.household_detail, name="household"),
     path("households/<int:pk>/edit/", views.household_edit, name="household-edit"),
+    path("households/<int:pk>/conflicts/<int:edit_pk>/", views.household_conflict, name="household-conflict"),
     path("visits/new/", views.visit_new, name="visit-new"),
     path("visits/new/households/", views.household_picker, name="household-picker"),
     path("visits/<int:pk>/", views.visit_detail, name="visit"),

@@ -59,12 +59,14 @@ def township_a(regions, campaign_admin, cadre, unit_a, django_capture_on_commit_
     case_services.case_accept(actor=handler, case_id=case.pk)
     case_services.case_assign(actor=handler, case_id=case.pk, unit=unit_a, leader=leader, handlers=[handler],
                               attachment=SimpleUploadedFile("交办单.pdf", b"%PDF-1.4 test"))
+    campaign_services.household_save(actor=admin_a, village_code=household.village_id, household_id=household.pk, data={"help_needed": "种子"})
+    conflict = campaign_services.household_sync(actor=cadre, household=household, data={"help_needed": "化肥"}, base_version=1, client_id=uuid.uuid4())
     with django_capture_on_commit_callbacks(execute=False):
         job = campaign_services.roster_import_start(actor=admin_a, kind=ImportJob.Kind.HOUSEHOLDS, upload=SimpleUploadedFile("甲.csv", b"x"))
     return {
         "campaign": campaign, "target": target, "assignment": Assignment.objects.get(cadre=cadre), "household": household,
         "visit": visit, "photo": visit.photos.get(), "case": case, "job": job,
-        "attachment": case.events.get(action="assign").attachments.get(),
+        "attachment": case.events.get(action="assign").attachments.get(), "conflict": conflict,
     }
 
 
@@ -78,6 +80,7 @@ def samples(name: str, objects: dict) -> dict:
         ("campaigns", "extension"): "xlsx",
         ("work", "pk"): objects["visit"].pk if "visit" in name else objects["household"].pk,
         ("work", "photo_pk"): objects["photo"].pk,
+        ("work", "edit_pk"): objects["conflict"].pk,
         ("work", "target_pk"): objects["target"].pk,
         ("grievances", "pk"): objects["case"].pk,
         ("grievances", "action"): "start",

@@ -1,6 +1,6 @@
 from .campaign import Campaign, CampaignEvent, CampaignQuerySet
 from .fieldwork import CheckIn, Evaluation, Pairing, RatingCard, Visit, VisitKind, VisitPhoto, VisitRevision
-from .household import Household, HouseholdQuerySet, HouseholdTag, PersonalDataView
+from .household import PHONE_EDITABLE_FIELDS, Household, HouseholdEdit, HouseholdQuerySet, HouseholdTag, PersonalDataView
 from .rollups import RollupStatus, VillageCoverage, VillageDay
 from .roster import ImportJob
 from .village import Assignment, AssignmentQuerySet, TargetVillage, TargetVillageQuerySet
@@ -22,6 +22,8 @@ __all__ = [
     "CampaignEvent",
     "CampaignQuerySet",
     "Household",
+    "HouseholdEdit",
+    "PHONE_EDITABLE_FIELDS",
     "HouseholdQuerySet",
     "ImportJob",
     "RollupStatus",

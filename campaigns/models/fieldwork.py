@@ -20,6 +20,30 @@ from .village import Assignment, TargetVillage
 
 EDIT_WINDOW = datetime.timedelta(hours=24)
 LATE_DAYS_ALLOWED = 3
+SYNCED_LATER_AFTER = datetime.timedelta(minutes=5)  # a receipt this long after the phone's entry is "离线录入"
+
+
+class EnteredOnPhone(models.Model):
+    """What a cadre's phone may keep without signal and send later (static/js/outbox.js): the time the phone
+    says it was entered, beside the server's time of receipt (`RECEIVED_FIELD`)."""
+
+    RECEIVED_FIELD = ""
+    phone_recorded_at = models.DateTimeField(_("entered on the phone at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def entered_at(self) -> datetime.datetime:
+        return self.phone_recorded_at or getattr(self, self.RECEIVED_FIELD)
+
+    @property
+    def synced_at(self) -> datetime.datetime | None:
+        """The server's receipt time when it came well after the phone's entry (离线录入，于 … 同步), else None."""
+        received = getattr(self, self.RECEIVED_FIELD)
+        if self.phone_recorded_at and received - self.phone_recorded_at > SYNCED_LATER_AFTER:
+            return received
+        return None
 
 
 class OwnOrRegionQuerySet(ScopedQuerySet):
@@ -36,8 +60,10 @@ class CheckInQuerySet(OwnOrRegionQuerySet):
     pass
 
 
-class CheckIn(models.Model):
-    """驻村考勤: a cadre at their village on a day; the server stamps the time."""
+class CheckIn(EnteredOnPhone):
+    """驻村考勤: a cadre at their village on a day; the server stamps the time it received it."""
+
+    RECEIVED_FIELD = "checked_at"
 
     cadre = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="check_ins")
     assignment = models.ForeignKey(Assignment, verbose_name=_("assignment"), on_delete=models.PROTECT, related_name="check_ins")
@@ -77,8 +103,10 @@ class VisitQuerySet(OwnOrRegionQuerySet):
         return [*super().visibility_conditions(user), Q(assignment__target_village__in=team)]
 
 
-class Visit(models.Model):
-    """走访, one entry of the 民情日记. Dated by the server; editable for 24 hours, with history."""
+class Visit(EnteredOnPhone):
+    """走访, one entry of the 民情日记. Stamped by the server when received; editable for 24 hours, with history."""
+
+    RECEIVED_FIELD = "recorded_at"
 
     client_id = models.UUIDField(_("form id"), unique=True, default=uuid.uuid4, editable=False)
     cadre = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="visits")
@@ -118,7 +146,8 @@ class Visit(models.Model):
 
     @property
     def days_late(self) -> int:
-        return (timezone.localtime(self.recorded_at).date() - self.visited_on).days
+        """Days between the visit and its entry (on the phone, when it was kept there without signal)."""
+        return (timezone.localtime(self.entered_at).date() - self.visited_on).days
 
     @property
     def editable_until(self) -> datetime.datetime:

@@ -67,6 +67,8 @@ class Household(models.Model):
     help_needed = models.TextField(_("help needed"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # One more on every change: a phone's edit made on an older version is a conflict (HouseholdEdit).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = HouseholdQuerySet.as_manager()
 
@@ -112,6 +114,56 @@ class Household(models.Model):
     @property
     def tag_labels(self) -> list[str]:
         return [str(HouseholdTag(tag).label) for tag in self.tags if tag in HouseholdTag.values]
+
+
+# What a cadre's phone may change offline, and so what a conflict compares: never the ID number or phone,
+# which are not kept on the phone (static/js/outbox.js).
+PHONE_EDITABLE_FIELDS = ["number", "head_name", "members", "address", "tags", "family_situation", "state_of_mind", "hardship_cause", "help_needed"]
+
+
+class HouseholdEdit(models.Model):
+    """A household edit a phone kept without signal and sent later: recorded once per client id.
+
+    When the household changed on the server after the phone last saw it (a newer version) and the two
+    disagree, nothing is overwritten: the server's values stay, the phone's are kept here (`phone_values`,
+    beside `server_values` as they were), and the cadre chooses field by field (services.household_conflict_resolve)."""
+
+    class State(models.TextChoices):
+        APPLIED = "applied", _("Saved")
+        CONFLICT = "conflict", _("Changed by someone else meanwhile: waiting for a choice")
+        RESOLVED = "resolved", _("Chosen")
+
+    client_id = models.UUIDField(_("form id"), unique=True)
+    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="phone_edits")
+    actor = models.ForeignKey("accounts.User", verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    base_version = models.PositiveIntegerField(_("version edited"))
+    phone_values = models.JSONField(_("values from the phone"), default=dict)
+    server_values = models.JSONField(_("values on the server"), default=dict, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    phone_recorded_at = models.DateTimeField(_("entered on the phone at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("chosen at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("household edit from a phone")
+        verbose_name_plural = _("household edits from phones")
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["actor", "state"], name="household_edit_actor_state")]
+
+    def __str__(self):
+        return f"{self.household} {self.received_at:%Y-%m-%d %H:%M}"
+
+    def differences(self):
+        """(label, the server's value, the phone's value) for each field the two disagree on."""
+        def shown(name, value):
+            return "、".join(str(HouseholdTag(t).label) for t in value if t in HouseholdTag.values) if name == "tags" else value
+
+        return [(name, Household._meta.get_field(name).verbose_name, shown(name, self.server_values.get(name)), shown(name, value))
+                for name, value in self.phone_values.items()]
+
+    @property
+    def entered_at(self):
+        return self.phone_recorded_at or self.received_at
 
 
 class PersonalDataView(models.Model):

@@ -9,8 +9,10 @@ from .fieldwork import (
     DemandInput,
     check_in,
     evaluation_submit,
+    household_conflict_resolve,
     household_reveal,
     household_save,
+    household_sync,
     pairing_save,
     visit_edit,
     visit_record,
@@ -34,6 +36,6 @@ from .setup import (
 __all__ = [
     "AlreadyRated", "AssignResult", "DemandInput", "evaluation_submit", "pairing_save", "PermissionDenied", "assignment_end", "cadre_reassign", "cadres_assign",
     "campaign_activate", "campaign_close", "campaign_create", "campaign_update", "check_in", "describe_clash",
-    "household_reveal", "household_save", "lock_campaign", "roster_import_start", "target_village_remove",
+    "household_conflict_resolve", "household_reveal", "household_save", "household_sync", "lock_campaign", "roster_import_start", "target_village_remove",
     "target_village_update", "target_villages_add", "team_leader_set", "visit_edit", "visit_record",
 ]

@@ -18,11 +18,13 @@ from grievances.models import Case
 from grievances.services import case_register
 
 from ..models import (
+    PHONE_EDITABLE_FIELDS,
     Assignment,
     Campaign,
     CheckIn,
     Evaluation,
     Household,
+    HouseholdEdit,
     Pairing,
     PersonalDataView,
     RatingCard,
@@ -44,17 +46,41 @@ def assignment_on(cadre: User, day: datetime.date) -> Assignment | None:
     return Assignment.objects.posted(cadre, day).select_related("target_village__village", "target_village__campaign").first()
 
 
-@transaction.atomic
-def check_in(*, cadre: User, latitude=None, longitude=None, accuracy=None, now=None) -> tuple[CheckIn, bool]:
-    """One tap: today's check-in at the assigned village; a second tap changes nothing."""
-    now = now or timezone.now()
+PHONE_CLOCK_AHEAD = datetime.timedelta(minutes=10)  # a phone's clock a little fast is not a lie
+
+
+def entered_on(phone_recorded_at: datetime.datetime | None, now: datetime.datetime) -> datetime.date:
+    """The day an entry was made: the phone's, for one it kept without signal and sends later, else today.
+
+    The late-entry rule counts from that day, so a phone's time in the future, or older than the rule allows,
+    is refused with the reason (the outbox shows it)."""
     today = timezone.localtime(now).date()
-    assignment = assignment_on(cadre, today)
+    if phone_recorded_at is None:
+        return today
+    if phone_recorded_at > now + PHONE_CLOCK_AHEAD:
+        raise ValidationError(_("The phone says this was entered at %(time)s, which is later than now. Check the phone's date and time.")
+                              % {"time": timezone.localtime(phone_recorded_at).strftime("%Y-%m-%d %H:%M")})
+    day = timezone.localtime(phone_recorded_at).date()
+    if day < today - datetime.timedelta(days=LATE_DAYS_ALLOWED):
+        raise ValidationError(_("Entered on the phone on %(day)s: more than %(days)s days ago, too late to upload.")
+                              % {"day": day.isoformat(), "days": LATE_DAYS_ALLOWED})
+    return day
+
+
+@transaction.atomic
+def check_in(*, cadre: User, latitude=None, longitude=None, accuracy=None, phone_recorded_at=None, now=None) -> tuple[CheckIn, bool]:
+    """One tap: the day's check-in at the assigned village; a second tap (or a resend) changes nothing.
+
+    The day is the phone's when it kept the check-in without signal (`phone_recorded_at`)."""
+    now = now or timezone.now()
+    day = entered_on(phone_recorded_at, now)
+    assignment = assignment_on(cadre, day)
     if assignment is None:
         raise ValidationError(_("You have no village assignment today, so there is nowhere to check in."))
     return CheckIn.objects.get_or_create(
-        cadre=cadre, day=today,
-        defaults={"assignment": assignment, "checked_at": now, "latitude": latitude, "longitude": longitude, "accuracy_m": accuracy},
+        cadre=cadre, day=day,
+        defaults={"assignment": assignment, "checked_at": now, "phone_recorded_at": phone_recorded_at,
+                  "latitude": latitude, "longitude": longitude, "accuracy_m": accuracy},
     )
 
 
@@ -69,20 +95,92 @@ def can_edit_households(actor: User, village_code: str, today: datetime.date | N
 ID_CHECKS_PER_HOUR = 20  # household saves carrying an ID number, per person: a cadre adds a few a day, not hundreds
 
 
-def household_save(*, actor: User, village_code: str, data: dict, household_id: int | None = None) -> Household:
+def household_save(*, actor: User, village_code: str, data: dict, household_id: int | None = None, base_version: int | None = None,
+                   client_id=None, phone_recorded_at=None) -> Household:
     """Create or edit a household; a new ID number is encrypted and must not belong to another household of the village.
+
+    `base_version`: the household's version the form was shown with; an edit of an older one is refused
+    (someone saved the household meanwhile) rather than overwriting their change. `client_id`: the form's
+    id, recorded with the edit (HouseholdEdit), so that the phone's outbox sending it again changes nothing.
 
     The number is compared with the village's households only: an answer about other villages would tell
     whoever types candidate numbers which one is a real person's (the masked number hides only the birth
     date). A number also registered in another village is saved all the same and recorded for an
     administrator to merge. Checks are limited per person, and every duplicate found is in the audit trail.
     """
+    if client_id and (done := _edit_done(actor, client_id)):
+        return done.household
     if not can_edit_households(actor, village_code):
         raise PermissionDenied(_("You may not edit households of this village."))
     id_number = pii.normalise_id_number(data.get("id_number", ""))
     if id_number:
         _check_id_number(actor, village_code, id_number, household_id, number=str(data.get("number", "")))
-    return _household_write(actor=actor, village_code=village_code, data=data, household_id=household_id, id_number=id_number)
+    with transaction.atomic():
+        household = _household_write(actor=actor, village_code=village_code, data=data, household_id=household_id, id_number=id_number,
+                                     base_version=base_version)
+        if client_id:
+            HouseholdEdit.objects.create(
+                client_id=client_id, household=household, actor=actor, base_version=base_version or 0, state=HouseholdEdit.State.APPLIED,
+                phone_values={name: _plain(data[name]) for name in PHONE_EDITABLE_FIELDS if name in data}, phone_recorded_at=phone_recorded_at,
+            )
+    return household
+
+
+def _edit_done(actor: User, client_id) -> HouseholdEdit | None:
+    done = HouseholdEdit.objects.filter(client_id=client_id).select_related("household").first()
+    if done and done.actor_id != actor.pk:
+        raise PermissionDenied
+    return done
+
+
+def _plain(value):
+    """A household field's value as JSON keeps it (and as a conflict compares it)."""
+    return list(value) if isinstance(value, (list, tuple)) else value
+
+
+def household_sync(*, actor: User, household: Household, data: dict, base_version: int, client_id, phone_recorded_at=None) -> HouseholdEdit:
+    """An edit of a household the phone kept without signal (static/js/outbox.js), once per client id.
+
+    Made on the version the server still has: saved. The household changed on the server since: where the
+    phone and the server now disagree, both values are kept for the cadre to choose (a conflict) and
+    nothing is overwritten; where they agree, there is nothing to do. The ID number and phone never come
+    this way (a phone does not keep them)."""
+    if done := _edit_done(actor, client_id):
+        return done
+    if not can_edit_households(actor, household.village_id):
+        raise PermissionDenied(_("You may not edit households of this village."))
+    values = {name: _plain(data[name]) for name in PHONE_EDITABLE_FIELDS if name in data}
+    with transaction.atomic():
+        current = Household.objects.select_for_update().get(pk=household.pk)
+        if base_version == current.version:
+            household_save(actor=actor, village_code=current.village_id, data=values, household_id=current.pk, base_version=base_version,
+                           client_id=client_id, phone_recorded_at=phone_recorded_at)
+            return HouseholdEdit.objects.get(client_id=client_id)
+        differing = {name: value for name, value in values.items() if _plain(getattr(current, name)) != value}
+        return HouseholdEdit.objects.create(
+            client_id=client_id, household=current, actor=actor, base_version=base_version, phone_values=differing,
+            server_values={name: _plain(getattr(current, name)) for name in differing}, phone_recorded_at=phone_recorded_at,
+            state=HouseholdEdit.State.CONFLICT if differing else HouseholdEdit.State.APPLIED,
+        )
+
+
+@transaction.atomic
+def household_conflict_resolve(*, actor: User, edit: HouseholdEdit, keep_phone: set[str], now=None) -> Household:
+    """The cadre's choice for a conflict: the phone's value for the fields in `keep_phone`, the server's for the rest."""
+    edit = HouseholdEdit.objects.select_for_update().select_related("household").get(pk=edit.pk)
+    if edit.actor_id != actor.pk:
+        raise PermissionDenied(_("Only the cadre who made the edit chooses."))
+    if edit.state != HouseholdEdit.State.CONFLICT:
+        raise ValidationError(_("This choice has already been made."))
+    if not can_edit_households(actor, edit.household.village_id):
+        raise PermissionDenied(_("You may not edit households of this village."))
+    chosen = {name: value for name, value in edit.phone_values.items() if name in keep_phone}
+    household = edit.household
+    if chosen:
+        household = _household_write(actor=actor, village_code=household.village_id, data=chosen, household_id=household.pk, id_number="")
+    edit.state, edit.resolved_at = HouseholdEdit.State.RESOLVED, now or timezone.now()
+    edit.save(update_fields=["state", "resolved_at"])
+    return household
 
 
 def _check_id_number(actor: User, village_code: str, id_number: str, household_id: int | None, *, number: str) -> None:
@@ -118,9 +216,13 @@ def _check_id_number(actor: User, village_code: str, id_number: str, household_i
 
 
 @transaction.atomic
-def _household_write(*, actor: User, village_code: str, data: dict, household_id: int | None, id_number: str) -> Household:
+def _household_write(*, actor: User, village_code: str, data: dict, household_id: int | None, id_number: str,
+                     base_version: int | None = None) -> Household:
     if household_id:
         household = Household.objects.select_for_update().get(pk=household_id, village_id=village_code)
+        if base_version is not None and base_version != household.version:
+            raise ValidationError(_("Someone else saved this household after you opened the form. Check what it says now and edit again."))
+        household.version += 1
     else:
         household = Household(village_id=village_code)
     for name in ["number", "head_name", "address", "members", "tags", "family_situation", "state_of_mind", "hardship_cause", "help_needed"]:
@@ -172,12 +274,14 @@ def visit_record(
     *, cadre: User, client_id, visited_on: datetime.date, diary: str, household: Household | None = None,
     kinds: list[str] = (), ate_together: bool = False, stayed_overnight: bool = False, laboured_together: bool = False,
     deed: str = "", deed_value: Decimal | None = None, pairing_progress: str = "", latitude=None, longitude=None,
-    demands: list[DemandInput] = (), photos: list = (), now=None,
+    demands: list[DemandInput] = (), photos: list = (), phone_recorded_at=None, now=None,
 ) -> tuple[Visit, bool]:
     """Record a visit (a diary entry) and register its demands as cases.
 
     The form carries a client_id made when it was shown: sending it twice (a double tap, a retry
-    on a weak network) returns the first visit instead of making another.
+    on a weak network, the outbox sending again) returns the first visit instead of making another.
+    A visit kept on the phone without signal carries the phone's time of entry: the late-entry rule
+    counts from that day (entered_on).
     """
     existing = Visit.objects.filter(client_id=client_id).first()
     if existing:
@@ -185,7 +289,7 @@ def visit_record(
             raise PermissionDenied
         return existing, False
     now = now or timezone.now()
-    today = timezone.localtime(now).date()
+    today = entered_on(phone_recorded_at, now)
     if not today - datetime.timedelta(days=LATE_DAYS_ALLOWED) <= visited_on <= today:
         raise ValidationError({"visited_on": _("A visit can be recorded on its day or up to %(days)s days later.") % {"days": LATE_DAYS_ALLOWED}})
     assignment = assignment_on(cadre, visited_on)
@@ -201,7 +305,7 @@ def visit_record(
         with transaction.atomic():
             visit = Visit.objects.create(
                 client_id=client_id, cadre=cadre, assignment=assignment, household=household, visited_on=visited_on,
-                recorded_at=now, kinds=list(kinds), ate_together=ate_together, stayed_overnight=stayed_overnight,
+                recorded_at=now, phone_recorded_at=phone_recorded_at, kinds=list(kinds), ate_together=ate_together, stayed_overnight=stayed_overnight,
                 laboured_together=laboured_together, diary=diary, deed=deed, deed_value=deed_value,
                 pairing_progress=pairing_progress, latitude=latitude, longitude=longitude,
             )

@@ -8,6 +8,7 @@ transaction. Importing the same file again creates nothing new. Each writer retu
 from collections.abc import Callable
 
 from django.contrib.auth.models import Group
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts import audit
@@ -63,8 +64,10 @@ def _write_households(roster: HouseholdRoster, records: list[Household]) -> tupl
         records, batch_size=2000, update_conflicts=True, unique_fields=["village", "number"],
         update_fields=["head_name", "id_number_cipher", "id_number_hash", "phone", "members", "address"],
     )
-    created = sum(1 for h in records if (h.village_id, h.number) not in roster.existing)
-    return created, len(records) - created
+    updated = [(h.village_id, h.number) for h in records if (h.village_id, h.number) in roster.existing]
+    if updated:  # a phone's offline edit of one of these now meets a newer version: checked, not overwritten
+        Household.objects.filter(village_id__in={v for v, _n in updated}, number__in={n for _v, n in updated}).update(version=F("version") + 1)
+    return len(records) - len(updated), len(updated)
 
 
 def _write_assignments(roster: AssignmentRoster, records: list[Assignment]) -> tuple[int, int]:

@@ -21,7 +21,7 @@ from core.views import attempt, id_param, page, param
 
 from .. import selectors, services
 from ..forms import CheckInForm, DemandFormSet, HouseholdForm, RatingCardsForm, VisitEditForm, VisitForm, household_label
-from ..models import Household
+from ..models import Household, HouseholdEdit
 from ..services.fieldwork import can_edit_households, can_pair, may_print_rating_cards, rating_cards_issue
 from .public import rating_qr_svg, rating_url
 
@@ -47,6 +47,7 @@ def my_work(request):
             pairings=selectors.my_pairings(request.user, campaign)[:10],
             recent=selectors.diary(request.user)[:5],
             check_in_form=CheckInForm(),
+            conflicts=selectors.open_conflicts(request.user)[:10],
         )
     return render(request, "fieldwork/my_work.html", context)
 
@@ -55,13 +56,21 @@ def my_work(request):
 @permission_required("campaigns.add_checkin", raise_exception=True)
 def check_in(request):
     form = CheckInForm(request.POST)
-    location = form.cleaned_data if form.is_valid() else {}
-    ok, result = attempt(request, lambda: services.check_in(
-        cadre=request.user, latitude=location.get("latitude"), longitude=location.get("longitude"), accuracy=location.get("accuracy")))
-    if ok:
+    data = form.cleaned_data if form.is_valid() else {}
+    def record():
+        return services.check_in(cadre=request.user, latitude=data.get("latitude"), longitude=data.get("longitude"),
+                                 accuracy=data.get("accuracy"), phone_recorded_at=data.get("phone_recorded_at"))
+
+    def said(result):
         check, created = result
-        when = timezone.localtime(check.checked_at).strftime("%H:%M")
-        messages.success(request, _("Checked in at %(time)s.") % {"time": when} if created else _("Already checked in today at %(time)s.") % {"time": when})
+        when = timezone.localtime(check.entered_at).strftime("%H:%M")
+        return _("Checked in at %(time)s.") % {"time": when} if created else _("Already checked in today at %(time)s.") % {"time": when}
+
+    if _from_outbox(request):
+        return _outbox_answer(request, record, lambda result: reverse("work:home"), said)
+    ok, result = attempt(request, record)
+    if ok:
+        messages.success(request, said(result))
     return redirect("work:home")
 
 
@@ -96,48 +105,99 @@ def household_detail(request, pk):
         "duplicates": (Household.objects.visible_to(request.user).sharing_id_number_with(household).select_related("village")
                        if request.user.has_perm("campaigns.reveal_id_number") else []),
         "visits": selectors.household_visits(request.user, household),
+        "conflicts": selectors.open_conflicts(request.user, household),
     })
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("campaigns.view_household", raise_exception=True)
 def household_edit(request, pk=None):
+    outbox = _from_outbox(request)
     household = selectors.household_for(request.user, pk) if pk else None
     if household is None:
-        assignment = _assignment_or_home(request)
+        assignment = selectors.my_assignment(request.user) if outbox else _assignment_or_home(request)
         if assignment is None:
+            if outbox:
+                return _outbox_refusal(_("You have no village assignment today."))
             return redirect("work:home")
         village = assignment.target_village.village_id
     else:
         village = household.village_id
     if not can_edit_households(request.user, village):
+        if outbox:
+            return _outbox_refusal(_("You may not edit households of this village."))
         raise PermissionDenied
     form = HouseholdForm(request.POST or None, instance=household, initial={"id_number": ""})
     if request.method == "POST" and form.is_valid():
-        ok, saved = attempt(request, lambda: services.household_save(actor=request.user, village_code=village, data=form.cleaned_data, household_id=household.pk if household else None), _("Household saved."))
+        data = form.cleaned_data
+        if outbox == "sync" and household is not None:  # kept on the phone: another version may have come since
+            return _outbox_answer(request, lambda: services.household_sync(
+                actor=request.user, household=household, data=data, base_version=data["version"] or household.version,
+                client_id=data["client_id"], phone_recorded_at=data["phone_recorded_at"]), _edit_landing)
+
+        def save():
+            return services.household_save(actor=request.user, village_code=village, data=data, household_id=household.pk if household else None,
+                                           base_version=data["version"], client_id=data["client_id"], phone_recorded_at=data["phone_recorded_at"])
+        if outbox:
+            return _outbox_answer(request, save, lambda saved: reverse("work:household", args=[saved.pk]), lambda saved: _("Household saved."))
+        ok, saved = attempt(request, save, _("Household saved."))
         if ok:
             return redirect("work:household", pk=saved.pk)
+    if outbox:
+        return _outbox_refusal(*_form_reasons(form))
     return render(request, "fieldwork/household_form.html", {"form": form, "household": household})
 
 
+def _edit_landing(edit: HouseholdEdit) -> str:
+    """Where a household edit sent from the outbox leads: its household, or the choice a conflict waits for."""
+    if edit.state == HouseholdEdit.State.CONFLICT:
+        return reverse("work:household-conflict", args=[edit.household_id, edit.pk])
+    return reverse("work:household", args=[edit.household_id])
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("campaigns.view_household", raise_exception=True)
+def household_conflict(request, pk, edit_pk):
+    """A household edit the phone kept while someone else changed the household: both values side by side,
+    and the cadre chooses for each field (the server's is kept until then)."""
+    household = selectors.household_for(request.user, pk)
+    edit = get_object_or_404(HouseholdEdit, pk=edit_pk, household=household, actor=request.user)
+    if request.method == "POST" and edit.state == HouseholdEdit.State.CONFLICT:
+        keep = {name for name in edit.phone_values if request.POST.get(name) == "phone"}
+        if attempt(request, lambda: services.household_conflict_resolve(actor=request.user, edit=edit, keep_phone=keep), _("Household saved."))[0]:
+            return redirect("work:household", pk=household.pk)
+    return render(request, "fieldwork/household_conflict.html", {"household": household, "edit": edit})
+
+
 def _from_outbox(request) -> str:
-    """A visit sent by the phone's outbox (static/js/outbox.js) is answered in JSON, not with a page: "form"
-    when the cadre has just pressed 保存走访, "sync" when a kept entry goes up later (no message then)."""
+    """A form sent by the phone's outbox (static/js/outbox.js) is answered in JSON, not with a page: "form"
+    when the cadre has just pressed its button, "sync" when a kept entry goes up later (no message then)."""
     return request.headers.get("X-Outbox", "") if request.method == "POST" else ""
+
+
+def _outbox_refusal(*reasons) -> JsonResponse:
+    """Why the outbox's entry was not saved: kept on the phone with these reasons, to correct or discard."""
+    return JsonResponse({"ok": False, "errors": [str(reason) for reason in reasons]}, status=422)
+
+
+def _outbox_answer(request, write, landing, message=None) -> JsonResponse:
+    """Save an entry the outbox sent: 201 with the page to go on to, or a refusal with the server's reasons
+    (a rule broken, the assignment ended, no permission any more: sending again would not help)."""
+    try:
+        result = write()
+    except ValidationError as error:
+        return _outbox_refusal(*error.messages)
+    except PermissionDenied as error:
+        return _outbox_refusal(str(error) or _("Your account may not save this."))
+    if message and _from_outbox(request) == "form":  # the cadre goes on to the page: say it there
+        messages.success(request, message(result))
+    return JsonResponse({"ok": True, "url": landing(result)}, status=201)
 
 
 def _form_reasons(form) -> list[str]:
     """A form's errors as the outbox shows them: the form's own, then "label：message" for each field."""
     return [*map(str, form.non_field_errors()),
             *(f"{form[name].label}：{error}" for name, errors in form.errors.items() if name != "__all__" for error in errors)]
-
-
-def _refused(form, demands) -> JsonResponse:
-    """Why a visit the outbox sent was not recorded: the visit form's errors, then the demands'."""
-    reasons = _form_reasons(form) + [*map(str, demands.non_form_errors())]
-    for demand in demands.forms:
-        reasons += _form_reasons(demand)
-    return JsonResponse({"ok": False, "errors": reasons}, status=422)
 
 
 @require_http_methods(["GET", "POST"])
@@ -147,7 +207,7 @@ def visit_new(request):
     assignment = selectors.my_assignment(request.user) if outbox else _assignment_or_home(request)
     if assignment is None:
         if outbox:
-            return JsonResponse({"ok": False, "errors": [_("You have no village assignment today.")]}, status=422)
+            return _outbox_refusal(_("You have no village assignment today."))
         return redirect("work:home")
     initial = {"client_id": uuid.uuid4(), "visited_on": timezone.localdate(), "household": request.GET.get("household")}
     form = VisitForm(request.POST or None, request.FILES or None, households=selectors.pickable_households(request.user, assignment), initial=initial)
@@ -164,18 +224,12 @@ def visit_new(request):
                 kinds=data["kinds"], ate_together=data["ate_together"], stayed_overnight=data["stayed_overnight"],
                 laboured_together=data["laboured_together"], diary=data["diary"], deed=data["deed"], deed_value=data["deed_value"],
                 pairing_progress=data["pairing_progress"], latitude=data["latitude"], longitude=data["longitude"],
-                demands=raised, photos=data["photos"],
+                demands=raised, photos=data["photos"], phone_recorded_at=data["phone_recorded_at"],
             )
 
         recorded = _("Visit recorded; %(count)s demands registered as cases.") % {"count": len(raised)}
         if outbox:
-            try:
-                visit, created = record()
-            except ValidationError as error:
-                return JsonResponse({"ok": False, "errors": error.messages}, status=422)
-            if outbox == "form" and created:  # the cadre goes on to the visit's page: say it there
-                messages.success(request, recorded)
-            return JsonResponse({"ok": True, "created": created, "url": reverse("work:visit", args=[visit.pk])}, status=201)
+            return _outbox_answer(request, record, lambda result: reverse("work:visit", args=[result[0].pk]), lambda result: recorded)
         ok, result = attempt(request, record)
         if ok:
             visit, created = result
@@ -185,7 +239,7 @@ def visit_new(request):
                 messages.info(request, _("This visit was already recorded; nothing was added twice."))
             return redirect("work:visit", pk=visit.pk)
     if outbox:
-        return _refused(form, demands)
+        return _outbox_refusal(*_form_reasons(form), *demands.non_form_errors(), *(reason for demand in demands.forms for reason in _form_reasons(demand)))
     # The drop-down lists a few households (paired, recent, the chosen one); the picker searches the rest.
     chosen = (request.POST if request.method == "POST" else request.GET).get("household", "")
     form.offer(selectors.household_shortlist(request.user, assignment, chosen=int(chosen) if re.fullmatch(r"[0-9]{1,9}", chosen) else None))
@@ -252,8 +306,14 @@ def diary_print(request):
 def pair(request, pk):
     household = selectors.household_for(request.user, pk)
     needs = request.POST.get("needs", "").strip()[:2000]
-    services.pairing_save(cadre=request.user, household=household, needs=needs)
-    messages.success(request, _("Paired with %(name)s.") % {"name": household.head_name})
+    def save():  # once per cadre and household: sending it again only sets the same needs
+        return services.pairing_save(cadre=request.user, household=household, needs=needs)
+
+    said = _("Paired with %(name)s.") % {"name": household.head_name}
+    if _from_outbox(request):
+        return _outbox_answer(request, save, lambda pairing: reverse("work:household", args=[household.pk]), lambda pairing: said)
+    save()
+    messages.success(request, said)
     return redirect("work:household", pk=household.pk)
 
 

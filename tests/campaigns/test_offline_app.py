@@ -1,9 +1,15 @@
 """The cadre app's manifest and service worker (campaigns/views/app.py); the browser test drives them offline."""
 
-from django.urls import reverse
+import datetime
+import uuid
 
-from campaigns.models import Visit
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns import services
+from campaigns.models import CheckIn, Household, HouseholdEdit, Pairing, Visit
 from grievances.models import Case
+from tests.clock import DAY, NOW
 
 from .test_fieldwork_pages import households, posted, visit_post  # noqa: F401 - fixtures
 
@@ -39,9 +45,9 @@ def test_the_outbox_gets_json_a_resend_records_nothing_twice_and_a_refusal_says_
     assert session["user"] == posted.pk and session["token"]
     entry = visit_post(households[0])
     sent = client.post(reverse("work:visit-new"), entry, headers={"X-Outbox": "sync"})
-    assert sent.status_code == 201 and sent.json()["created"] is True
+    assert sent.status_code == 201 and sent.json()["url"] == reverse("work:visit", args=[Visit.objects.get().pk])
     again = client.post(reverse("work:visit-new"), entry, headers={"X-Outbox": "sync"})  # the phone did not hear the answer
-    assert again.status_code == 201 and again.json() == {**sent.json(), "created": False}
+    assert again.status_code == 201 and again.json() == sent.json()
     assert Visit.objects.count() == 1 and Case.objects.count() == 2
     refused = client.post(reverse("work:visit-new"), visit_post(households[0], diary=""), headers={"X-Outbox": "sync"})
     assert refused.status_code == 422 and any(reason.startswith("民情日记：") for reason in refused.json()["errors"])
@@ -54,3 +60,107 @@ def test_an_outbox_entry_of_a_signed_out_phone_is_not_taken(client, posted, hous
     assert response.status_code == 302 and reverse("accounts:login") in response["Location"]  # kept on the phone
     assert client.get(reverse("work:outbox-session")).status_code == 302
     assert not Visit.objects.exists()
+
+
+def _phone_time(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")  # as the phone's Date.toISOString()
+
+
+def test_a_visit_kept_offline_keeps_the_phones_time_and_the_late_entry_rule_counts_from_it(client, posted, households):  # noqa: F811 - fixtures
+    client.force_login(posted)
+    entered = NOW - DAY  # written yesterday without signal (about the day before), uploaded now
+    entry = visit_post(households[0], visited_on=(entered - DAY).date().isoformat(), phone_recorded_at=_phone_time(entered))
+    assert client.post(reverse("work:visit-new"), entry, headers={"X-Outbox": "sync"}).status_code == 201
+    visit = Visit.objects.get()
+    assert visit.phone_recorded_at == entered and visit.synced_at == visit.recorded_at > entered and visit.days_late == 1
+    page = client.get(reverse("work:visit", args=[visit.pk])).content.decode()
+    assert f"离线录入，于 {timezone.localtime(visit.recorded_at):%m-%d %H:%M} 同步" in page
+    assert "离线录入" in client.get(reverse("work:diary")).content.decode()
+
+
+def test_phone_times_in_the_future_or_older_than_the_rule_are_refused_with_the_reason(client, posted, households):  # noqa: F811 - fixtures
+    client.force_login(posted)
+    future = client.post(reverse("work:visit-new"), visit_post(households[0], phone_recorded_at=_phone_time(NOW + datetime.timedelta(hours=2))),
+                         headers={"X-Outbox": "sync"})
+    assert future.status_code == 422 and "晚于现在" in future.json()["errors"][0]
+    old = NOW - 4 * DAY
+    stale = client.post(reverse("work:visit-new"), visit_post(households[0], visited_on=old.date().isoformat(), phone_recorded_at=_phone_time(old)),
+                        headers={"X-Outbox": "sync"})
+    assert stale.status_code == 422 and "超过 3 天" in stale.json()["errors"][0]
+    assert not Visit.objects.exists()
+
+
+def test_a_check_in_kept_offline_counts_for_the_phones_day_and_a_resend_is_harmless(client, posted):
+    client.force_login(posted)
+    yesterday = NOW - DAY
+    entry = {"phone_recorded_at": _phone_time(yesterday), "latitude": "30.1", "longitude": "120.2"}
+    for _attempt in range(2):
+        answer = client.post(reverse("work:check-in"), entry, headers={"X-Outbox": "sync"})
+        assert answer.status_code == 201 and answer.json()["url"] == reverse("work:home")
+    check = CheckIn.objects.get()
+    assert check.day == timezone.localtime(yesterday).date() and check.phone_recorded_at == yesterday and check.synced_at == check.checked_at
+
+
+def _household_post(household, **changes):
+    data = {"number": household.number, "head_name": household.head_name, "members": household.members, "address": household.address,
+            "family_situation": household.family_situation, "state_of_mind": "", "hardship_cause": "", "help_needed": "",
+            "version": household.version, "client_id": str(uuid.uuid4()), "id_number": "", "phone": ""}
+    return {**data, **changes}
+
+
+def test_a_household_edit_kept_offline_is_saved_once_on_the_version_it_was_made_on(client, posted, households):  # noqa: F811 - fixtures
+    client.force_login(posted)
+    household = households[0]
+    entry = _household_post(household, help_needed="需要化肥")
+    url = reverse("work:household-edit", args=[household.pk])
+    for _attempt in range(2):
+        answer = client.post(url, entry, headers={"X-Outbox": "sync"})
+        assert answer.status_code == 201 and answer.json()["url"] == reverse("work:household", args=[household.pk])
+    household.refresh_from_db()
+    assert (household.help_needed, household.version, household.phone) == ("需要化肥", 2, "13812345678")  # the phone was not sent: kept
+    assert HouseholdEdit.objects.get().state == HouseholdEdit.State.APPLIED
+
+
+def test_a_household_changed_meanwhile_keeps_the_servers_values_and_shows_both_to_choose(client, posted, households, campaign_admin):  # noqa: F811 - fixtures
+    client.force_login(posted)
+    household = households[0]
+    entry = _household_post(household, help_needed="需要化肥", address="新地址 3 号")  # made offline on version 1
+    services.household_save(actor=campaign_admin, village_code=household.village_id, household_id=household.pk,
+                            data={"help_needed": "需要种子"})  # someone else, online, meanwhile
+    answer = client.post(reverse("work:household-edit", args=[household.pk]), entry, headers={"X-Outbox": "sync"})
+    edit = HouseholdEdit.objects.get()
+    assert answer.status_code == 201 and answer.json()["url"] == reverse("work:household-conflict", args=[household.pk, edit.pk])
+    household.refresh_from_db()
+    assert (household.help_needed, household.address) == ("需要种子", households[0].address)  # nothing overwritten
+    assert edit.state == HouseholdEdit.State.CONFLICT and set(edit.phone_values) == {"help_needed", "address"}
+    assert "新地址 3 号" not in client.get(reverse("work:household", args=[household.pk])).content.decode()
+    assert "请比较后选择" in client.get(reverse("work:household", args=[household.pk])).content.decode()
+    page = client.get(answer.json()["url"]).content.decode()
+    assert "需要种子" in page and "需要化肥" in page and "新地址 3 号" in page
+    chosen = client.post(answer.json()["url"], {"help_needed": "phone", "address": "server"})
+    assert chosen.status_code == 302
+    household.refresh_from_db()
+    assert (household.help_needed, household.address) == ("需要化肥", households[0].address)
+    assert HouseholdEdit.objects.get().state == HouseholdEdit.State.RESOLVED
+    assert client.post(reverse("work:household-edit", args=[household.pk]), entry, headers={"X-Outbox": "sync"}).status_code == 201  # resent: nothing
+    household.refresh_from_db()
+    assert household.address == households[0].address
+
+
+def test_an_online_edit_of_an_older_version_is_refused_rather_than_saved_over_a_newer(client, posted, households, campaign_admin):  # noqa: F811 - fixtures
+    client.force_login(posted)
+    household = households[0]
+    stale = _household_post(household, help_needed="需要化肥")
+    services.household_save(actor=campaign_admin, village_code=household.village_id, household_id=household.pk, data={"help_needed": "需要种子"})
+    page = client.post(reverse("work:household-edit", args=[household.pk]), stale)
+    assert page.status_code == 200 and "在您打开此页后" in page.content.decode()
+    assert Household.objects.get(pk=household.pk).help_needed == "需要种子"
+
+
+def test_pairing_and_a_refused_entry_from_the_outbox_answer_in_json(client, posted, households, campaign_admin):  # noqa: F811 - fixtures
+    client.force_login(posted)
+    paired = client.post(reverse("work:pair", args=[households[1].pk]), {"needs": "技术指导"}, headers={"X-Outbox": "sync"})
+    assert paired.status_code == 201 and Pairing.objects.get().needs == "技术指导"
+    posted.assignments.update(end_date=(NOW - DAY).date())  # taken off the team while the phone was offline
+    refused = client.post(reverse("work:check-in"), {}, headers={"X-Outbox": "sync"})
+    assert refused.status_code == 422 and refused.json()["errors"] == ["您今天没有驻村任务，无需签到。"]
