@@ -24,6 +24,10 @@ def offline_app(request):
             "kept": _("Saved on the phone; it uploads by itself once there is signal."),
             "waiting": _("Waiting for signal to upload"), "refused": _("Not accepted: "),
             "discard": _("Discard"), "confirmDiscard": _("Discard this entry? It cannot be brought back."),
+            "correct": _("Correct and save again"), "correcting": _("Correcting an entry that was not accepted: "),
+            "gone": _("It is no longer on the server (deleted, or no longer yours to see)."),
+            "forbidden": _("Your account may not save this."),
+            "notKept": _("The ID number and phone are not kept on the phone: enter them again once there is signal."),
             "logout": _("%(count)s entries on this phone are not uploaded yet, and logging out deletes them. "
                         "Log out anyway? (Wait for signal to upload them first.)"),
         }, ensure_ascii=False),

@@ -22,7 +22,8 @@ from django.views.decorators.http import require_GET
 
 # What every cadre page loads: kept when the worker installs.
 SHELL = ["css/app.css", "vendor/bootstrap-5.3.9/css/bootstrap.min.css", "js/nav.js", "js/fieldwork.js", "js/household-picker.js",
-         "js/offline.js", "js/outbox.js", "vendor/idb-keyval-6.3.0/idb-keyval.umd.js", "img/app-icon.svg"]
+         "js/offline.js", "js/outbox.js", "vendor/idb-keyval-6.3.0/idb-keyval.umd.js",
+         "vendor/browser-image-compression-2.0.2/browser-image-compression.js", "img/app-icon.svg"]
 
 
 def worker_version() -> str:

@@ -2,10 +2,13 @@ import os
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+# A phone in China: its clock says what the server's (frozen, tests/clock.py) says, in its time zone.
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+         "timezone_id": "Asia/Shanghai", "locale": "zh-CN"}
 DESKTOP = {"viewport": {"width": 1366, "height": 768}}
 
 
@@ -40,6 +43,7 @@ def screenshot():
 @pytest.fixture
 def phone(browser):
     context = browser.new_context(**PHONE)
+    context.clock.set_system_time(timezone.now())  # the phone's time runs on from the server's
     yield context.new_page()
     context.close()
 
