@@ -195,3 +195,36 @@ def test_a_household_changed_by_someone_else_meanwhile_shows_both_versions_to_ch
     expect(phone.get_by_test_id("household-conflict")).to_have_count(0)
     assert Household.objects.get(pk=wang.pk).help_needed == "需要化肥"
     assert HouseholdEdit.objects.get().state == HouseholdEdit.State.RESOLVED
+
+
+def test_a_typical_visit_takes_at_most_ten_taps_from_login(live_server, phone, cadre, village):
+    """One household, two of the 四访, a diary line and one 实事, with signal: each tap counted as a cadre makes it
+    (typing into a field counts as the tap that brings it into focus; a drop-down is two: open, choose)."""
+    wang = village[0]
+    taps = 0
+
+    def tap(action, *args, count=1):
+        nonlocal taps
+        taps += count
+        action(*args)
+
+    phone.goto(f"{live_server.url}/")
+    expect(phone.get_by_label("用户名")).to_be_focused()  # typed into at once
+    phone.keyboard.type(cadre.username)
+    tap(phone.get_by_label("密码").fill, TEST_PASSWORD)
+    tap(phone.get_by_role("button", name="登录").click)
+    expect(phone).to_have_url(f"{live_server.url}/work/")
+    buttons = phone.locator("main").locator("a.btn, button").filter(visible=True)
+    expect(buttons.nth(0)).to_have_text("签到")
+    expect(buttons.nth(1)).to_have_text("记录走访")
+    tap(buttons.nth(1).click)
+    tap(phone.get_by_label("农户", exact=True).select_option, str(wang.pk), count=2)
+    tap(phone.get_by_label("访生活状况").check)
+    tap(phone.get_by_label("访生产情况").check)
+    tap(phone.get_by_label("民情日记").fill, "与王建国拉家常，了解春耕备耕情况。")
+    tap(phone.get_by_label("所办实事").fill, "帮助联系农技员")
+    tap(phone.get_by_role("button", name="保存走访").click)
+    expect(phone.get_by_test_id("diary")).to_contain_text("春耕备耕")
+    assert taps <= 10, taps
+    visit = Visit.objects.get()
+    assert (visit.household, sorted(visit.kinds), visit.deed) == (wang, ["living", "production"], "帮助联系农技员")

@@ -76,6 +76,19 @@ def test_a_visit_kept_offline_keeps_the_phones_time_and_the_late_entry_rule_coun
     page = client.get(reverse("work:visit", args=[visit.pk])).content.decode()
     assert f"离线录入，于 {timezone.localtime(visit.recorded_at):%m-%d %H:%M} 同步" in page
     assert "离线录入" in client.get(reverse("work:diary")).content.decode()
+    assert "离线录入" in client.get(reverse("work:diary-print")).content.decode()
+
+
+def test_a_supervisors_list_of_visits_says_which_were_entered_offline(client, posted, households, supervisor):  # noqa: F811 - fixtures
+    client.force_login(posted)
+    entered = NOW - DAY
+    client.post(reverse("work:visit-new"), visit_post(households[0], visited_on=entered.date().isoformat(), phone_recorded_at=_phone_time(entered)),
+                headers={"X-Outbox": "sync"})
+    client.post(reverse("work:visit-new"), visit_post(households[1]), headers={"X-Outbox": "form"})  # sent as it was written
+    client.force_login(supervisor)
+    campaign = Visit.objects.first().assignment.target_village.campaign
+    page = client.get(reverse("dashboards:campaign-visits"), {"campaign": campaign.pk, "date_from": (NOW - 2 * DAY).date().isoformat()}).content.decode()
+    assert page.count("<tr>") == 3 and page.count("离线录入") == 1
 
 
 def test_phone_times_in_the_future_or_older_than_the_rule_are_refused_with_the_reason(client, posted, households):  # noqa: F811 - fixtures
@@ -90,7 +103,7 @@ def test_phone_times_in_the_future_or_older_than_the_rule_are_refused_with_the_r
     assert not Visit.objects.exists()
 
 
-def test_a_check_in_kept_offline_counts_for_the_phones_day_and_a_resend_is_harmless(client, posted):
+def test_a_check_in_kept_offline_counts_for_the_phones_day_and_a_resend_is_harmless(client, posted):  # noqa: F811 - fixtures
     client.force_login(posted)
     yesterday = NOW - DAY
     entry = {"phone_recorded_at": _phone_time(yesterday), "latitude": "30.1", "longitude": "120.2"}
