@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/outreach
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run lint test test-dates messages clean prod-check backup restore bench-db bench-import bench-sweep bench-dashboard bench-load
+.PHONY: install run lint test test-dates messages clean prod-check backup restore bench-db bench-import bench-sweep bench-dashboard bench-load bench-field
 
 install: $(STAMP)
 
@@ -22,8 +22,10 @@ $(STAMP):
 	rm -f $(VENV)/.installed-* && touch $@
 
 # The demo: SQLite in var/, Celery with an embedded file broker, worker and beat in the background.
-# Reminders are swept every minute so the demo's inboxes fill soon after start.
+# Reminders are swept every minute so the demo's inboxes fill soon after start. Static files are served
+# as in production: hashed names and compressed copies (collectstatic), cached by browsers for a year.
 run: export DEBUG = true
+run: export STATIC_HASHED = true
 run: export REMINDER_SWEEP_SECONDS = 60
 run: export DELIVERY_DISPATCH_SECONDS = 30
 run: export ROLLUP_REFRESH_SECONDS = 60
@@ -31,6 +33,7 @@ run: export TWO_FACTOR_REQUIRED = false
 run: install
 	mkdir -p var/log
 	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py collectstatic --no-input -v0
 	$(PY) manage.py seed_demo --robot-url http://127.0.0.1:$(PORT)/demo/robot/
 	@trap 'kill $$(jobs -p) 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/celery -A outreach worker --pool solo --loglevel INFO > var/log/worker.log 2>&1 & \
@@ -126,3 +129,12 @@ bench-load: install
 	$(PY) -m pip install -q -e ".[bench]"
 	$(TEST_ENV) bash .ci/services.sh
 	LOAD_HOUSEHOLDS_PER_VILLAGE=$(LOAD_HOUSEHOLDS_PER_VILLAGE) $(PY) bench/load.py
+
+# A cadre's phone on slow 3G (400 kbit/s, 400 ms): bytes, requests and time to usable of 我的工作 and the visit
+# form, cold, warm (service worker installed) and offline, in headless Chromium against gunicorn behind the
+# production nginx site (deploy/nginx/) on loopback; its own database (FIELD_DATABASE, default outreach_bench_field)
+# and Redis db 11 (FIELD_REDIS_URL). About a minute with the seeding (docs/field-bench.md).
+bench-field: install
+	$(PY) -m pip install -q -e ".[bench]"
+	$(TEST_ENV) bash .ci/services.sh
+	$(PY) bench/field.py

@@ -10,13 +10,15 @@ cd "$(dirname "$0")/.."
 logs=var/test-all
 mkdir -p "$logs"
 echo "== phase 1: the in-process tests, and the date-sensitive ones at $TEST_DATES, at once"
-.venv/bin/python -m pytest -q -p no:cacheprovider -m "not browser and not wall_clock" > "$logs/in-process.log" 2>&1 &
+.venv/bin/python -m pytest -q -p no:cacheprovider --durations=15 -m "not browser and not wall_clock" > "$logs/in-process.log" 2>&1 &
 in_process=$!
 bash .ci/test-dates.sh "$@" & dates=$!
 failed=0
 wait "$in_process" || { cat "$logs/in-process.log"; failed=1; }
+grep -A 16 "slowest" "$logs/in-process.log"
 echo "== the in-process tests at tests/clock.py's NOW: $(tail -n 1 "$logs/in-process.log")"
 wait "$dates" || failed=1
+echo "== phase 1 took $SECONDS s"
 [ "$failed" -eq 0 ] || exit 1
 echo "== phase 2: the tests that drive real servers, workers and Chromium"
-exec .venv/bin/python -m pytest -p no:cacheprovider -m "browser or wall_clock"
+exec .venv/bin/python -m pytest -p no:cacheprovider --durations=30 -m "browser or wall_clock"

@@ -42,11 +42,15 @@ class Login(auth_views.LoginView):
 
 class Logout(auth_views.LogoutView):
     """Signing out also tells the browser to drop what it kept for this account: the cadre app's kept pages
-    and files (its service worker's caches, campaigns/views/app.py) and every store of this site."""
+    and files (its service worker's caches, campaigns/views/app.py) and every store of this site.
+
+    Unless another account's entries still wait in the phone's outbox (a shared phone): then the outbox
+    (static/js/outbox.js) has deleted this account's entries and kept pages itself and says `keep_others`,
+    and only the HTTP cache is cleared, so that the other cadre's unsent work is not lost."""
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
-        response["Clear-Site-Data"] = '"cache", "storage"'
+        response["Clear-Site-Data"] = '"cache"' if request.POST.get("keep_others") else '"cache", "storage"'
         return response
 
 

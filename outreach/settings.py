@@ -207,12 +207,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
+# Hashed names (css/app.3f2a….css) and their .gz (and .br with the brotli package) from collectstatic: a name
+# never changes its content, so browsers keep them a year without asking again (whitenoise, and nginx in
+# production, send `immutable`). Production has them; `make run` asks for them too (STATIC_HASHED=true,
+# after its collectstatic) so the demo loads like production. Without them files come from static/ as
+# they are edited, and the browser revalidates each one.
+STATIC_HASHED = env.bool("STATIC_HASHED", default=not DEBUG)
+if STATIC_HASHED and DEBUG:  # served like production: what collectstatic wrote, read once at start
+    WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "core.static_storage.HashedStaticFilesStorage" if STATIC_HASHED else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 MEDIA_URL = "media/"

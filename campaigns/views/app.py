@@ -29,7 +29,7 @@ SHELL = ["css/app.css", "vendor/bootstrap-5.3.9/css/bootstrap.min.css", "js/nav.
 def worker_version() -> str:
     """Changes whenever a static file does (their hashed names change), so a new worker replaces the old one
     and drops its caches."""
-    return hashlib.sha256(json.dumps([static(path) for path in SHELL]).encode()).hexdigest()[:12] + ("-debug" if settings.DEBUG else "")
+    return hashlib.sha256(json.dumps([static(path) for path in SHELL]).encode()).hexdigest()[:12] + ("" if settings.STATIC_HASHED else "-plain")
 
 
 @login_not_required  # holds no data; the browser fetches it to check for an update whether signed in or not
@@ -38,7 +38,7 @@ def worker_version() -> str:
 def service_worker(request):
     body = render(request, "fieldwork/sw.js", {
         "version": worker_version(), "shell": [static(path) for path in SHELL], "static_prefix": settings.STATIC_URL,
-        "scope": reverse("work:home"), "offline_page": reverse("work:offline"), "hashed": not settings.DEBUG,
+        "scope": reverse("work:home"), "offline_page": reverse("work:offline"), "hashed": settings.STATIC_HASHED,
     }).content
     return HttpResponse(body, content_type="text/javascript; charset=utf-8")
 

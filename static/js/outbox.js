@@ -264,11 +264,27 @@
     return idbKeyval.get(mine + id, store).then(function (entry) { if (entry) fill(form, entry); });
   }
 
-  // Logging out makes the phone forget everything of this site (Clear-Site-Data), the outbox too: ask first.
+  // Logging out makes the phone forget what it kept for this cadre, the outbox too: ask first. The server then
+  // clears every store of the site (Clear-Site-Data) — unless another cadre's entries wait on this phone:
+  // then this cadre's entries and kept pages are deleted here, and the others' stay (keep_others).
   document.querySelectorAll("form[data-logout]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
+      if (form.dataset.outboxCleared) return;
+      event.preventDefault();
       var waiting = Number(body.dataset.outboxCount || 0);
-      if (waiting && !window.confirm(text.logout.replace("%(count)s", waiting))) event.preventDefault();
+      if (waiting && !window.confirm(text.logout.replace("%(count)s", waiting))) return;
+      idbKeyval.keys(store).then(function (keys) {
+        var own = keys.filter(function (key) { return String(key).indexOf(mine) === 0; });
+        if (own.length === keys.length) return;
+        var keep = document.createElement("input");
+        keep.type = "hidden"; keep.name = "keep_others"; keep.value = "1";
+        form.append(keep);
+        return Promise.all(own.map(function (key) { return idbKeyval.del(key, store); }))
+          .then(function () { return window.caches ? caches.delete("pages") : null; });
+      }).catch(function () { /* logging out goes on whatever the phone could delete */ }).then(function () {
+        form.dataset.outboxCleared = "1";
+        form.submit();
+      });
     });
   });
 

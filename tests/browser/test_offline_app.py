@@ -143,7 +143,10 @@ def test_an_entry_kept_past_the_end_of_the_session_goes_up_after_the_same_cadre_
     expect(phone.get_by_test_id("outbox-badge")).to_be_hidden()  # not theirs: not shown, not sent
     assert not Visit.objects.exists()
 
-    phone.context.clear_cookies()
+    phone.get_by_role("button", name="菜单").click()
+    phone.get_by_role("button", name="退出").click()  # they log out: the phone forgets theirs, not the other cadre's
+    expect(phone.get_by_label("用户名")).to_be_visible()
+    assert phone.evaluate("async () => (await caches.keys()).includes('pages')") is False
     with phone.expect_response(lambda response: response.request.method == "POST" and "/work/visits/new/" in response.url,
                                timeout=20_000) as sent:
         log_in(phone, live_server, cadre.username, TEST_PASSWORD)  # the same cadre again: 我的工作 opens and the outbox sends

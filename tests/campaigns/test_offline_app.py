@@ -38,6 +38,12 @@ def test_logging_out_tells_the_browser_to_forget_what_it_kept(client, cadre):
     assert response.status_code == 302 and response["Clear-Site-Data"] == '"cache", "storage"'
 
 
+def test_logging_out_of_a_phone_holding_another_cadres_unsent_entries_keeps_the_stores(client, cadre):
+    client.force_login(cadre)
+    response = client.post(reverse("accounts:logout"), {"keep_others": "1"})  # the outbox deleted this cadre's own
+    assert response["Clear-Site-Data"] == '"cache"' and not client.get(reverse("work:home")).wsgi_request.user.is_authenticated
+
+
 def test_the_outbox_gets_json_a_resend_records_nothing_twice_and_a_refusal_says_why(client, posted, households):  # noqa: F811 - fixtures
 
     client.force_login(posted)
