@@ -39,7 +39,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -47,13 +46,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-import psycopg
-import redis
 import websocket  # websocket-client
+from demo_site import ROOT, free_port, fresh_demo  # bench/demo_site.py
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
 DATABASE = os.environ.get("FIELD_DATABASE", "outreach_bench_field")
 if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", DATABASE):
     sys.exit(f"FIELD_DATABASE must be a plain lower-case name, not {DATABASE!r}")
@@ -87,27 +83,10 @@ ENV = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE
 DEBIAN_HTTP = "sendfile on;\n tcp_nopush on;\n types_hash_max_size 2048;\n include /etc/nginx/mime.types;\n default_type application/octet-stream;\n gzip on;\n"
 
 
-def manage(*args: str) -> None:
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL)
-
-
 def prepare() -> None:
-    """A fresh database with the demo county, the static files, and an empty Redis db."""
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {DATABASE}")
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    manage("migrate", "--no-input", "-v0")
-    manage("seed_demo", "--allow-production")
-    manage("shell", "-c", "from accounts.models import User; User.objects.update(must_change_password=False)")
+    """A fresh database with the demo county, the static files (their old copies removed), and an empty Redis db."""
     shutil.rmtree(STATIC_ROOT, ignore_errors=True)
-    manage("collectstatic", "--no-input", "-v0")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    fresh_demo(ENV, postgres=POSTGRES, database=DATABASE, redis_url=REDIS_URL)
 
 
 def wait_for(url: str, processes: list[subprocess.Popen], log: Path) -> None:

@@ -35,19 +35,16 @@ import json
 import os
 import re
 import runpy
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import psycopg
 import redis
 from machine import Watch, cpu_counters, cpu_split, load_average  # bench/machine.py
+from demo_site import ROOT, free_port, fresh_demo  # bench/demo_site.py
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
 DATABASE = os.environ.get("LOAD_DATABASE", "outreach_load")
 if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", DATABASE):
     sys.exit(f"LOAD_DATABASE must be a plain lower-case name, not {DATABASE!r}")
@@ -97,27 +94,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-def manage(*args: str) -> None:
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL)
-
-
 def prepare() -> None:
     """A fresh database with the demo county, static files, and an empty Redis db."""
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {DATABASE}")
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    manage("migrate", "--no-input", "-v0")
-    manage("seed_demo", "--allow-production", "--households-per-village", str(HOUSEHOLDS_PER_VILLAGE))
-    # Seeded accounts keep their password, but a forced change would send every user to the password page.
-    manage("shell", "-c", "from accounts.models import User; User.objects.update(must_change_password=False)")
-    manage("collectstatic", "--no-input", "-v0")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    fresh_demo(ENV, postgres=POSTGRES, database=DATABASE, redis_url=REDIS_URL, seed_args=("--households-per-village", str(HOUSEHOLDS_PER_VILLAGE)))
 
 
 def start_gunicorn(port: int) -> subprocess.Popen:

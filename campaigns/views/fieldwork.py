@@ -143,6 +143,10 @@ def household_edit(request, pk=None):
         ok, saved = attempt(request, save, _("Household saved."))
         if ok:
             return redirect("work:household", pk=saved.pk)
+        if household is not None:  # shown again as typed, on the version there is now: saving again is a deliberate choice
+            household.refresh_from_db(fields=["version"])
+            form.data = form.data.copy()
+            form.data["version"] = household.version
     if outbox:
         return _outbox_refusal(*_form_reasons(form))
     return render(request, "fieldwork/household_form.html", {"form": form, "household": household})

@@ -174,6 +174,10 @@ def test_an_online_edit_of_an_older_version_is_refused_rather_than_saved_over_a_
     page = client.post(reverse("work:household-edit", args=[household.pk]), stale)
     assert page.status_code == 200 and "在您打开此页后" in page.content.decode()
     assert Household.objects.get(pk=household.pk).help_needed == "需要种子"
+    shown = page.context["form"]
+    assert shown["help_needed"].value() == "需要化肥" and shown["version"].value() == 2  # what was typed, on the version there is now
+    again = client.post(reverse("work:household-edit", args=[household.pk]), {**stale, "version": 2})
+    assert again.status_code == 302 and Household.objects.get(pk=household.pk).help_needed == "需要化肥"
 
 
 def test_pairing_and_a_refused_entry_from_the_outbox_answer_in_json(client, posted, households, campaign_admin):  # noqa: F811 - fixtures
