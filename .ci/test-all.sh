@@ -20,8 +20,9 @@ half cases-and-field-work "${DATABASE_URL##*/}" "${REDIS_URL##*/}" tests/campaig
 half the-rest "${DATABASE_URL##*/}_rest" 5 tests --ignore=tests/campaigns --ignore=tests/grievances & second=$!
 bash .ci/test-dates.sh "$@" & dates=$!
 failed=0
-for name in cases-and-field-work the-rest; do
-  if [ "$name" = cases-and-field-work ]; then wait "$first"; else wait "$second"; fi || { cat "$logs/$name.log"; failed=1; }
+for run in "cases-and-field-work $first" "the-rest $second"; do
+  read -r name pid <<< "$run"
+  wait "$pid" || { cat "$logs/$name.log"; failed=1; }
   grep -A 11 "slowest" "$logs/$name.log"
   echo "== the in-process tests at tests/clock.py's NOW, $name: $(tail -n 1 "$logs/$name.log")"
 done

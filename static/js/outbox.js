@@ -190,8 +190,8 @@
     return show();
   }
 
-  // A page the phone kept may be opened many times: each opening is a new entry with its own id, and a visit
-  // form kept yesterday proposes today (data-rendered-on: the day the server made the page).
+  // A blank form the phone kept (data-new-entry) may be opened many times: each opening is a new entry with its
+  // own id, and a visit form kept yesterday proposes today (data-rendered-on: the day the server made the page).
   function fresh(form) {
     var clientId = form.querySelector("[name=client_id]");
     if (clientId) clientId.value = newClientId();
@@ -202,7 +202,7 @@
 
   // A form with data-outbox is sent at once when the network answers, and kept on the phone when it does not.
   document.querySelectorAll("form[data-outbox]").forEach(function (form) {
-    if (!form.querySelector(".is-invalid, .invalid-feedback, .alert-danger")) fresh(form);
+    if (form.hasAttribute("data-new-entry")) fresh(form);
     form.addEventListener("submit", function (event) {
       if (form.dataset.outboxPlain) return; // the server's page with its error messages, as without the outbox
       event.preventDefault();
