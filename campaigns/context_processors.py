@@ -6,7 +6,9 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 
 # The cadre pages the phone keeps as soon as 我的工作 is opened with signal (others are kept as they are opened).
-KEPT_PAGES = ["work:home", "work:households", "work:visit-new", "work:diary", "work:outbox"]
+# The village bundle and the two pages that show a household page not kept (views.app) come with them.
+KEPT_PAGES = ["work:home", "work:households", "work:visit-new", "work:diary", "work:outbox",
+              "work:village-bundle", "work:household-offline", "work:household-new"]
 
 
 def offline_app(request):
@@ -17,7 +19,7 @@ def offline_app(request):
         return {}
     return {"offline_app": {
         "worker": reverse("work:service-worker"), "scope": reverse("work:home"), "manifest": reverse("work:manifest"),
-        "pages": json.dumps([reverse(name) for name in KEPT_PAGES]),
+        "pages": json.dumps([reverse(name) for name in KEPT_PAGES]), "village": reverse("work:village-bundle"),
         # static/js/outbox.js: whose entries these are, where it asks who is signed in, and what it says.
         "user": user.pk, "session": reverse("work:outbox-session"), "outbox": reverse("work:outbox"),
         "text": json.dumps({

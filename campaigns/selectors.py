@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 
 from django.db.models import Case as SqlCase  # grievances' Case is the case model
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -219,9 +219,7 @@ def household_picker(cadre: User, assignment: Assignment, *, search: str = "", p
     Paired with the cadre in this campaign first, then those of the cadre's latest visits (latest first), then
     by number; `search` matches the start of the number, or part of the head's name or the address. Three
     queries whatever the size of the village; only the columns a picker shows are read (no ID number)."""
-    paired = list(Pairing.objects.filter(cadre=cadre, campaign=assignment.target_village.campaign_id).values_list("household", flat=True))
-    latest = Visit.objects.filter(cadre=cadre, household__isnull=False).order_by("-recorded_at").values_list("household", flat=True)
-    recent = list(dict.fromkeys(latest[:RECENT_VISITS]))
+    paired, recent = _picker_order(cadre, assignment)
     households = pickable_households(cadre, assignment).only("pk", "village_id", "number", "head_name", "address", "phone")
     if search:
         households = households.filter(Q(number__startswith=search) | Q(head_name__icontains=search) | Q(address__icontains=search))
@@ -247,6 +245,50 @@ def household_shortlist(cadre: User, assignment: Assignment, *, chosen: int | No
         if extra is not None:
             households.insert(0, extra)
     return households
+
+
+BUNDLE_VISITS = 3  # latest visits per household in the village bundle, as its page shows them offline
+
+
+@dataclass
+class VillageBundle:
+    """Today's village as the phone keeps it (views.fieldwork.village_bundle): every household, masked."""
+
+    households: list[Household]
+    visits: dict[int, list[Visit]]  # household pk -> its latest visits the cadre may read, latest first
+    paired: set[int]
+    recent: list[int]  # household pks of the cadre's latest visits, latest first
+
+
+def _picker_order(cadre: User, assignment: Assignment) -> tuple[list[int], list[int]]:
+    paired = list(Pairing.objects.filter(cadre=cadre, campaign=assignment.target_village.campaign_id).values_list("household", flat=True))
+    latest = Visit.objects.filter(cadre=cadre, household__isnull=False).order_by("-recorded_at").values_list("household", flat=True)
+    return paired, list(dict.fromkeys(latest[:RECENT_VISITS]))
+
+
+def village_bundle_version(cadre: User, assignment: Assignment) -> str:
+    """Changes whenever the bundle would: a household added, changed or removed, a visit or pairing recorded."""
+    households = pickable_households(cadre, assignment).aggregate(n=Count("pk"), changed=Max("updated_at"))
+    visits = Visit.objects.visible_to(cadre).filter(household__village_id=assignment.target_village.village_id).aggregate(
+        n=Count("pk"), changed=Max("updated_at"))
+    paired, recent = _picker_order(cadre, assignment)
+    return ":".join(str(part) for part in (assignment.pk, households["n"], households["changed"], visits["n"], visits["changed"],
+                                          sorted(paired), recent))
+
+
+def village_bundle(cadre: User, assignment: Assignment) -> VillageBundle:
+    """Every household of today's village with its latest visits, for the phone to keep: four queries whatever
+    the size of the village, and only masked personal data leaves (the views read masked_* properties)."""
+    paired, recent = _picker_order(cadre, assignment)
+    households = list(pickable_households(cadre, assignment).defer("id_number_hash").order_by("number", "pk"))
+    latest = (Visit.objects.visible_to(cadre).filter(household__village_id=assignment.target_village.village_id)
+              .select_related("cadre").only("pk", "household_id", "visited_on", "recorded_at", "diary", "cadre__real_name")
+              .annotate(rank=Window(RowNumber(), partition_by=F("household"), order_by=F("recorded_at").desc()))
+              .filter(rank__lte=BUNDLE_VISITS).order_by("household", "rank"))
+    visits: dict[int, list[Visit]] = {}
+    for visit in latest:
+        visits.setdefault(visit.household_id, []).append(visit)
+    return VillageBundle(households, visits, set(paired), recent)
 
 
 def team_village_for(user: User, pk: int, *, today=None) -> TargetVillage:

@@ -1,11 +1,14 @@
 // The visit form's household picker. The page lists only a few households (paired, recent, the chosen one);
 // typing in the search box asks the server for a page of matches in today's village (number, name or
 // address) and lists them under it; a tap puts the household into the drop-down, which is what the form sends.
+// Without signal it searches the village the phone keeps (village.js), and a household chosen on its page
+// (?household=) is put into the drop-down from there too.
 // Without this script the drop-down still offers the first few. No inline script: the page's CSP forbids it.
 (function () {
   "use strict";
 
   var WAIT_MS = 250; // after the last key, so a name typed quickly costs one request
+  var PAGE_SIZE = 20; // as the server's (selectors.PICKER_PAGE_SIZE)
 
   document.querySelectorAll("[data-household-picker]").forEach(function (box) {
     var search = box.querySelector("[data-picker-search]");
@@ -58,14 +61,25 @@
       return button;
     }
 
+    function fromServer() {
+      var url = box.dataset.url + "?" + new URLSearchParams({ q: query, page: String(page) }).toString();
+      return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.json();
+      });
+    }
+
+    function fromPhone() {
+      var kept = window.village ? window.village.bundle() : Promise.resolve(null);
+      return kept.then(function (data) {
+        if (!data) throw new Error("not kept");
+        return window.village.search(data, query, page, PAGE_SIZE);
+      });
+    }
+
     function ask() {
       var mine = ++asked;
-      var url = box.dataset.url + "?" + new URLSearchParams({ q: query, page: String(page) }).toString();
-      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (response) {
-          if (!response.ok) throw new Error(String(response.status));
-          return response.json();
-        })
+      (navigator.onLine ? fromServer().catch(fromPhone) : fromPhone())
         .then(function (data) {
           if (mine !== asked) return;
           if (page === 1) list.replaceChildren();
@@ -107,5 +121,14 @@
       page += 1;
       ask();
     });
+
+    var chosen = new URLSearchParams(location.search).get("household");
+    var listed = Array.prototype.some.call(select.options, function (o) { return o.value === chosen; });
+    if (chosen && !listed && window.village) {
+      window.village.bundle().then(function (data) {
+        var household = data && window.village.find(data, chosen);
+        if (household) choose(household);
+      });
+    }
   });
 })();

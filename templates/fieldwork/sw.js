@@ -7,6 +7,9 @@ const STATIC_PREFIX = "{{ static_prefix|escapejs }}";
 const SCOPE = "{{ scope|escapejs }}";
 const OFFLINE_PAGE = "{{ offline_page|escapejs }}";
 const HASHED = {{ hashed|yesno:"true,false" }}; // production's static names change with their content
+// A cadre page not kept is shown, without signal, by a kept page that builds it from the village bundle
+// (static/js/village.js): [path pattern, the page that stands in].
+const STAND_INS = [{% for pattern, page in stand_ins %}[new RegExp("{{ pattern|escapejs }}"), "{{ page|escapejs }}"], {% endfor %}];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll([...SHELL, OFFLINE_PAGE])).then(() => self.skipWaiting()));
@@ -37,8 +40,14 @@ async function cadrePage(request) {
   try {
     return await fromNetworkKeeping(request, PAGE_CACHE);
   } catch (offline) {
-    return (await caches.match(request, { ignoreVary: true })) || (await caches.match(OFFLINE_PAGE)) || Response.error();
+    return (await caches.match(request, { ignoreVary: true })) || (await standIn(new URL(request.url))) ||
+      (await caches.match(OFFLINE_PAGE)) || Response.error();
   }
+}
+
+async function standIn(url) {
+  const found = STAND_INS.find(([pattern]) => pattern.test(url.pathname));
+  return found ? caches.match(found[1], { ignoreVary: true }) : undefined;
 }
 
 async function staticFile(request) {

@@ -3,6 +3,9 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
+
+from campaigns.context_processors import KEPT_PAGES
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
@@ -53,6 +56,11 @@ def desktop(browser):
     context = browser.new_context(**DESKTOP)
     yield context.new_page()
     context.close()
+
+
+def wait_until_kept(page):
+    """The app's service worker has kept every page a cadre needs without signal (context_processors.KEPT_PAGES)."""
+    expect(page.locator(f"body[data-offline-ready='{len(KEPT_PAGES)}']")).to_have_count(1, timeout=20_000)
 
 
 def log_in(page, live_server, username: str, password: str):

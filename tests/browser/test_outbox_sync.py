@@ -16,7 +16,7 @@ from tests.campaigns.conftest import assign
 from tests.clock import TODAY
 from tests.factories import TEST_PASSWORD, CampaignFactory, HouseholdFactory
 
-from .conftest import log_in
+from .conftest import log_in, wait_until_kept
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -89,7 +89,7 @@ def save_visit(phone, live_server, household, diary, *, demand="", photo=None):
 def test_a_day_without_signal_reaches_the_server_once_through_a_server_error(live_server, phone, cadre, village, tmp_path, monkeypatch, screenshot):
     wang, li, zhang = village
     log_in(phone, live_server, cadre.username, TEST_PASSWORD)
-    expect(phone.locator("body[data-offline-ready='5']")).to_have_count(1, timeout=20_000)
+    wait_until_kept(phone)
     phone.goto(f"{live_server.url}/work/households/{zhang.pk}/edit/")  # opened once with signal: the phone keeps it
 
     phone.context.set_offline(True)
@@ -145,7 +145,7 @@ def test_a_day_without_signal_reaches_the_server_once_through_a_server_error(liv
 def test_a_refused_visit_keeps_its_reason_until_corrected_and_then_goes_up_once(live_server, phone, cadre, village, screenshot):
     wang, li, _zhang = village
     log_in(phone, live_server, cadre.username, TEST_PASSWORD)
-    expect(phone.locator("body[data-offline-ready='5']")).to_have_count(1, timeout=20_000)
+    wait_until_kept(phone)
     phone.context.set_offline(True)
     save_visit(phone, live_server, wang, "王建国家：房屋漏雨，需要修缮。")
     Household.objects.filter(pk=wang.pk).delete()  # removed from the roster by the campaign office meanwhile
@@ -172,7 +172,7 @@ def test_a_refused_visit_keeps_its_reason_until_corrected_and_then_goes_up_once(
 def test_a_household_changed_by_someone_else_meanwhile_shows_both_versions_to_choose(live_server, phone, cadre, campaign_admin, village, screenshot):
     wang = village[0]
     log_in(phone, live_server, cadre.username, TEST_PASSWORD)
-    expect(phone.locator("body[data-offline-ready='5']")).to_have_count(1, timeout=20_000)
+    wait_until_kept(phone)
     phone.goto(f"{live_server.url}/work/households/{wang.pk}/edit/")
     phone.context.set_offline(True)
     phone.reload()

@@ -3,6 +3,8 @@
 import datetime
 import uuid
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -187,3 +189,63 @@ def test_pairing_and_a_refused_entry_from_the_outbox_answer_in_json(client, post
     posted.assignments.update(end_date=(NOW - DAY).date())  # taken off the team while the phone was offline
     refused = client.post(reverse("work:check-in"), {}, headers={"X-Outbox": "sync"})
     assert refused.status_code == 422 and refused.json()["errors"] == ["您今天没有驻村任务，无需签到。"]
+
+
+def test_the_village_bundle_holds_every_household_of_todays_village_masked_with_its_latest_visits(
+        client, posted, households, regions, django_assert_max_num_queries):  # noqa: F811 - fixtures
+    households[0].set_id_number("430102199001011234")
+    households[0].save()
+    elsewhere = Household.objects.create(village=regions["village_b"], number="9", head_name="外村户主")
+    client.force_login(posted)
+    for diary in ["第一次走访的民情日记。", "第二次走访：水渠已清。"]:
+        assert client.post(reverse("work:visit-new"), visit_post(households[0], diary=diary), headers={"X-Outbox": "sync"}).status_code == 201
+    with django_assert_max_num_queries(15):  # the same for 3 households or 600: see the next test
+        response = client.get(reverse("work:village-bundle"))
+    assert response["Cache-Control"] == "private, no-cache" and response["ETag"]
+    body = response.content.decode()
+    assert "13812345678" not in body and "430102199001011234" not in body  # masked only
+    bundle = response.json()
+    assert bundle["village"] == regions["village_a"].name
+    assert sorted(h["id"] for h in bundle["households"]) == sorted(h.pk for h in households)  # not the other village's
+    assert elsewhere.pk not in {h["id"] for h in bundle["households"]}
+    first = next(h for h in bundle["households"] if h["id"] == households[0].pk)
+    assert first["phone"] == "138****5678" and first["id_number"].startswith("4301") and "*" in first["id_number"]
+    assert [v["diary"] for v in first["visits"]] == ["第二次走访：水渠已清。", "第一次走访的民情日记。"]  # latest first
+    assert first["recent"] == 0 and "number" in bundle["editable"] and "phone" not in bundle["editable"]
+
+
+def test_the_bundle_costs_the_same_queries_whatever_the_size_of_the_village(client, posted, households, regions):  # noqa: F811 - fixtures
+    client.force_login(posted)
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("work:village-bundle"))
+    for number in range(40):
+        household = Household.objects.create(village=regions["village_a"], number=f"{100 + number}", head_name=f"户主{number}")
+        client.post(reverse("work:visit-new"), visit_post(household), headers={"X-Outbox": "sync"})
+    with CaptureQueriesContext(connection) as large:
+        assert len(client.get(reverse("work:village-bundle")).json()["households"]) == 43
+    assert len(large) == len(small)
+
+
+def test_the_phone_asks_again_for_the_bundle_and_gets_a_few_bytes_until_something_changed(client, posted, households):  # noqa: F811 - fixtures
+    client.force_login(posted)
+    first = client.get(reverse("work:village-bundle"))
+    unchanged = client.get(reverse("work:village-bundle"), headers={"If-None-Match": first["ETag"]})
+    assert unchanged.status_code == 304 and not unchanged.content
+    households[1].address = "大坪村5组"
+    households[1].save()
+    changed = client.get(reverse("work:village-bundle"), headers={"If-None-Match": first["ETag"]})
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+    assert any(h["address"] == "大坪村5组" for h in changed.json()["households"])
+    client.post(reverse("work:visit-new"), visit_post(households[2]), headers={"X-Outbox": "sync"})
+    assert client.get(reverse("work:village-bundle"), headers={"If-None-Match": changed["ETag"]}).status_code == 200
+
+
+def test_no_bundle_without_a_village_today_and_the_worker_shows_kept_pages_for_pages_not_kept(client, cadre, posted):  # noqa: F811 - fixtures
+    client.force_login(cadre)
+    body = client.get(reverse("work:service-worker")).content.decode()
+    assert 'new RegExp("^/work/households/' in body and '"/work/households/offline/"' in body and '"/work/households/new/"' in body
+    page = client.get(reverse("work:household-offline")).content.decode()
+    assert "data-village-offline" in page and "/static/js/village." in page
+    assert '"/work/village.json"' in client.get(reverse("work:home")).context["offline_app"]["pages"]
+    posted.assignments.all().delete()
+    assert client.get(reverse("work:village-bundle")).status_code == 404
