@@ -9,6 +9,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("campaigns/dashboard/", campaigns.campaign_dashboard, name="campaigns"),
     path("campaigns/dashboard/visits/", campaigns.dashboard_visits, name="campaign-visits"),
+    path("campaigns/dashboard/visits/export.xlsx", campaigns.dashboard_visits_export, name="campaign-visits-export"),
     path("cases/dashboard/", cases.case_dashboard, name="cases"),
     path("rankings/", rankings.rankings, name="rankings"),
 ]

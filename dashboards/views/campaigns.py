@@ -9,8 +9,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.exports import personal_data_export, workbook_response
 from campaigns import rollups
 from campaigns.models import Visit, VisitKind
 from core.views import id_param, page, param
@@ -120,16 +121,14 @@ def campaign_dashboard(request):
     return render(request, "dashboards/campaign.html", context)
 
 
-@require_GET
-@permission_required("campaigns.view_dashboards", raise_exception=True)
-def dashboard_visits(request):
-    """The raw visits behind a dashboard number: a region (or one cadre there), a date range."""
+def _drilled_visits(request):
+    """The visits behind a dashboard number: a region (or one cadre there), a date range."""
     today = timezone.localdate()
     campaign, _choices = dashboard.campaign_choice(request.user, param(request, "campaign"), today=today)
     if campaign is None:
         raise Http404
     start, end = dashboard.default_range(campaign, today)
-    scope, form = scope_for(request, default_from=start, default_to=end, kept={"campaign": str(campaign.pk)})
+    scope, _form = scope_for(request, default_from=start, default_to=end, kept={"campaign": str(campaign.pk)})
     visits = (
         Visit.objects.in_jurisdiction_of(request.user).in_region(scope.region.code)
         .filter(assignment__target_village__campaign=campaign, visited_on__range=(scope.date_from, scope.date_to))
@@ -140,6 +139,42 @@ def dashboard_visits(request):
     if cadre:
         cadre_id = id_param(request, "cadre")
         visits = visits.filter(cadre_id=cadre_id) if cadre_id else visits.none()
+    return campaign, scope, cadre, visits
+
+
+@require_GET
+@permission_required("campaigns.view_dashboards", raise_exception=True)
+def dashboard_visits(request):
+    campaign, scope, cadre, visits = _drilled_visits(request)
     return render(request, "dashboards/visits.html", {
         "campaign": campaign, "scope": scope, "page": page(request, visits, 50), "cadre": cadre,
     })
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("campaigns.view_dashboards", raise_exception=True)
+def dashboard_visits_export(request):
+    """The same visits as an Excel download: households' names are residents' personal data (a stated purpose)."""
+    return personal_data_export(request, lambda purpose: _visit_workbook(request, purpose))
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _visit_workbook(request, purpose: str):
+    campaign, scope, _cadre, visits = _drilled_visits(request)
+    headers = [_("Visited on"), _("Cadre"), _("Township"), _("Village"), _("Household"), _("Kinds of visit"), _("Ate together"),
+               _("Stayed overnight"), _("Laboured together"), _("Diary"), _("Practical deed done"), _("Value of money or goods (yuan)"),
+               _("Entered at"), _("Received at"), _("Entered offline")]
+    yes = _("Yes")
+    rows = (
+        [v.visited_on, v.cadre.real_name, v.assignment.target_village.village.parent.name, v.assignment.target_village.village.name,
+         v.household.head_name if v.household else _("Village-level activity"), "、".join(v.kind_labels),
+         yes if v.ate_together else "", yes if v.stayed_overnight else "", yes if v.laboured_together else "", v.diary, v.deed,
+         v.deed_value, _when(v.entered_at), _when(v.recorded_at),
+         _("entered offline, uploaded %(at)s") % {"at": _when(v.synced_at)} if v.synced_at else ""]
+        for v in visits.iterator(chunk_size=2000)
+    )
+    filename = f"走访记录-{campaign.name}-{scope.region.name}-{scope.date_from:%Y%m%d}-{scope.date_to:%Y%m%d}.xlsx"
+    return workbook_response(filename, _("Visits"), headers, rows, purpose=purpose)

@@ -1,13 +1,17 @@
 """The cadre app's manifest and service worker (campaigns/views/app.py); the browser test drives them offline."""
 
 import datetime
+import io
 import uuid
+from urllib.parse import urlencode
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
+from accounts.models import AuditEntry
 from campaigns import services
 from campaigns.models import CheckIn, Household, HouseholdEdit, Pairing, Visit
 from grievances.models import Case
@@ -95,8 +99,19 @@ def test_a_supervisors_list_of_visits_says_which_were_entered_offline(client, po
     client.post(reverse("work:visit-new"), visit_post(households[1]), headers={"X-Outbox": "form"})  # sent as it was written
     client.force_login(supervisor)
     campaign = Visit.objects.first().assignment.target_village.campaign
-    page = client.get(reverse("dashboards:campaign-visits"), {"campaign": campaign.pk, "date_from": (NOW - 2 * DAY).date().isoformat()}).content.decode()
+    query = {"campaign": campaign.pk, "date_from": (NOW - 2 * DAY).date().isoformat()}
+    page = client.get(reverse("dashboards:campaign-visits"), query).content.decode()
     assert page.count("<tr>") == 3 and page.count("离线录入") == 1
+
+    export = reverse("dashboards:campaign-visits-export") + "?" + urlencode(query)
+    assert "export-purpose" in client.get(export).content.decode()  # households' names: a stated purpose first
+    response = client.post(export, {"purpose": "inspection"})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    offline = {row[4]: row[-1] for row in rows[1:]}
+    assert len(rows) == 3 and rows[0][-3:] == ("录入时间", "接收时间", "离线录入")
+    assert offline[households[1].head_name] is None
+    assert offline[households[0].head_name] == f"离线录入，于 {timezone.localtime(NOW):%Y-%m-%d %H:%M} 同步"
+    assert AuditEntry.objects.get(action="export").details["purpose"].startswith("督查")
 
 
 def test_phone_times_in_the_future_or_older_than_the_rule_are_refused_with_the_reason(client, posted, households):  # noqa: F811 - fixtures
