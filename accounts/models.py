@@ -1,7 +1,7 @@
 import pgtrigger
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -53,6 +53,11 @@ class Region(models.Model):
     parent = models.ForeignKey(
         "self", verbose_name=_("parent region"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    # A village's reference point: visits and check-ins are measured from it (campaigns.flags).
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+                                   validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+                                    validators=[MinValueValidator(-180), MaxValueValidator(180)])
 
     objects = RegionQuerySet.as_manager()
 
@@ -215,6 +220,7 @@ class AuditEntry(models.Model):
         ROLES = "roles", _("Roles changed")
         JURISDICTION = "jurisdiction", _("Jurisdiction or powers changed")
         CONFIGURATION = "configuration", _("Changed in the administration")
+        FLAG = "flag", _("Flag reviewed or explained")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     actor = models.ForeignKey("User", verbose_name=_("by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")

@@ -33,6 +33,7 @@ NAV_ITEMS = [
     NavItem(_("Case dashboard"), "dashboards:cases", frozenset({Role.SUPERVISOR})),
     NavItem(_("Rankings"), "dashboards:rankings", frozenset({Role.SUPERVISOR, Role.CAMPAIGN_ADMIN})),
     NavItem(_("Not checked in"), "work:absent", frozenset({Role.SUPERVISOR})),
+    NavItem(_("Flags to check"), "flags:list", frozenset({Role.SUPERVISOR, Role.CAMPAIGN_ADMIN})),
     NavItem(_("Campaigns"), "campaigns:list", frozenset({Role.CAMPAIGN_ADMIN, Role.SUPERVISOR})),
     NavItem(_("Roster import"), "campaigns:imports", frozenset({Role.CAMPAIGN_ADMIN})),
     NavItem(_("Administration"), "admin:index", staff_only=True),

@@ -34,6 +34,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "campaigns.add_checkin",
         "campaigns.view_pairing",
         "campaigns.add_pairing",
+        "campaigns.view_flag",  # their own, to explain (说明)
         "grievances.view_case",
     ],
     Role.HANDLER: [*_VIEW_GEOGRAPHY, "grievances.view_case", "grievances.add_case", "grievances.change_case", "accounts.export_personal_data"],
@@ -50,6 +51,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "campaigns.view_checkin",
         "campaigns.view_pairing",
         "campaigns.view_dashboards",
+        "campaigns.view_flag",
+        "campaigns.review_flag",
         "grievances.view_case",
         "grievances.change_case",
         "accounts.export_personal_data",
@@ -91,6 +94,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "campaigns.view_checkin",
         "campaigns.view_pairing",
         "campaigns.add_pairing",
+        "campaigns.view_flag",  # the thresholds hold for the whole deployment: system administrators set them
     ],
 }
 

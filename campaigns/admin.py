@@ -5,7 +5,7 @@ from accounts.models import Region
 from accounts.regions import prefix_of
 from accounts.scoping import within_jurisdiction
 
-from .models import Assignment, Campaign, CampaignEvent, Household, ImportJob, TargetVillage
+from .models import Assignment, Campaign, CampaignEvent, FlagThresholds, Household, ImportJob, TargetVillage
 from .selectors import can_manage
 
 
@@ -127,4 +127,15 @@ class ImportJobAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(FlagThresholds)
+class FlagThresholdsAdmin(admin.ModelAdmin):
+    """One row: the thresholds of the fabrication rules (campaigns/flags.py), for the whole deployment."""
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not FlagThresholds.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -14,7 +14,7 @@ from core import pii
 from core.forms import StyledFormMixin
 from grievances.models import Case
 
-from .models import Campaign, Evaluation, Household, HouseholdTag, ImportJob, TargetVillage, Visit, VisitKind
+from .models import Campaign, Evaluation, Flag, FlagRule, Household, HouseholdTag, ImportJob, TargetVillage, Visit, VisitKind
 from .roster.files import FileProblem, check_upload
 
 # What each kind of campaign starts from (seed 000: 三同四民 is one week, twice a year, one theme).
@@ -353,3 +353,35 @@ class RatingCardsForm(ExportPurposeForm):
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
     field_order = ["household_number", "purpose", "detail"]
+
+
+class FlagFilterForm(StyledFormMixin, forms.Form):
+    """The flag queue's filters (GET): a bad value is ignored, not an error page."""
+
+    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All states")), *Flag.State.choices])
+    rule = forms.ChoiceField(label=_("Rule"), required=False, choices=[("", _("All rules")), *FlagRule.choices])
+    township = forms.ModelChoiceField(label=_("Township"), required=False, queryset=Region.objects.none(), empty_label=_("All townships"))
+    campaign = forms.ModelChoiceField(label=_("Campaign"), required=False, queryset=Campaign.objects.none(), empty_label=_("All campaigns"))
+    cadre = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, initial={"state": Flag.State.OPEN}, **kwargs)  # what waits for review, unless asked otherwise
+        self.fields["township"].queryset = Region.objects.in_jurisdiction_of(user).townships()
+        self.fields["campaign"].queryset = Campaign.objects.visible_to(user).order_by("-start_date")
+
+    @property
+    def values(self) -> dict:
+        if not self.is_bound:
+            return {"state": Flag.State.OPEN}
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")} if self.is_valid() else {}
+
+
+class FlagReviewForm(StyledFormMixin, forms.Form):
+    verdict = forms.ChoiceField(label=_("The review found"), choices=[(Flag.State.CONFIRMED, Flag.State.CONFIRMED.label),
+                                                                     (Flag.State.DISMISSED, Flag.State.DISMISSED.label)], widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Review note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("What was checked and how: kept in the audit trail."))
+
+
+class FlagExplainForm(StyledFormMixin, forms.Form):
+    explanation = forms.CharField(label=_("Your explanation (说明)"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

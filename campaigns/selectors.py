@@ -13,7 +13,21 @@ from accounts.models import Region, User
 from accounts.scoping import within_jurisdiction
 from grievances.models import Case
 
-from .models import Assignment, Campaign, CampaignEvent, CheckIn, Household, HouseholdEdit, ImportJob, Pairing, TargetVillage, Visit
+from .flags import with_distance
+from .models import (
+    Assignment,
+    Campaign,
+    CampaignEvent,
+    CheckIn,
+    Evaluation,
+    Flag,
+    Household,
+    HouseholdEdit,
+    ImportJob,
+    Pairing,
+    TargetVillage,
+    Visit,
+)
 
 
 def correlated_count(queryset, group_by: str, counted: str):
@@ -330,3 +344,48 @@ def absent_today(user: User, *, today=None):
         .select_related("cadre__unit", "target_village__village__parent", "target_village__campaign")
         .order_by("target_village__village_id", "cadre__real_name")
     )
+
+
+def flag_queue(user: User, *, state: str = "", rule: str = "", township: Region | None = None, campaign: Campaign | None = None,
+               cadre: int | None = None):
+    """核查提示 the user may see (their jurisdiction's; a cadre's own), newest first, with what a row shows."""
+    flags = Flag.objects.visible_to(user).select_related("village__parent", "cadre", "campaign")
+    if state:
+        flags = flags.filter(state=state)
+    if rule:
+        flags = flags.filter(rule=rule)
+    if township is not None:
+        flags = flags.filter(village__parent=township)
+    if campaign is not None:
+        flags = flags.filter(campaign=campaign)
+    if cadre:
+        flags = flags.filter(cadre_id=cadre)
+    return flags.order_by("-found_at", "-pk")
+
+
+def flag_for(user: User, pk: int) -> Flag:
+    return get_object_or_404(Flag.objects.visible_to(user).select_related("village__parent", "cadre", "campaign", "reviewed_by"), pk=pk)
+
+
+@dataclass
+class FlagRecords:
+    """The records behind a flag, as far as the user may see them, visits and check-ins with their distance from the village."""
+
+    visits: list[Visit]
+    check_ins: list[CheckIn]
+    evaluations: list
+    case: Case | None
+
+
+def flag_records(user: User, flag: Flag) -> FlagRecords:
+    visits = (with_distance(Visit.objects.visible_to(user).filter(flags=flag))
+              .select_related("cadre", "household", "assignment__target_village__village").order_by("visited_on", "recorded_at"))
+    check_ins = with_distance(CheckIn.objects.visible_to(user).filter(flags=flag)).select_related("cadre").order_by("day")
+    evaluations = Evaluation.objects.visible_to(user).filter(flags=flag).select_related("household").order_by("created_at")
+    case = Case.objects.visible_to(user).filter(pk=flag.case_id).first() if flag.case_id else None
+    return FlagRecords(list(visits), list(check_ins), list(evaluations), case)
+
+
+def open_flags_about(cadre: User) -> int:
+    """How many flags about the cadre wait for review: 我的工作 says so, for them to explain."""
+    return Flag.objects.filter(cadre=cadre, state=Flag.State.OPEN).count()

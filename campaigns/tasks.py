@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import rollups
+from .services import flags
 from .services.import_jobs import release_stale_imports, roster_import_enqueue, run_import
 
 
@@ -30,3 +31,22 @@ def refresh_dashboard_rollups(full: bool = False) -> dict:
     """Beat runs this every ROLLUP_REFRESH_SECONDS (the days touched since the last run) and nightly in full."""
     result = rollups.refresh(full=full)
     return {"days": result.days, "campaigns": result.campaigns, "village_days": result.village_days}
+
+
+# Sent by its name after each write (services/flags.py, CHECK_TASK). Safe to run twice: a flag is recorded once.
+@shared_task(acks_late=True)
+def check_flags(visits=(), check_ins=(), evaluations=()) -> int:
+    """The fabrication rules over records just written."""
+    return flags.flags_check_records(visits=visits, check_ins=check_ins, evaluations=evaluations)
+
+
+@shared_task
+def check_recent_case_flags() -> int:
+    """Beat runs this every FLAG_CASE_SWEEP_SECONDS: the case rules over cases moved lately."""
+    return flags.flags_check_recent_cases()
+
+
+@shared_task
+def check_all_flags() -> int:
+    """Beat runs this nightly: every rule over what changed in the last two days."""
+    return flags.flags_check_all()

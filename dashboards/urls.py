@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import campaigns, cases, home, rankings
+from .views import campaign_lists, campaigns, cases, home, rankings
 
 app_name = "dashboards"
 
@@ -8,8 +8,12 @@ app_name = "dashboards"
 urlpatterns = [
     path("", home.home, name="home"),
     path("campaigns/dashboard/", campaigns.campaign_dashboard, name="campaigns"),
-    path("campaigns/dashboard/visits/", campaigns.dashboard_visits, name="campaign-visits"),
-    path("campaigns/dashboard/visits/export.xlsx", campaigns.dashboard_visits_export, name="campaign-visits-export"),
+    path("campaigns/dashboard/visits/", campaign_lists.dashboard_visits, name="campaign-visits"),
+    path("campaigns/dashboard/visits/export.xlsx", campaign_lists.dashboard_visits_export, name="campaign-visits-export"),
+    path("campaigns/dashboard/households/", campaign_lists.dashboard_households, name="campaign-households"),
+    path("campaigns/dashboard/households/export.xlsx", campaign_lists.dashboard_households_export, name="campaign-households-export"),
+    path("campaigns/dashboard/ratings/", campaign_lists.dashboard_ratings, name="campaign-ratings"),
+    path("campaigns/dashboard/ratings/export.xlsx", campaign_lists.dashboard_ratings_export, name="campaign-ratings-export"),
     path("cases/dashboard/", cases.case_dashboard, name="cases"),
     path("rankings/", rankings.rankings, name="rankings"),
 ]

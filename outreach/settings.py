@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # pg_trgm similarity for the copied-diary flag (campaigns/flags.py)
     "django_celery_beat",
     "csp",  # Content-Security-Policy header
     "axes",  # login lockout
@@ -285,6 +286,7 @@ CELERY_TASK_ROUTES = {
     "campaigns.tasks.run_roster_import": {"queue": "imports"},
     "campaigns.tasks.requeue_stale_imports": {"queue": "imports"},
     "campaigns.tasks.refresh_dashboard_rollups": {"queue": "rollups"},
+    "campaigns.tasks.check_*": {"queue": "rollups"},  # the fabrication flags read what the dashboards count
 }
 # Deadline reminders (grievances/reminders.py): days before a deadline to remind, and delivery retries.
 REMINDER_THRESHOLDS = [int(day) for day in env.list("REMINDER_THRESHOLDS", default=["7", "3", "1", "0"])]
@@ -303,6 +305,9 @@ IMPORT_LEASE_SECONDS = env.int("IMPORT_LEASE_SECONDS", default=30)
 IMPORT_SWEEP_SECONDS = env.int("IMPORT_SWEEP_SECONDS", default=60)
 # Dashboard rollups (campaigns/rollups.py): how often the days with new visits are summed again.
 ROLLUP_REFRESH_SECONDS = env.int("ROLLUP_REFRESH_SECONDS", default=5 * 60)
+# Fabrication flags (campaigns/services/flags.py): field records are checked after each write; cases, every
+# FLAG_CASE_SWEEP_SECONDS; everything recent, nightly.
+FLAG_CASE_SWEEP_SECONDS = env.int("FLAG_CASE_SWEEP_SECONDS", default=5 * 60)
 CELERY_BEAT_SCHEDULE = {
     # One heartbeat per queue: /readyz then knows that each queue has a worker taking its tasks.
     **{f"heartbeat-{queue}": {"task": "outreach.tasks.heartbeat", "schedule": HEARTBEAT_SECONDS,
@@ -317,6 +322,8 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "accounts.tasks.clear_expired_sessions", "schedule": crontab(hour=3, minute=45)},
     "rebuild-dashboard-rollups": {"task": "campaigns.tasks.refresh_dashboard_rollups", "schedule": crontab(hour=2, minute=30),
                                   "kwargs": {"full": True}},
+    "check-recent-case-flags": {"task": "campaigns.tasks.check_recent_case_flags", "schedule": FLAG_CASE_SWEEP_SECONDS},
+    "check-all-flags": {"task": "campaigns.tasks.check_all_flags", "schedule": crontab(hour=1, minute=30)},
 }
 
 # --- Security -------------------------------------------------------------

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("work/", include("campaigns.urls_fieldwork")),
+    path("flags/", include("campaigns.urls_flags")),  # 核查提示: numbers that look fabricated
     path("", include("campaigns.urls_public")),
     path("cases/", include("grievances.urls")),
     path("", include("grievances.urls_public")),

@@ -28,7 +28,7 @@ from accounts import audit
 from accounts.models import AuditEntry, Region, Unit, User
 from accounts.roles import Role
 from campaigns import services as campaign_services
-from campaigns.models import Assignment, Campaign, CampaignEvent, Household, ImportJob, TargetVillage
+from campaigns.models import Assignment, Campaign, CampaignEvent, FlagThresholds, Household, ImportJob, TargetVillage
 from dashboards.models import RankingWeight
 from grievances import services as case_services
 from grievances.models import CalendarDay, Case, CaseCategory, Delivery, MediationSession, Reminder, UnitWebhook
@@ -143,6 +143,7 @@ def world(regions, unit_a, unit_b, cadre, other_cadre, campaign_admin):
     w["device"] = TOTPDevice.objects.create(user=w["neighbour_admin"], name="authenticator", confirmed=True)
     w["heartbeat"] = Heartbeat.objects.create(name="default", last_seen=NOW)
     w["ranking_weight"] = RankingWeight.objects.get(indicator=RankingWeight.Indicator.COVERAGE)
+    w["flag_thresholds"] = FlagThresholds.objects.create()
     w["category"] = CaseCategory.objects.first()
     w["calendar_day"] = CalendarDay.objects.first()
     w["audit_entry"] = audit.record(AuditEntry.Action.CONFIGURATION, actor=w["system_admin"], summary="样本")
@@ -152,7 +153,7 @@ def world(regions, unit_a, unit_b, cadre, other_cadre, campaign_admin):
 
 
 GLOBAL = ["group", "periodic_task", "interval", "crontab", "solar", "clocked", "access_attempt", "access_log", "access_failure",
-          "device", "heartbeat", "category", "calendar_day", "audit_entry", "ranking_weight"]
+          "device", "heartbeat", "category", "calendar_day", "audit_entry", "ranking_weight", "flag_thresholds"]
 NEIGHBOURS = ["neighbour_county", "neighbour_township", "neighbour_village", "city_unit", "neighbour_unit", "city_admin", "neighbour_admin",
               "neighbour_cadre", "neighbour_campaign", "city_target_n", "neighbour_target", "city_assignment", "city_event",
               "neighbour_event", "neighbour_household", "neighbour_job", "neighbour_case", "neighbour_mediation", "neighbour_delivery",

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from accounts.roles import Role
 from campaigns import services as campaign_services
-from campaigns.models import Assignment, ImportJob, TargetVillage
+from campaigns.models import Assignment, Flag, FlagRule, ImportJob, TargetVillage
 from grievances import services as case_services
 from tests.clock import TODAY
 from tests.factories import CampaignFactory, HouseholdFactory, UserFactory
@@ -61,12 +61,15 @@ def township_a(regions, campaign_admin, cadre, unit_a, django_capture_on_commit_
                               attachment=SimpleUploadedFile("交办单.pdf", b"%PDF-1.4 test"))
     campaign_services.household_save(actor=admin_a, village_code=household.village_id, household_id=household.pk, data={"help_needed": "种子"})
     conflict = campaign_services.household_sync(actor=cadre, household=household, data={"help_needed": "化肥"}, base_version=1, client_id=uuid.uuid4())
+    flag = Flag.objects.create(rule=FlagRule.COPIED_DIARY, key=f"visit:{visit.pk}", evidence="甲镇日记 与另一次走访雷同", village=regions["village_a"],
+                               campaign=campaign, cadre=cadre)
+    flag.visits.add(visit)
     with django_capture_on_commit_callbacks(execute=False):
         job = campaign_services.roster_import_start(actor=admin_a, kind=ImportJob.Kind.HOUSEHOLDS, upload=SimpleUploadedFile("甲.csv", b"x"))
     return {
         "campaign": campaign, "target": target, "assignment": Assignment.objects.get(cadre=cadre), "household": household,
         "visit": visit, "photo": visit.photos.get(), "case": case, "job": job,
-        "attachment": case.events.get(action="assign").attachments.get(), "conflict": conflict,
+        "attachment": case.events.get(action="assign").attachments.get(), "conflict": conflict, "flag": flag,
     }
 
 
@@ -83,6 +86,7 @@ def samples(name: str, objects: dict) -> dict:
         ("work", "edit_pk"): objects["conflict"].pk,
         ("work", "target_pk"): objects["target"].pk,
         ("grievances", "pk"): objects["case"].pk,
+        ("flags", "pk"): objects["flag"].pk,
         ("grievances", "action"): "start",
         ("grievances", "attachment_pk"): objects["attachment"].pk,
         ("", "token"): "invalid-token",

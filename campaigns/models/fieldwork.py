@@ -255,6 +255,8 @@ class Evaluation(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("sent from the session of"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+", help_text=_("The staff account signed in on the browser the rating was sent from, if any."),
     )
+    # A keyed hash of the address it was sent from (never the address): many ratings from one address in a burst are flagged.
+    address_hash = models.CharField(_("sent from (hashed address)"), max_length=64, blank=True, editable=False)
 
     objects = EvaluationQuerySet.as_manager()
 

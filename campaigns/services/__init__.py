@@ -17,6 +17,7 @@ from .fieldwork import (
     visit_edit,
     visit_record,
 )
+from .flags import can_review, flag_explain, flag_review, flags_check_all, flags_check_recent_cases, flags_check_records
 from .import_jobs import roster_import_start
 from .setup import (
     AssignResult,
@@ -38,4 +39,5 @@ __all__ = [
     "campaign_activate", "campaign_close", "campaign_create", "campaign_update", "check_in", "describe_clash",
     "household_conflict_resolve", "household_reveal", "household_save", "household_sync", "lock_campaign", "roster_import_start", "target_village_remove",
     "target_village_update", "target_villages_add", "team_leader_set", "visit_edit", "visit_record",
+    "can_review", "flag_explain", "flag_review", "flags_check_all", "flags_check_recent_cases", "flags_check_records",
 ]

@@ -34,6 +34,7 @@ from ..models import (
     VisitRevision,
 )
 from ..models.fieldwork import LATE_DAYS_ALLOWED
+from .flags import flags_enqueue
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 3
@@ -77,11 +78,14 @@ def check_in(*, cadre: User, latitude=None, longitude=None, accuracy=None, phone
     assignment = assignment_on(cadre, day)
     if assignment is None:
         raise ValidationError(_("You have no village assignment today, so there is nowhere to check in."))
-    return CheckIn.objects.get_or_create(
+    check, created = CheckIn.objects.get_or_create(
         cadre=cadre, day=day,
         defaults={"assignment": assignment, "checked_at": now, "phone_recorded_at": phone_recorded_at,
                   "latitude": latitude, "longitude": longitude, "accuracy_m": accuracy},
     )
+    if created:
+        flags_enqueue(check_ins=[check.pk])
+    return check, created
 
 
 def can_edit_households(actor: User, village_code: str, today: datetime.date | None = None) -> bool:
@@ -330,6 +334,7 @@ def visit_record(
         if visit is None:
             raise
         return visit, False
+    flags_enqueue(visits=[visit.pk])
     return visit, True
 
 
@@ -350,6 +355,7 @@ def visit_edit(*, actor: User, visit_id: int, data: dict, now=None) -> Visit:
         for name, value in changed.items():
             setattr(visit, name, value)
         visit.save()
+        flags_enqueue(visits=[visit.pk])
     return visit
 
 
@@ -378,11 +384,12 @@ class AlreadyRated(ValidationError):
 
 @transaction.atomic
 def evaluation_submit(*, target: TargetVillage, household_number: str, rating_code: str, rating: str, comment: str = "",
-                      signed_in_account: User | None = None) -> Evaluation:
+                      signed_in_account: User | None = None, address: str = "") -> Evaluation:
     """群众评议 without an account: the household proves itself by its number and the code on its rating card.
 
     `signed_in_account` is whoever was signed in on the browser it came from: kept on the rating, so that
-    ratings sent from a staff member's own session can be told apart."""
+    ratings sent from a staff member's own session can be told apart. The address it came from is kept
+    only as a keyed hash, for the flag on many ratings from one address in a burst."""
     if target.campaign.status != Campaign.Status.ACTIVE:
         raise ValidationError(_("Rating is open only while the campaign runs."))
     card = (
@@ -393,12 +400,15 @@ def evaluation_submit(*, target: TargetVillage, household_number: str, rating_co
         raise ValidationError(_("The household number and rating code do not match our records. The code is on the rating card delivered to your home."))
     try:
         with transaction.atomic():
-            return Evaluation.objects.create(
+            evaluation = Evaluation.objects.create(
                 campaign=target.campaign, target_village=target, household=card.household, rating=rating, comment=comment.strip(),
                 signed_in_account=signed_in_account if getattr(signed_in_account, "pk", None) else None,
+                address_hash=pii.lookup_hash(address) if address else "",
             )
     except IntegrityError:
         raise AlreadyRated(_("Your household has already rated this campaign. Thank you!")) from None
+    flags_enqueue(evaluations=[evaluation.pk])
+    return evaluation
 
 
 def may_print_rating_cards(actor: User, target: TargetVillage) -> bool:

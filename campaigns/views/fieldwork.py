@@ -48,6 +48,7 @@ def my_work(request):
             recent=selectors.diary(request.user)[:5],
             check_in_form=CheckInForm(),
             conflicts=selectors.open_conflicts(request.user)[:10],
+            open_flags=selectors.open_flags_about(request.user),
         )
     return render(request, "fieldwork/my_work.html", context)
 

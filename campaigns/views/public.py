@@ -57,7 +57,7 @@ def rate(request, token):
             return render(request, "public/rate.html", context, status=429)
         if form.is_valid():
             try:
-                services.evaluation_submit(target=target, signed_in_account=signed_in, **form.cleaned_data)
+                services.evaluation_submit(target=target, signed_in_account=signed_in, address=address, **form.cleaned_data)
             except services.AlreadyRated as already:
                 context["notice"] = already.messages[0]
             except ValidationError as error:

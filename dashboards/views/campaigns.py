@@ -1,31 +1,32 @@
-"""The campaign dashboard (supervisors, desktop) and the visit list its numbers drill down to."""
+"""The campaign dashboard (supervisors, desktop); its numbers link to the lists in views/campaign_lists.py."""
 
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
-from accounts.exports import personal_data_export, workbook_response
 from campaigns import rollups
-from campaigns.models import Visit, VisitKind
-from core.views import id_param, page, param
+from campaigns.models import VisitKind
+from core.views import param
 
 from .. import campaign_figures as dashboard
-from ..drilldown import scope_for
+from ..drilldown import Scope, scope_for
 from ..tables import Cell, Table, requested_export
+
+VISITS, HOUSEHOLDS, RATINGS = "dashboards:campaign-visits", "dashboards:campaign-households", "dashboards:campaign-ratings"
+
+
+def _link(scope: Scope, url_name: str, count=1, **query) -> str:
+    """Where a number drills to, keeping the campaign, region and dates; none for a zero, which has no rows."""
+    return f"{reverse(url_name)}?{scope.query(**query)}" if count else ""
 
 
 def _region_table(scope, rows, totals, link_cases: bool) -> Table:
-    here = reverse("dashboards:campaigns")
-    visits = reverse("dashboards:campaign-visits")
-    absent = reverse("work:absent")
-    cases = reverse("grievances:list")
     table = Table(
         "regions", _("By region"),
         [_("Region"), _("Target villages"), _("Cadres posted today"), _("Checked in today"), _("Absent today"), _("Households"),
@@ -34,31 +35,36 @@ def _region_table(scope, rows, totals, link_cases: bool) -> Table:
         note=_("Coverage and residents' ratings count the whole campaign so far; visits, nights, deeds and demands count the chosen dates; presence counts today."),
     )
 
-    def line(label, url_query, f):
-        drill = f"{here}?{url_query}" if url_query else ""
-        listed = f"{visits}?{url_query}" if url_query else ""
+    def line(label, code, f):
+        def to(url_name, count=1, **query):  # the total row has no region of its own: unlinked
+            return _link(scope, url_name, count, region=code, **query) if code else ""
+
         return [
-            Cell(label, drill), Cell(f.villages, drill), Cell(f.cadres_today), Cell(f.checked_in),
-            Cell(f.absent, f"{absent}?{url_query}" if url_query and f.absent else ""), Cell(f.households), Cell(f.visited_households),
-            Cell(f.coverage, percent=True), Cell(f.visits, listed if f.visits else ""), Cell(f.nights), Cell(f.deeds),
-            Cell(f.deed_value), Cell(f.demands, f"{cases}?{url_query}&source=visit" if link_cases and url_query and f.demands else ""),
-            Cell(f.ratings), Cell(f.satisfaction, percent=True),
+            Cell(label, to("dashboards:campaigns")), Cell(f.villages, to("dashboards:campaigns")), Cell(f.cadres_today), Cell(f.checked_in),
+            Cell(f.absent, to("work:absent", f.absent)), Cell(f.households, to(HOUSEHOLDS, f.households)),
+            Cell(f.visited_households, to(HOUSEHOLDS, f.visited_households, visited=1)), Cell(f.coverage, percent=True),
+            Cell(f.visits, to(VISITS, f.visits)), Cell(f.nights, to(VISITS, f.nights, only="overnight")),
+            Cell(f.deeds, to(VISITS, f.deeds, only="deeds")), Cell(f.deed_value, to(VISITS, f.deed_value, only="valued")),
+            Cell(f.demands, to("grievances:list", f.demands if link_cases else 0, source="visit")),
+            Cell(f.ratings, to(RATINGS, f.ratings)), Cell(f.satisfaction, to(RATINGS, f.ratings), percent=True),
         ]
 
-    table.rows = [line(region.name, scope.query(region=region.code), rows[region.code]) for region in scope.children]
+    table.rows = [line(region.name, region.code, rows[region.code]) for region in scope.children]
     table.total = line(_("Total"), "", totals)
     return table
 
 
 def _cadre_table(scope, cadres) -> Table:
-    visits = reverse("dashboards:campaign-visits")
+    def to(c, url_name, count=1, **query):
+        return _link(scope, url_name, count, cadre=c.cadre.pk, **query)
+
     return Table(
         "cadres", _("Cadres of the work team"),
         [_("Cadre"), _("Unit"), _("Checked in today"), _("Visits"), _("Households visited"), _("Nights stayed"), _("Practical deeds"), _("Demands collected")],
         rows=[
-            [Cell(c.cadre.real_name, f"{visits}?{scope.query(cadre=c.cadre.pk)}"), Cell(str(c.cadre.unit or "")),
-             Cell(_("yes") if c.checked_in else _("no")), Cell(c.visits, f"{visits}?{scope.query(cadre=c.cadre.pk)}" if c.visits else ""),
-             Cell(c.households), Cell(c.nights), Cell(c.deeds), Cell(c.demands)]
+            [Cell(c.cadre.real_name, to(c, VISITS)), Cell(str(c.cadre.unit or "")), Cell(_("yes") if c.checked_in else _("no")),
+             Cell(c.visits, to(c, VISITS, c.visits)), Cell(c.households, to(c, HOUSEHOLDS, c.households, visited=1)),
+             Cell(c.nights, to(c, VISITS, c.nights, only="overnight")), Cell(c.deeds, to(c, VISITS, c.deeds, only="deeds")), Cell(c.demands)]
             for c in cadres
         ],
     )
@@ -119,62 +125,3 @@ def campaign_dashboard(request):
                                   {"name": _("Nights stayed"), "data": [n for _d, _v, n in days]}]},
     })
     return render(request, "dashboards/campaign.html", context)
-
-
-def _drilled_visits(request):
-    """The visits behind a dashboard number: a region (or one cadre there), a date range."""
-    today = timezone.localdate()
-    campaign, _choices = dashboard.campaign_choice(request.user, param(request, "campaign"), today=today)
-    if campaign is None:
-        raise Http404
-    start, end = dashboard.default_range(campaign, today)
-    scope, _form = scope_for(request, default_from=start, default_to=end, kept={"campaign": str(campaign.pk)})
-    visits = (
-        Visit.objects.in_jurisdiction_of(request.user).in_region(scope.region.code)
-        .filter(assignment__target_village__campaign=campaign, visited_on__range=(scope.date_from, scope.date_to))
-        .select_related("cadre", "household", "assignment__target_village__village__parent")
-        .order_by("-visited_on", "-recorded_at", "-pk")
-    )
-    cadre = param(request, "cadre")
-    if cadre:
-        cadre_id = id_param(request, "cadre")
-        visits = visits.filter(cadre_id=cadre_id) if cadre_id else visits.none()
-    return campaign, scope, cadre, visits
-
-
-@require_GET
-@permission_required("campaigns.view_dashboards", raise_exception=True)
-def dashboard_visits(request):
-    campaign, scope, cadre, visits = _drilled_visits(request)
-    return render(request, "dashboards/visits.html", {
-        "campaign": campaign, "scope": scope, "page": page(request, visits, 50), "cadre": cadre,
-    })
-
-
-@require_http_methods(["GET", "POST"])
-@permission_required("campaigns.view_dashboards", raise_exception=True)
-def dashboard_visits_export(request):
-    """The same visits as an Excel download: households' names are residents' personal data (a stated purpose)."""
-    return personal_data_export(request, lambda purpose: _visit_workbook(request, purpose))
-
-
-def _when(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def _visit_workbook(request, purpose: str):
-    campaign, scope, _cadre, visits = _drilled_visits(request)
-    headers = [_("Visited on"), _("Cadre"), _("Township"), _("Village"), _("Household"), _("Kinds of visit"), _("Ate together"),
-               _("Stayed overnight"), _("Laboured together"), _("Diary"), _("Practical deed done"), _("Value of money or goods (yuan)"),
-               _("Entered at"), _("Received at"), _("Entered offline")]
-    yes = _("Yes")
-    rows = (
-        [v.visited_on, v.cadre.real_name, v.assignment.target_village.village.parent.name, v.assignment.target_village.village.name,
-         v.household.head_name if v.household else _("Village-level activity"), "、".join(v.kind_labels),
-         yes if v.ate_together else "", yes if v.stayed_overnight else "", yes if v.laboured_together else "", v.diary, v.deed,
-         v.deed_value, _when(v.entered_at), _when(v.recorded_at),
-         _("entered offline, uploaded %(at)s") % {"at": _when(v.synced_at)} if v.synced_at else ""]
-        for v in visits.iterator(chunk_size=2000)
-    )
-    filename = f"走访记录-{campaign.name}-{scope.region.name}-{scope.date_from:%Y%m%d}-{scope.date_to:%Y%m%d}.xlsx"
-    return workbook_response(filename, _("Visits"), headers, rows, purpose=purpose)

@@ -1,0 +1,93 @@
+"""#19: the flag queue, a flag's page with its records, the review after a confirmation, and the cadre's 说明."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Region
+from campaigns import services
+from campaigns.models import Flag, FlagRule
+from tests.clock import DAY, TODAY
+from tests.factories import CampaignFactory, HouseholdFactory, UserFactory
+
+from .conftest import assign, visit
+
+
+@pytest.fixture
+def flagged(regions, campaign_admin, cadre):
+    """Yesterday the cadre logged three visits in 大坪村 without checking in; one was located 5.6 km away."""
+    campaign = CampaignFactory(name="冬季三同四民", organiser_region=regions["county"], start_date=TODAY - 5 * DAY, end_date=TODAY + 2 * DAY)
+    Region.objects.filter(pk=regions["village_a"].pk).update(latitude=Decimal("28.2"), longitude=Decimal("112.9"))
+    assign(campaign_admin, campaign.target_villages.create(village=regions["village_a"]), cadre)
+    households = [HouseholdFactory(village=regions["village_a"], head_name=f"户主{n}") for n in range(3)]
+    visits = [visit(cadre, TODAY - DAY, household=h, latitude=Decimal("28.25") if n == 0 else None, longitude=Decimal("112.9") if n == 0 else None)
+              for n, h in enumerate(households)]
+    services.flags_check_records(visits=[v.pk for v in visits])
+    return Flag.objects.get(rule=FlagRule.VISIT_WITHOUT_CHECK_IN)
+
+
+def test_a_supervisor_sees_the_queue_of_the_jurisdiction_filters_it_and_opens_the_records(client, flagged, supervisor, django_assert_max_num_queries):
+    client.force_login(supervisor)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("flags:list")).content.decode().split('data-testid="flags"')[1]
+    assert "走访当天未签到" in page and "定位远离村庄" in page and "记录了 3 次走访，当天没有签到" in page
+    only = client.get(reverse("flags:list"), {"rule": FlagRule.FAR_FROM_VILLAGE, "state": "open"}).content.decode().split('data-testid="flags"')[1]
+    assert "定位远离村庄" in only and "走访当天未签到" not in only
+    with django_assert_max_num_queries(14):
+        detail = client.get(reverse("flags:detail", args=[flagged.pk])).content.decode()
+    assert detail.count("work/visits/") == 3 and "5560 米" in detail and "未定位" in detail and 'data-testid="review-form"' in detail
+
+
+def test_the_same_number_of_queries_for_a_long_queue(client, flagged, supervisor, cadre, regions):
+    client.force_login(supervisor)
+    for n in range(30):
+        Flag.objects.create(rule=FlagRule.SAME_SPOT, key=f"sample:{n}", evidence="样本", village=regions["village_a"], cadre=cadre)
+    with CaptureQueriesContext(connection) as long:
+        assert client.get(reverse("flags:list")).status_code == 200
+    assert len(long) <= 12
+
+
+def test_a_supervisor_of_another_township_sees_neither_the_queue_nor_the_flag(client, flagged, other_supervisor):
+    client.force_login(other_supervisor)
+    assert 'data-testid="no-flags"' in client.get(reverse("flags:list")).content.decode()
+    assert client.get(reverse("flags:detail", args=[flagged.pk])).status_code == 404
+    assert client.post(reverse("flags:review", args=[flagged.pk]), {"verdict": "confirmed", "note": "x", "confirmed": "1"}).status_code == 404
+
+
+def test_the_review_is_asked_for_again_then_recorded(client, flagged, supervisor):
+    client.force_login(supervisor)
+    url = reverse("flags:review", args=[flagged.pk])
+    assert "这个字段是必填项" in client.post(url, {"verdict": "confirmed", "note": ""}).content.decode()  # the note is required
+    ask = client.post(url, {"verdict": "confirmed", "note": "电话核实：当天未到村。"})
+    assert 'data-testid="review-confirm"' in ask.content.decode() and Flag.objects.get(pk=flagged.pk).state == Flag.State.OPEN
+    done = client.post(url, {"verdict": "confirmed", "note": "电话核实：当天未到村。", "confirmed": "1"}, follow=True)
+    assert "核查意见已记录" in done.content.decode() and "属实：电话核实：当天未到村。" in done.content.decode()
+    assert Flag.objects.get(pk=flagged.pk).state == Flag.State.CONFIRMED
+
+
+def test_the_cadre_sees_their_flags_on_my_work_explains_one_and_may_not_review_it(client, flagged, cadre):
+    client.force_login(cadre)
+    assert "督查人员正在核查您的 2 条记录" in client.get(reverse("work:home")).content.decode()
+    assert "走访当天未签到" in client.get(reverse("flags:list")).content.decode()
+    page = client.get(reverse("flags:detail", args=[flagged.pk])).content.decode()
+    assert 'data-testid="explain-form"' in page and 'data-testid="review-form"' not in page
+    client.post(reverse("flags:explain", args=[flagged.pk]), {"explanation": "当天在乡里开会，忘了签到。"})
+    assert Flag.objects.get(pk=flagged.pk).explanation == "当天在乡里开会，忘了签到。"
+    assert client.post(reverse("flags:review", args=[flagged.pk]), {"verdict": "dismissed", "note": "自己", "confirmed": "1"}).status_code == 403
+    assert Flag.objects.get(pk=flagged.pk).state == Flag.State.OPEN
+
+
+def test_only_a_system_administrator_sets_the_thresholds(client, campaign_admin):
+    superuser = UserFactory(real_name="高系统", is_staff=True, is_superuser=True)
+    client.force_login(campaign_admin)
+    assert client.get(reverse("admin:campaigns_flagthresholds_add")).status_code == 403
+    client.force_login(superuser)
+    response = client.post(reverse("admin:campaigns_flagthresholds_add"), {
+        "far_from_village_m": 2000, "visits_per_hour": 5, "minutes_apart": 3, "minutes_apart_count": 3, "same_spot_m": 5,
+        "same_spot_households": 4, "diary_similarity": 0.8, "diary_min_length": 30, "last_day_share": 0.5, "last_day_min_visits": 10,
+        "backdated_count": 5, "rating_burst_count": 5, "rating_burst_minutes": 10, "case_closed_minutes": 30})
+    assert response.status_code == 302
+    assert client.get(reverse("admin:campaigns_flagthresholds_add")).status_code == 403  # one row
