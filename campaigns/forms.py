@@ -385,3 +385,11 @@ class FlagReviewForm(StyledFormMixin, forms.Form):
 
 class FlagExplainForm(StyledFormMixin, forms.Form):
     explanation = forms.CharField(label=_("Your explanation (说明)"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class VillagePointForm(forms.Form):
+    """A village's reference point, as confirmed from the village points page."""
+
+    village_code = forms.RegexField(regex=r"^[0-9]{12}$")
+    latitude = forms.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90)
+    longitude = forms.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180)

@@ -77,28 +77,37 @@ def _kind(kind: str) -> Q:
     return Q(kinds__icontains=f'"{kind}"')
 
 
+def with_demand_count(visits):
+    """Visits with `demand_count`, the cases each one's demands became."""
+    demands = Case.objects.filter(visit=OuterRef("pk")).order_by().values("visit").annotate(n=Count("pk")).values("n")
+    return visits.alias(demand_count=Coalesce(Subquery(demands, output_field=IntegerField()), 0))
+
+
+def day_counts() -> dict:
+    """What a village-day sums of its visits (VillageDay's columns after `visits`), for visits `with_demand_count`:
+    the dashboards subtract the same sums over confirmed fabrications (dashboards/trust.py)."""
+    return {
+        "household_visits": Count("pk", filter=Q(household__isnull=False)),
+        **{kind: Count("pk", filter=_kind(kind)) for kind in VisitKind.values},
+        "meals": Count("pk", filter=Q(ate_together=True)),
+        "nights": Count("cadre", filter=Q(stayed_overnight=True), distinct=True),
+        "labour": Count("cadre", filter=Q(laboured_together=True), distinct=True),
+        "deeds": Count("pk", filter=~Q(deed="")),
+        "deed_value": Coalesce(Sum("deed_value"), Value(0), output_field=DecimalField()),
+        "demands": Sum("demand_count"),
+    }
+
+
 def _rebuild_village_days(days: list[datetime.date] | None) -> int:
     stale = VillageDay.objects.all() if days is None else VillageDay.objects.filter(day__in=days)
     stale.delete()
     visits = Visit.objects.all() if days is None else Visit.objects.filter(visited_on__in=days)
     if days == []:
         return 0
-    demands = Case.objects.filter(visit=OuterRef("pk")).order_by().values("visit").annotate(n=Count("pk")).values("n")
     select = (
-        visits.order_by()
-        .alias(demand_count=Coalesce(Subquery(demands, output_field=IntegerField()), 0))
+        with_demand_count(visits.order_by())
         .values("assignment__target_village__campaign", "assignment__target_village", "assignment__target_village__village", "visited_on")
-        .annotate(
-            visit_count=Count("pk"),
-            household_visits=Count("pk", filter=Q(household__isnull=False)),
-            **{kind: Count("pk", filter=_kind(kind)) for kind in VisitKind.values},
-            meals=Count("pk", filter=Q(ate_together=True)),
-            nights=Count("cadre", filter=Q(stayed_overnight=True), distinct=True),
-            labour=Count("cadre", filter=Q(laboured_together=True), distinct=True),
-            deeds=Count("pk", filter=~Q(deed="")),
-            deed_value=Coalesce(Sum("deed_value"), Value(0), output_field=DecimalField()),
-            demands=Sum("demand_count"),
-        )
+        .annotate(visit_count=Count("pk"), **day_counts())
     )
     columns = ["campaign_id", "target_village_id", "village_id", "day", "visits", "household_visits", *VisitKind.values,
                "meals", "nights", "labour", "deeds", "deed_value", "demands"]

@@ -1,6 +1,8 @@
 """Reads for the campaign pages; each decides its joins so a page's query count is fixed here."""
 
+import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Case as SqlCase  # grievances' Case is the case model
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When, Window
@@ -11,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Region, User
 from accounts.scoping import within_jurisdiction
+from core.geo import distance_between_m
 from grievances.models import Case
 
 from .flags import with_distance
@@ -389,3 +392,44 @@ def flag_records(user: User, flag: Flag) -> FlagRecords:
 def open_flags_about(cadre: User) -> int:
     """How many flags about the cadre wait for review: 我的工作 says so, for them to explain."""
     return Flag.objects.filter(cadre=cadre, state=Flag.State.OPEN).count()
+
+
+PROPOSAL_DAYS = 90  # the check-ins a proposed reference point is the median of
+
+
+@dataclass
+class VillagePoint:
+    """A village with its reference point and the one its check-ins propose (the median, for an admin to confirm)."""
+
+    village: Region
+    check_ins: int = 0
+    proposed: tuple | None = None  # (latitude, longitude)
+    moved_m: float | None = None  # from the stored point to the proposal
+
+
+def _median(values: list) -> object:
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def village_points(user: User, villages: list[Region], *, today=None) -> list[VillagePoint]:
+    """For a page of villages: each one's stored point and the median of its located check-ins of the last
+    PROPOSAL_DAYS days (one query for the page)."""
+    since = (today or timezone.localdate()) - datetime.timedelta(days=PROPOSAL_DAYS)
+    located = (CheckIn.objects.in_jurisdiction_of(user).filter(assignment__target_village__village__in=villages, day__gte=since)
+               .exclude(latitude=None).exclude(longitude=None)
+               .values_list("assignment__target_village__village", "latitude", "longitude"))
+    points: dict[str, list] = {}
+    for village, latitude, longitude in located:
+        points.setdefault(village, []).append((latitude, longitude))
+    rows = []
+    for village in villages:
+        found = points.get(village.code, [])
+        row = VillagePoint(village, len(found))
+        if found:
+            row.proposed = (_median([p[0] for p in found]).quantize(Decimal("0.000001")), _median([p[1] for p in found]).quantize(Decimal("0.000001")))
+            if village.latitude is not None:
+                row.moved_m = distance_between_m((float(village.latitude), float(village.longitude)), tuple(map(float, row.proposed)))
+        rows.append(row)
+    return rows

@@ -25,4 +25,6 @@ urlpatterns = [
     path("imports/<int:pk>/progress/", views.import_progress, name="import-progress"),
     path("imports/templates/<str:kind>.<str:extension>", views.import_template, name="import-template"),
     path("imports/villages.xlsx", views.village_codes, name="village-codes"),
+    path("villages/points/", views.village_points, name="village-points"),
+    path("villages/points/confirm/", views.village_point_confirm, name="village-point-confirm"),
 ]

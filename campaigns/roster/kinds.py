@@ -6,6 +6,7 @@ natural keys so that importing the same file again creates nothing new."""
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -92,6 +93,8 @@ class RegionRoster(RosterKind):
     columns = [
         Column("code", "区划代码", True, "12 位统计用区划代码，如 431299100201"),
         Column("name", "名称", True, "如 大坪村"),
+        Column("latitude", "纬度", False, "村的参照点（村委会），如 28.123456；与经度同填或同空，空则保留已有位置"),
+        Column("longitude", "经度", False, "如 112.987654"),
     ]
 
     def prepare(self, rows):
@@ -120,7 +123,25 @@ class RegionRoster(RosterKind):
             self.problems.add(number, self.label("code"), _("Its parent region %(parent)s neither exists nor is in the file.") % {"parent": parents[-1]})
             return None
         level = codes.level_of(code)
-        return Region(code=code, name=row["name"][:100], level=level, parent_id=parents[-1] if parents else None)
+        point = self._point(number, row)
+        if point is False:
+            return None
+        latitude, longitude = point or (None, None)
+        return Region(code=code, name=row["name"][:100], level=level, parent_id=parents[-1] if parents else None,
+                      latitude=latitude, longitude=longitude)
+
+    def _point(self, number: int, row: dict):
+        """The reference point, None when both cells are empty, False (and a problem) when it is not a place on earth."""
+        if not (row["latitude"] or row["longitude"]):
+            return None
+        try:
+            point = Decimal(row["latitude"]).quantize(Decimal("0.000001")), Decimal(row["longitude"]).quantize(Decimal("0.000001"))
+        except (InvalidOperation, ValueError):
+            point = None
+        if point is None or not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
+            self.problems.add(number, self.label("latitude"), _("Latitude and longitude go together, in degrees, such as 28.123456 and 112.987654."))
+            return False
+        return point
 
 
 UNIT_KINDS = {str(label): value for value, label in Unit.Kind.choices}

@@ -32,12 +32,13 @@ from .setup import (
     target_village_update,
     target_villages_add,
     team_leader_set,
+    village_point_set,
 )
 
 __all__ = [
     "AlreadyRated", "AssignResult", "DemandInput", "evaluation_submit", "pairing_save", "PermissionDenied", "assignment_end", "cadre_reassign", "cadres_assign",
     "campaign_activate", "campaign_close", "campaign_create", "campaign_update", "check_in", "describe_clash",
     "household_conflict_resolve", "household_reveal", "household_save", "household_sync", "lock_campaign", "roster_import_start", "target_village_remove",
-    "target_village_update", "target_villages_add", "team_leader_set", "visit_edit", "visit_record",
+    "target_village_update", "target_villages_add", "village_point_set", "team_leader_set", "visit_edit", "visit_record",
     "can_review", "flag_explain", "flag_review", "flags_check_all", "flags_check_recent_cases", "flags_check_records",
 ]

@@ -25,10 +25,12 @@ class WriteConflict(Exception):
 
 def _write_regions(roster: RegionRoster, records: list[Region]) -> tuple[int, int]:
     for level in sorted({r.level for r in records}):  # parents before children
-        Region.objects.bulk_create(
-            [r for r in records if r.level == level],
-            update_conflicts=True, unique_fields=["code"], update_fields=["name", "level", "parent"],
-        )
+        for located in (True, False):  # a row without a point keeps the point the region has
+            Region.objects.bulk_create(
+                [r for r in records if r.level == level and (r.latitude is not None) == located],
+                update_conflicts=True, unique_fields=["code"],
+                update_fields=["name", "level", "parent", *(["latitude", "longitude"] if located else [])],
+            )
     created = sum(1 for r in records if r.code not in roster.existing)
     return created, len(records) - created
 

@@ -315,3 +315,20 @@ def cadre_reassign(*, actor: User, assignment_id: int, target_id: int, today: da
     )
     return moved
 
+
+
+@transaction.atomic
+def village_point_set(*, actor: User, village_code: str, latitude, longitude) -> Region:
+    """A village's reference point (usually the village committee), which visits and check-ins are measured
+    from: the median of its check-ins, confirmed by an administrator of the jurisdiction."""
+    village = Region.objects.select_for_update().filter(pk=village_code, level=Region.Level.VILLAGE).first()
+    if village is None or not (actor.has_perm("accounts.change_region") and within_jurisdiction(actor, village_code)):
+        raise PermissionDenied(_("Only an administrator of the jurisdiction sets a village's reference point."))
+    if latitude is None or longitude is None or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ValidationError(_("Latitude and longitude go together, in degrees, such as 28.123456 and 112.987654."))
+    before = (village.latitude, village.longitude)
+    village.latitude, village.longitude = latitude, longitude
+    village.save(update_fields=["latitude", "longitude"])
+    audit.record(audit.Action.CONFIGURATION, actor=actor, obj=village, summary=f"{village.code} {village.name}: reference point",
+                 before=[str(value) for value in before], after=[str(latitude), str(longitude)])
+    return village

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -13,7 +14,7 @@ from core.views import page as _page
 from core.views import param as _param
 
 from .. import selectors, services
-from ..forms import KIND_DEFAULTS, AssignForm, CampaignForm, ImportForm, ReassignForm, TargetVillageForm, initial_for_kind
+from ..forms import KIND_DEFAULTS, AssignForm, CampaignForm, ImportForm, ReassignForm, TargetVillageForm, VillagePointForm, initial_for_kind
 from ..models import Campaign, ImportJob
 from ..roster.files import template_csv, template_xlsx
 from ..roster.kinds import KIND_DESCRIPTIONS, KINDS
@@ -309,3 +310,28 @@ def village_codes(request):
     rows = ([v.code, v.name, v.parent_id, v.parent.name] for v in selectors.village_list(request.user))
     headers = [_("Village code"), _("Village"), _("Township code"), _("Township")]
     return workbook_response(f"{_('Village codes')}.xlsx", _("Village codes"), headers, rows)
+
+
+@require_GET
+@permission_required("accounts.change_region", raise_exception=True)
+def village_points(request):
+    """村位置: each village's reference point, and the median of its check-ins proposed for an administrator to confirm."""
+    villages = selectors.village_list(request.user)
+    if _param(request, "missing"):
+        villages = villages.filter(latitude=None)
+    listed = _page(request, villages, 50)
+    return render(request, "campaigns/village_points.html", {
+        "page": listed, "rows": selectors.village_points(request.user, list(listed.object_list)), "missing": _param(request, "missing"),
+        "days": selectors.PROPOSAL_DAYS,
+    })
+
+
+@require_POST
+@permission_required("accounts.change_region", raise_exception=True)
+def village_point_confirm(request):
+    form = VillagePointForm(request.POST)
+    if form.is_valid():
+        _attempt(request, lambda: services.village_point_set(actor=request.user, **form.cleaned_data), _("The reference point is set."))
+    else:
+        messages.error(request, _("Latitude and longitude go together, in degrees, such as 28.123456 and 112.987654."))
+    return redirect(f"{reverse('campaigns:village-points')}?{request.POST.get('back', '')}")

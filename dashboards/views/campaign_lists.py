@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.exports import personal_data_export, workbook_response
 from accounts.models import User
 from campaigns import selectors
+from campaigns.flags import with_distance
 from campaigns.models import Assignment, Campaign, Evaluation, Household, TargetVillage, Visit
 from core.views import id_param, page, param
 
@@ -134,7 +135,7 @@ def _drilled_visits(request):
     drill = _drill(request)
     listing = _listing(request, "only", VISIT_LISTINGS)
     visits = (
-        drill.scoped(Visit)
+        with_distance(drill.scoped(Visit))  # from the village's reference point, for supervisors to see where it was entered
         .filter(assignment__target_village__campaign=drill.campaign, visited_on__range=drill.dates)
         .select_related("cadre", "household", "assignment__target_village__village__parent")
         .order_by("-visited_on", "-recorded_at", "-pk")
@@ -164,14 +165,15 @@ def dashboard_visits_export(request):
 def _visit_workbook(drill: Drill, listing: Listing, visits, purpose: str):
     headers = [_("Visited on"), _("Cadre"), _("Township"), _("Village"), _("Household"), _("Kinds of visit"), _("Ate together"),
                _("Stayed overnight"), _("Laboured together"), _("Diary"), _("Practical deed done"), _("Value of money or goods (yuan)"),
-               _("Entered at"), _("Received at"), _("Entered offline")]
+               _("Entered at"), _("Received at"), _("Entered offline"), _("Distance from the village (m)")]
     yes = _("Yes")
     rows = (
         [v.visited_on, v.cadre.real_name, v.assignment.target_village.village.parent.name, v.assignment.target_village.village.name,
          v.household.head_name if v.household else _("Village-level activity"), "、".join(v.kind_labels),
          yes if v.ate_together else "", yes if v.stayed_overnight else "", yes if v.laboured_together else "", v.diary, v.deed,
          v.deed_value, _when(v.entered_at), _when(v.recorded_at),
-         _("entered offline, uploaded %(at)s") % {"at": _when(v.synced_at)} if v.synced_at else ""]
+         _("entered offline, uploaded %(at)s") % {"at": _when(v.synced_at)} if v.synced_at else "",
+         round(v.distance_m) if v.distance_m is not None else None]
         for v in visits.iterator(chunk_size=2000)
     )
     return workbook_response(_filename(drill, listing.title, dated=True), str(listing.title), headers, rows, purpose=purpose)

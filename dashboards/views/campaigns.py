@@ -10,11 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts.models import Region
 from campaigns import rollups
 from campaigns.models import VisitKind
+from core.numbers import share
 from core.views import param
 
 from .. import campaign_figures as dashboard
+from .. import trust
 from ..drilldown import Scope, scope_for
 from ..tables import Cell, Table, requested_export
 
@@ -26,14 +29,24 @@ def _link(scope: Scope, url_name: str, count=1, **query) -> str:
     return f"{reverse(url_name)}?{scope.query(**query)}" if count else ""
 
 
-def _region_table(scope, rows, totals, link_cases: bool) -> Table:
+def _region_table(scope, rows, totals, link_cases: bool, shares: dict[str, tuple[int, int]]) -> Table:
     table = Table(
         "regions", _("By region"),
         [_("Region"), _("Target villages"), _("Cadres posted today"), _("Checked in today"), _("Absent today"), _("Households"),
          _("Households visited"), _("Coverage"), _("Visits"), _("Nights stayed"), _("Practical deeds"), _("Value of deeds (yuan)"),
-         _("Demands collected"), _("Residents' ratings"), _("Satisfaction")],
-        note=_("Coverage and residents' ratings count the whole campaign so far; visits, nights, deeds and demands count the chosen dates; presence counts today."),
+         _("Demands collected"), _("Residents' ratings"), _("Satisfaction"), _("Visits flagged")],
+        note=_("Coverage and residents' ratings count the whole campaign so far; visits, nights, deeds and demands count the chosen dates; presence counts today. "
+               "Visits flagged: the share of the chosen dates' visits with a flag under review or confirmed."),
     )
+    flags = reverse("flags:list")
+    by_township = scope.region.level + 1 == Region.Level.TOWNSHIP
+
+    def flagged(code):
+        counted = shares.get(code) if code else tuple(map(sum, zip(*shares.values(), strict=True))) if shares else None
+        if not counted:
+            return Cell(None, percent=True)
+        link = f"{flags}?township={code}&campaign={scope.kept.get('campaign', '')}&state=" if code and by_township and counted[0] else ""
+        return Cell(share(*counted), link, percent=True)
 
     def line(label, code, f):
         def to(url_name, count=1, **query):  # the total row has no region of its own: unlinked
@@ -46,7 +59,7 @@ def _region_table(scope, rows, totals, link_cases: bool) -> Table:
             Cell(f.visits, to(VISITS, f.visits)), Cell(f.nights, to(VISITS, f.nights, only="overnight")),
             Cell(f.deeds, to(VISITS, f.deeds, only="deeds")), Cell(f.deed_value, to(VISITS, f.deed_value, only="valued")),
             Cell(f.demands, to("grievances:list", f.demands if link_cases else 0, source="visit")),
-            Cell(f.ratings, to(RATINGS, f.ratings)), Cell(f.satisfaction, to(RATINGS, f.ratings), percent=True),
+            Cell(f.ratings, to(RATINGS, f.ratings)), Cell(f.satisfaction, to(RATINGS, f.ratings), percent=True), flagged(code),
         ]
 
     table.rows = [line(region.name, region.code, rows[region.code]) for region in scope.children]
@@ -100,6 +113,8 @@ def campaign_dashboard(request):
         "refresh_minutes": max(1, settings.ROLLUP_REFRESH_SECONDS // 60),
         # Two missed refreshes: beat or the worker has stopped, and the page says so.
         "stale": refreshed_at is not None and timezone.now() - refreshed_at > timedelta(seconds=2 * settings.ROLLUP_REFRESH_SECONDS + 60),
+        # The switch: the figures without the records a supervisor confirmed fabricated (属实).
+        "trusted": param(request, "trusted") == "1",
     }
     if scope.is_village:
         cadres = dashboard.cadre_figures(request.user, campaign, scope, today)
@@ -107,8 +122,11 @@ def campaign_dashboard(request):
         totals = None
     else:
         rows = dashboard.region_figures(request.user, campaign, scope, today)
+        if context["trusted"]:
+            context["removed"] = trust.without_fabrications(request.user, campaign, scope, rows)
         totals = dashboard.Figures.sum_of(rows.values())
-        tables = [_region_table(scope, rows, totals, request.user.has_perm("grievances.view_case")), _kinds_table(totals), _daily_table(days)]
+        shares = trust.flagged_shares(request.user, campaign, scope)
+        tables = [_region_table(scope, rows, totals, request.user.has_perm("grievances.view_case"), shares), _kinds_table(totals), _daily_table(days)]
         context["coverage_chart"] = {
             "type": "bar", "x": [region.name for region in scope.children], "percent": True,
             "series": [{"name": _("Coverage"), "data": [round((rows[r.code].coverage or 0) * 100, 1) for r in scope.children]}],

@@ -91,3 +91,42 @@ def test_only_a_system_administrator_sets_the_thresholds(client, campaign_admin)
         "backdated_count": 5, "rating_burst_count": 5, "rating_burst_minutes": 10, "case_closed_minutes": 30})
     assert response.status_code == 302
     assert client.get(reverse("admin:campaigns_flagthresholds_add")).status_code == 403  # one row
+
+
+def test_an_administrator_takes_the_median_of_the_check_ins_as_the_villages_reference_point(client, campaign_admin, cadre, other_cadre, regions,
+                                                                                         django_assert_max_num_queries):
+    from accounts.models import AuditEntry
+    campaign = CampaignFactory(organiser_region=regions["county"], start_date=TODAY - 5 * DAY, end_date=TODAY + 2 * DAY)
+    assign(campaign_admin, campaign.target_villages.create(village=regions["village_a"]), cadre, other_cadre)
+    services.check_in(cadre=cadre, latitude=Decimal("28.100000"), longitude=Decimal("112.900000"))
+    services.check_in(cadre=other_cadre, latitude=Decimal("28.100200"), longitude=Decimal("112.900400"))
+    client.force_login(campaign_admin)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("campaigns:village-points"), {"missing": "1"}).content.decode()
+    assert "28.100100, 112.900200" in page and "2 次签到的中位数" in page
+    client.post(reverse("campaigns:village-point-confirm"), {"village_code": regions["village_a"].code, "latitude": "28.100100",
+                                                             "longitude": "112.900200", "back": "missing=1"})
+    village = Region.objects.get(pk=regions["village_a"].pk)
+    assert (village.latitude, village.longitude) == (Decimal("28.100100"), Decimal("112.900200"))
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.CONFIGURATION, object_id=regions["village_a"].code).exists()
+    client.force_login(cadre)
+    assert client.get(reverse("campaigns:village-points")).status_code == 403
+
+
+def test_the_dashboard_shows_the_share_of_flagged_visits_and_the_figures_without_confirmed_fabrications(
+        client, flagged, supervisor, regions, django_assert_max_num_queries):
+    from campaigns import rollups
+    rollups.refresh(full=True)
+    client.force_login(supervisor)
+    query = {"region": regions["township_a"].code, "campaign": flagged.campaign_id}
+    page = client.get(reverse("dashboards:campaigns"), query).content.decode()
+    assert "100.0%" in page.split("大坪村")[1].split("</tr>")[0]  # all three of yesterday's visits are flagged
+    services.flag_review(actor=supervisor, flag_id=Flag.objects.get(rule=FlagRule.FAR_FROM_VILLAGE).pk, verdict="confirmed", note="定位在县城。")
+    with django_assert_max_num_queries(40):
+        trusted = client.get(reverse("dashboards:campaigns"), {**query, "trusted": "1"})
+    row = next(r for r in trusted.context["tables"][0].rows if r[0].value == "大坪村")
+    headers = [str(h) for h in trusted.context["tables"][0].headers]
+    assert row[headers.index("走访记录")].value == 2 and row[headers.index("已走访户数")].value == 2  # the fabricated visit's household is not visited
+    assert "去除 1 次走访" in trusted.content.decode()
+    everything = client.get(reverse("dashboards:campaigns"), query)
+    assert next(r for r in everything.context["tables"][0].rows if r[0].value == "大坪村")[headers.index("走访记录")].value == 3

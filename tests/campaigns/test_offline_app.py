@@ -107,8 +107,8 @@ def test_a_supervisors_list_of_visits_says_which_were_entered_offline(client, po
     assert "export-purpose" in client.get(export).content.decode()  # households' names: a stated purpose first
     response = client.post(export, {"purpose": "inspection"})
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    offline = {row[4]: row[-1] for row in rows[1:]}
-    assert len(rows) == 3 and rows[0][-3:] == ("录入时间", "接收时间", "离线录入")
+    offline = {row[4]: row[-2] for row in rows[1:]}
+    assert len(rows) == 3 and rows[0][-4:] == ("录入时间", "接收时间", "离线录入", "距村距离（米）")
     assert offline[households[1].head_name] is None
     assert offline[households[0].head_name] == f"离线录入，于 {timezone.localtime(NOW):%Y-%m-%d %H:%M} 同步"
     assert AuditEntry.objects.get(action="export").details["purpose"].startswith("督查")

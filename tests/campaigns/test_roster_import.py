@@ -1,10 +1,11 @@
 """Roster import: every bad row reported in Chinese with its row and column, and nothing written."""
 
 import os
+from decimal import Decimal
 
 import pytest
 
-from accounts.models import User
+from accounts.models import Region, User
 from accounts.roles import Role
 from campaigns import services
 from campaigns.models import Assignment, Household, ImportJob, TargetVillage
@@ -93,6 +94,17 @@ def test_a_bad_division_code_in_a_region_file_is_reported(run, regions):
         (3, "区划代码", "「4312991002」不是 12 位区划代码。"),
         (4, "区划代码", "110101001001 不在您的辖区内。"),
     ]
+
+
+def test_a_region_file_sets_villages_reference_points_and_an_empty_cell_keeps_the_stored_one(run, regions):
+    header = ["区划代码", "名称", "纬度", "经度"]
+    job = run(ImportJob.Kind.REGIONS, xlsx(header, [["431299100201", "大坪村", "28.123456", "112.987654"], ["431299101201", "小溪村", "", ""]]))
+    assert job.status == ImportJob.Status.DONE, job.errors
+    assert Region.objects.values_list("latitude", "longitude").get(pk="431299100201") == (Decimal("28.123456"), Decimal("112.987654"))
+    run(ImportJob.Kind.REGIONS, xlsx(header, [["431299100201", "大坪村", "", ""]]))  # a file without points: the point stays
+    assert Region.objects.get(pk="431299100201").latitude == Decimal("28.123456")
+    bad = run(ImportJob.Kind.REGIONS, xlsx(header, [["431299100201", "大坪村", "北纬28", "112.9"], ["431299101201", "小溪村", "95", "112.9"]]))
+    assert [p[:2] for p in problems(bad)] == [(2, "纬度"), (3, "纬度")] and bad.status == ImportJob.Status.REJECTED
 
 
 def test_a_duplicate_id_number_in_the_file_is_reported_with_both_rows(run, regions):
