@@ -5,6 +5,7 @@ raised on visits and residents' ratings."""
 import random
 import uuid
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -25,8 +26,8 @@ from grievances import deadlines
 from grievances.categories import ensure_default_categories
 from grievances.models import Case, CaseCategory, CaseEvent, CaseNumberCounter
 
-from .county_regions import COUNTY, COUNTY_UNITS
-from .phrases import DEEDS, DEMANDS, DIARY_LINES
+from .county_regions import COUNTY, COUNTY_UNITS, village_point
+from .phrases import DEEDS, DEMANDS, DIARY_DETAILS, DIARY_ENDINGS, DIARY_LINES
 
 
 def build_campaigns(today: date, units: dict[str, Unit]) -> tuple[Campaign, Campaign]:
@@ -94,6 +95,21 @@ def build_teams(rng: random.Random, campaign: Campaign, villages: list[Region], 
     Assignment.objects.bulk_create(new)
 
 
+def _diary(line: str, place: random.Random, name: str) -> str:
+    detail, ending = place.choice(DIARY_DETAILS), place.choice(DIARY_ENDINGS)
+    return line + detail.format(name=name, n=place.randrange(2, 9)) + ending.format(n=place.randrange(1, 29))
+
+
+def _near(place: random.Random, village_code: str, *, metres: float) -> dict:
+    """A phone's reading within about `metres` of the village committee (one reading in ten has no location)."""
+    if place.random() < 0.1:
+        return {}
+    latitude, longitude = village_point(village_code)
+    degrees = metres / 111_000
+    return {"latitude": (latitude + Decimal(place.uniform(-degrees, degrees))).quantize(Decimal("0.000001")),
+            "longitude": (longitude + Decimal(place.uniform(-degrees, degrees))).quantize(Decimal("0.000001"))}
+
+
 def build_field_work(rng: random.Random, campaign: Campaign, today: date) -> None:
     """A few days of check-ins, visits (some with demands and deeds), pairings and residents' ratings.
 
@@ -108,6 +124,7 @@ def build_field_work(rng: random.Random, campaign: Campaign, today: date) -> Non
     days = [campaign.start_date + timedelta(days=n) for n in range((min(today, campaign.end_date) - campaign.start_date).days + 1)]
     check_ins, visits, pairings, cases = [], [], [], []
     now = timezone.now()  # nothing is recorded in the future
+    place = random.Random(7)  # where phones were, and the diaries' details: their own stream, so the rest stays as it was
     for assignment in assignments:
         village_households = households[assignment.target_village.village_id]
         paired = rng.sample(village_households, 2)
@@ -115,16 +132,20 @@ def build_field_work(rng: random.Random, campaign: Campaign, today: date) -> Non
         for day in days:
             if rng.random() < 0.93:  # a few are absent each day
                 at = min(now, timezone.make_aware(datetime.combine(day, time(7 + rng.randrange(2), rng.randrange(60)))))
-                check_ins.append(CheckIn(cadre=assignment.cadre, assignment=assignment, day=day, checked_at=at))
+                check_ins.append(CheckIn(cadre=assignment.cadre, assignment=assignment, day=day, checked_at=at,
+                                         **_near(place, assignment.target_village.village_id, metres=150)))
             for n in range(rng.choice((2, 3, 3, 4))):
                 household = rng.choice(paired + village_households)
                 deed, value = rng.choice(DEEDS) if rng.random() < 0.25 else ("", 0)
                 visits.append(Visit(
                     client_id=uuid.UUID(int=rng.getrandbits(128)), cadre=assignment.cadre, assignment=assignment, household=household,
-                    visited_on=day, recorded_at=min(now, timezone.make_aware(datetime.combine(day, time(9 + 3 * n, rng.randrange(60))))),
+                    # Today's later visits are not made yet: entered in the last hour instead, ten minutes apart.
+                    visited_on=day, recorded_at=min(now - timedelta(minutes=10 * (4 - n)),
+                                                    timezone.make_aware(datetime.combine(day, time(9 + 3 * n, rng.randrange(60))))),
                     kinds=rng.sample(VisitKind.values, rng.choice((1, 2))), ate_together=rng.random() < 0.4,
                     stayed_overnight=n == 0 and rng.random() < 0.5, laboured_together=rng.random() < 0.3,
-                    diary=rng.choice(DIARY_LINES), deed=deed, deed_value=value or None,
+                    diary=_diary(rng.choice(DIARY_LINES), place, household.head_name),
+                    deed=deed, deed_value=value or None, **_near(place, assignment.target_village.village_id, metres=800),
                 ))
     Pairing.objects.bulk_create(pairings)
     CheckIn.objects.bulk_create(check_ins)
@@ -155,7 +176,37 @@ def build_field_work(rng: random.Random, campaign: Campaign, today: date) -> Non
     counter.save(update_fields=["last"])
     ratings = [Evaluation.Rating.SATISFIED] * 8 + [Evaluation.Rating.FAIRLY_SATISFIED] * 3 + [Evaluation.Rating.DISSATISFIED]
     evaluations = []
+    visited = {v.household_id for v in visits}
     for target in sorted({a.target_village for a in assignments}, key=lambda t: t.pk):
-        for household in rng.sample(households[target.village_id], 15):
-            evaluations.append(Evaluation(campaign=campaign, target_village=target, household=household, rating=rng.choice(ratings)))
+        # Residents the team visited rate it, over the days of the campaign (a household never visited, or many
+        # ratings within minutes, would be flagged: campaigns/flags.py).
+        chosen = rng.sample(households[target.village_id], 15)
+        spare = [h for h in households[target.village_id] if h.pk in visited and h not in chosen]
+        for household in chosen:
+            if household.pk not in visited and spare:
+                household = spare.pop()
+            rated_at = timezone.make_aware(datetime.combine(place.choice(days), time(place.randrange(8, 21), place.randrange(60))))
+            rated_at = min(rated_at, now - timedelta(minutes=place.randrange(20, 600)))  # not in the future, nor all at once
+            evaluations.append(Evaluation(campaign=campaign, target_village=target, household=household, rating=rng.choice(ratings),
+                                          created_at=rated_at))
     Evaluation.objects.bulk_create(evaluations)
+
+
+def build_suspicious_day(campaign: Campaign, today: date) -> None:
+    """One cadre's yesterday as the 督查组 fear it (造假数字): six households' visits entered within ten minutes
+    from one spot five kilometres from the village, and no check-in that day. The flag queue shows it."""
+    yesterday = today - timedelta(days=1)
+    assignment = (Assignment.objects.filter(target_village__campaign=campaign, role=Assignment.Role.MEMBER).order_by("pk")
+                  .select_related("cadre", "target_village")[5:6].first())
+    if assignment is None or not campaign.start_date <= yesterday or Visit.objects.filter(cadre=assignment.cadre, diary__startswith="（补记）").exists():
+        return
+    CheckIn.objects.filter(cadre=assignment.cadre, day=yesterday).delete()
+    latitude, longitude = village_point(assignment.target_village.village_id)
+    spot = {"latitude": latitude + Decimal("0.045000"), "longitude": longitude}
+    start = timezone.make_aware(datetime.combine(yesterday, time(21, 5)))
+    households = Household.objects.filter(village_id=assignment.target_village.village_id).order_by("number")[10:16]
+    Visit.objects.bulk_create(
+        Visit(client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"demo-suspicious-{n}"), cadre=assignment.cadre, assignment=assignment, household=household,
+              visited_on=yesterday, recorded_at=start + timedelta(minutes=2 * n), kinds=["living"], diary=f"（补记）{line}", **spot)
+        for n, (household, line) in enumerate(zip(households, DIARY_LINES, strict=False))
+    )

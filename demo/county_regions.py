@@ -2,6 +2,7 @@
 the county's party and government units and each township's government."""
 
 import random
+from decimal import Decimal
 
 from accounts.models import Region, Unit
 
@@ -30,8 +31,17 @@ def township_code(index: int) -> str:
 TOWNSHIP_NAMES_BY_CODE = {township_code(i): name for i, name in enumerate(TOWNSHIPS)}
 
 
-def _upsert_regions(rows: list[Region]) -> None:
-    Region.objects.bulk_create(rows, update_conflicts=True, unique_fields=["code"], update_fields=["name", "level", "parent"])
+def _upsert_regions(rows: list[Region], *fields: str) -> None:
+    Region.objects.bulk_create(rows, update_conflicts=True, unique_fields=["code"], update_fields=["name", "level", "parent", *fields])
+
+
+COUNTY_CENTRE = (Decimal("27.850000"), Decimal("112.450000"))  # the demo county's villages lie within ~25 km of it
+
+
+def village_point(code: str) -> tuple[Decimal, Decimal]:
+    """A village committee's place, the same on every run (its own random stream: the demo's names stay as they were)."""
+    place = random.Random(code)
+    return tuple((centre + Decimal(place.uniform(-0.22, 0.22))).quantize(Decimal("0.000001")) for centre in COUNTY_CENTRE)
 
 
 def build_regions(rng: random.Random) -> list[Region]:
@@ -53,9 +63,10 @@ def build_regions(rng: random.Random) -> list[Region]:
         names = rng.sample([a + b for a in VILLAGE_FIRST for b in VILLAGE_SECOND], VILLAGES_PER_TOWNSHIP)
         for number, name in enumerate(names, start=201):
             villages.append(
-                Region(code=f"{code[:9]}{number:03d}", name=f"{name}村", level=Region.Level.VILLAGE, parent_id=code)
+                Region(code=f"{code[:9]}{number:03d}", name=f"{name}村", level=Region.Level.VILLAGE, parent_id=code,
+                       **dict(zip(("latitude", "longitude"), village_point(f"{code[:9]}{number:03d}"), strict=True)))
             )
-    _upsert_regions(villages)
+    _upsert_regions(villages, "latitude", "longitude")
     return villages
 
 

@@ -29,7 +29,7 @@ from accounts.models import AuditEntry, Region, Unit, User
 from accounts.roles import Role
 from campaigns import services as campaign_services
 from campaigns.models import Assignment, Campaign, CampaignEvent, FlagThresholds, Household, ImportJob, TargetVillage
-from dashboards.models import RankingWeight
+from dashboards.models import RankingDeduction, RankingWeight
 from grievances import services as case_services
 from grievances.models import CalendarDay, Case, CaseCategory, Delivery, MediationSession, Reminder, UnitWebhook
 from outreach.models import Heartbeat
@@ -143,6 +143,7 @@ def world(regions, unit_a, unit_b, cadre, other_cadre, campaign_admin):
     w["device"] = TOTPDevice.objects.create(user=w["neighbour_admin"], name="authenticator", confirmed=True)
     w["heartbeat"] = Heartbeat.objects.create(name="default", last_seen=NOW)
     w["ranking_weight"] = RankingWeight.objects.get(indicator=RankingWeight.Indicator.COVERAGE)
+    w["ranking_deduction"] = RankingDeduction.objects.get()
     w["flag_thresholds"] = FlagThresholds.objects.create()
     w["category"] = CaseCategory.objects.first()
     w["calendar_day"] = CalendarDay.objects.first()
@@ -153,7 +154,7 @@ def world(regions, unit_a, unit_b, cadre, other_cadre, campaign_admin):
 
 
 GLOBAL = ["group", "periodic_task", "interval", "crontab", "solar", "clocked", "access_attempt", "access_log", "access_failure",
-          "device", "heartbeat", "category", "calendar_day", "audit_entry", "ranking_weight", "flag_thresholds"]
+          "device", "heartbeat", "category", "calendar_day", "audit_entry", "ranking_weight", "ranking_deduction", "flag_thresholds"]
 NEIGHBOURS = ["neighbour_county", "neighbour_township", "neighbour_village", "city_unit", "neighbour_unit", "city_admin", "neighbour_admin",
               "neighbour_cadre", "neighbour_campaign", "city_target_n", "neighbour_target", "city_assignment", "city_event",
               "neighbour_event", "neighbour_household", "neighbour_job", "neighbour_case", "neighbour_mediation", "neighbour_delivery",
@@ -164,14 +165,15 @@ NEIGHBOURS = ["neighbour_county", "neighbour_township", "neighbour_village", "ci
 # theirs to change (a superuser's, a staff member's or a stronger role's account; for the supervisor, whose
 # role only reads, everything). Global rows are outside for all three, except the ranking weights, which
 # campaign admins set by design (README: weights set by admins in the admin).
+RANKING_SETTINGS = ["ranking_weight", "ranking_deduction"]  # campaign admins set them by design
 ATTACKS = {
     "county_admin": {
-        "outside": [*NEIGHBOURS, *[g for g in GLOBAL if g != "ranking_weight"]],
+        "outside": [*NEIGHBOURS, *[g for g in GLOBAL if g not in RANKING_SETTINGS]],
         "above": ["province", "city", "city_campaign", "city_target_a"],
         "inside": ["system_admin", "supervisor", "township_admin", "township_supervisor", "county_handler"],
     },
     "township_admin": {
-        "outside": [*NEIGHBOURS, *[g for g in GLOBAL if g != "ranking_weight"], "township_b", "village_b", "unit_b", "county_unit",
+        "outside": [*NEIGHBOURS, *[g for g in GLOBAL if g not in RANKING_SETTINGS], "township_b", "village_b", "unit_b", "county_unit",
                     "other_cadre", "county_target_b", "county_assignment_b", "county_event", "household_b", "county_job",
                     "system_admin", "supervisor", "county_admin", "county_handler"],
         "above": ["province", "city", "county", "city_campaign", "county_campaign", "city_target_a", "county_target_a"],
@@ -353,7 +355,7 @@ def test_the_walk_covers_every_registered_model_admin(world):
     assert not missing, f"add a sample of {missing} to tests/test_admin_attack.py's world and ATTACKS"
     for actor, attacks in ATTACKS.items():
         tried = {type(world[label]) for labels in attacks.values() for label in labels}
-        assert set(admin.site._registry) - tried <= {RankingWeight}, f"{actor} leaves {set(admin.site._registry) - tried} untried"
+        assert set(admin.site._registry) - tried <= {RankingWeight, RankingDeduction}, f"{actor} leaves {set(admin.site._registry) - tried} untried"
 
 
 def superuser_pages(client, world, labels=None):

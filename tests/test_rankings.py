@@ -1,4 +1,5 @@
-"""打分排序: the composite score, the admin-set weights, the formula beside the table."""
+"""打分排序: the composite score, the admin-set weights, the formula beside the table (minimums and fabrications:
+test_rankings_minimums.py)."""
 
 import datetime
 import uuid
@@ -6,6 +7,7 @@ import uuid
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from campaigns import rollups
 from campaigns import services as field_services
@@ -20,13 +22,39 @@ pytestmark = pytest.mark.django_db
 Indicator = RankingWeight.Indicator
 
 
-def test_the_score_is_the_weighted_mean_of_the_indicators_a_row_has():
-    weights = {Indicator.COVERAGE: 30, Indicator.ON_TIME_RESOLUTION: 20, Indicator.CASE_SATISFACTION: 0}
-    assert rankings.score({Indicator.COVERAGE: 0.5, Indicator.ON_TIME_RESOLUTION: 1.0, Indicator.CASE_SATISFACTION: 0.0}, weights) == 0.7
-    # No cases yet: on-time resolution is —, so coverage alone decides instead of counting as 0.
-    assert rankings.score({Indicator.COVERAGE: 0.5, Indicator.ON_TIME_RESOLUTION: None}, weights) == 0.5
-    assert rankings.score({Indicator.COVERAGE: None, Indicator.ON_TIME_RESOLUTION: None}, weights) is None
+def rules(weights, minimum=1, points=0) -> rankings.Rules:
+    return rankings.Rules({**{k.value: 0 for k in Indicator}, **weights}, {k.value: minimum for k in Indicator}, points)
+
+
+def row(values, records=10) -> rankings.Ranked:
+    return rankings.Ranked("某镇", "", values, {key: records for key in values})
+
+
+def test_the_score_is_the_weighted_mean_of_every_weighted_indicator():
+    weights = rules({Indicator.COVERAGE: 30, Indicator.ON_TIME_RESOLUTION: 20})
+    assert rankings.score(row({Indicator.COVERAGE: 0.5, Indicator.ON_TIME_RESOLUTION: 1.0, Indicator.CASE_SATISFACTION: 0.0}), weights) == 0.7
+    # No case due yet: on-time resolution is —, and coverage alone does not decide (no rescaling).
+    assert rankings.score(row({Indicator.COVERAGE: 0.5, Indicator.ON_TIME_RESOLUTION: None}), weights) is None
+    assert rankings.score(row({Indicator.COVERAGE: None, Indicator.ON_TIME_RESOLUTION: None}), weights) is None
     assert rankings.formula(weights) == "(30×走访覆盖率 + 20×按期办结率) ÷ 50"
+
+
+def test_below_its_minimum_an_indicator_does_not_count_and_the_row_gets_no_score():
+    weights = rules({Indicator.COVERAGE: 30, Indicator.ON_TIME_RESOLUTION: 20}, minimum=5)
+    assert rankings.score(row({Indicator.COVERAGE: 0.5, Indicator.ON_TIME_RESOLUTION: 1.0}, records=5), weights) == 0.7
+    short = row({Indicator.COVERAGE: 0.5, Indicator.ON_TIME_RESOLUTION: 1.0}, records=4)
+    assert not short.counts(Indicator.ON_TIME_RESOLUTION, weights)
+    assert rankings.score(short, weights) is None
+
+
+def test_each_confirmed_fabrication_takes_the_points_off_never_below_zero():
+    weights = rules({Indicator.COVERAGE: 10}, points=2)
+    flagged = row({Indicator.COVERAGE: 0.5})
+    flagged.confirmed_flags = 3
+    assert (rankings.points_off(flagged, weights), round(rankings.score(flagged, weights), 3)) == (6, 0.44)
+    flagged.confirmed_flags = 30
+    assert rankings.score(flagged, weights) == 0
+    assert rankings.formula(weights) == f"(10×走访覆盖率) ÷ 10 − 2×{gettext('confirmed fabrications')}"
 
 
 @pytest.fixture
@@ -45,18 +73,25 @@ def two_townships(regions, campaign_admin, cadre, other_cadre):
     return campaign
 
 
+def column(table, header: str) -> list[str]:
+    at = table.headers.index(gettext(header))
+    return [row[at].text for row in table.rows]
+
+
 def test_admins_weights_decide_the_order_and_the_page_shows_the_formula(client, two_townships, campaign_admin):
-    RankingWeight.objects.update(weight=0)
+    RankingWeight.objects.update(weight=0, minimum=1)
     RankingWeight.objects.filter(indicator=Indicator.COVERAGE).update(weight=40)
     client.force_login(campaign_admin)
     page = client.get(reverse("dashboards:rankings"))
     regions_table = page.context["tables"][0]
-    assert [(row[0].value, row[1].text, row[-1].text) for row in regions_table.rows] == [(1, "河西镇", "100.0%"), (2, "城关镇", "50.0%")]
+    assert [(row[0].value, row[1].text) for row in regions_table.rows] == [(1, "河西镇"), (2, "城关镇")]
+    assert column(regions_table, "Score") == ["100.0%", "50.0%"]
     units = page.context["tables"][1]
-    assert [(row[1].text, row[-1].text) for row in units.rows] == [("河西镇人民政府", "100.0%"), ("城关镇人民政府", "50.0%")]
+    assert list(zip(column(units, "Name"), column(units, "Score"), strict=True)) == [("河西镇人民政府", "100.0%"), ("城关镇人民政府", "50.0%")]
     html = page.content.decode()
-    assert "(40×走访覆盖率) ÷ 40" in html
-    assert regions_table.headers == ["名次", "名称", "走访覆盖率", "得分"]
+    assert "(40×走访覆盖率) ÷ 40 − 2×" in html  # the deduction's 2 points per confirmed fabrication, as first set
+    assert regions_table.headers == ["名次", "名称", "走访覆盖率", *map(gettext, ["Confirmed fabrications", "Points off"]), "得分",
+                                     gettext("Visits flagged")]
 
 
 def test_every_weight_zero_gives_no_score_but_no_error(client, two_townships, campaign_admin):
@@ -64,7 +99,8 @@ def test_every_weight_zero_gives_no_score_but_no_error(client, two_townships, ca
     client.force_login(campaign_admin)
     page = client.get(reverse("dashboards:rankings"))
     assert page.status_code == 200
-    assert all(row[-1].text == "—" and row[0].text == "—" for row in page.context["tables"][0].rows)
+    table = page.context["tables"][0]
+    assert column(table, "Score") == column(table, "Rank") == ["—", "—"]
 
 
 def test_the_rankings_export_matches_the_table(client, two_townships, campaign_admin):

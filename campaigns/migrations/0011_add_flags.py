@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
                 ('review_note', models.TextField(blank=True, verbose_name='review note')),
                 ('cadre', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='flags', to=settings.AUTH_USER_MODEL, verbose_name='cadre')),
                 ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='flags', to='campaigns.campaign', verbose_name='campaign')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grievances.case', verbose_name='case')),
+                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='grievances.case', verbose_name='case')),
                 ('check_ins', models.ManyToManyField(blank=True, related_name='flags', to='campaigns.checkin', verbose_name='check-ins')),
                 ('evaluations', models.ManyToManyField(blank=True, related_name='flags', to='campaigns.evaluation', verbose_name="residents' ratings")),
                 ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reviewed by')),

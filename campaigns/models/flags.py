@@ -71,7 +71,7 @@ class Flag(models.Model):
     campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), null=True, blank=True, on_delete=models.PROTECT, related_name="flags")
     cadre = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("cadre"), null=True, blank=True, on_delete=models.PROTECT,
                               related_name="flags")
-    case = models.ForeignKey(Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     visits = models.ManyToManyField(Visit, verbose_name=_("visits"), blank=True, related_name="flags")
     check_ins = models.ManyToManyField(CheckIn, verbose_name=_("check-ins"), blank=True, related_name="flags")
     evaluations = models.ManyToManyField(Evaluation, verbose_name=_("residents' ratings"), blank=True, related_name="flags")

@@ -23,26 +23,39 @@ def rankings(request):
     campaign, choices = dashboard.campaign_choice(request.user, param(request, "campaign"), today=today)
     start, end = dashboard.default_range(campaign, today) if campaign else (today.replace(month=1, day=1), today)
     scope, form = scope_for(request, default_from=start, default_to=end, kept={"campaign": str(campaign.pk)} if campaign else {})
-    weights = ranking.weights()
+    rules = ranking.rules(campaign_chosen=campaign is not None)
     labels = {indicator.value: indicator.label for indicator in ranking.Indicator}
-    shown = [key for key, weight in weights.items() if weight]
+    shown = rules.weighted
+
+    def indicator_cell(row, key):
+        if row.counts(key, rules):
+            return Cell(row.values[key], percent=True)
+        return Cell(_("Too few records (%(count)s)") % {"count": row.records[key]})
+
+    def score_cell(row):
+        if row.score is not None:
+            return Cell(row.score, percent=True)
+        return Cell(_("Too few records") if shown else None)  # with every weight 0 there is no score to miss
 
     def table(key, title, rows, link):
         return Table(
-            key, title, [_("Rank"), _("Name"), *[labels[k] for k in shown], _("Score")],
-            rows=[[Cell(r.rank), Cell(r.name, link(r)), *[Cell(r.values[k], percent=True) for k in shown], Cell(r.score, percent=True)]
+            key, title,
+            [_("Rank"), _("Name"), *[labels[k] for k in shown], _("Confirmed fabrications"), _("Points off"), _("Score"), _("Visits flagged")],
+            rows=[[Cell(r.rank), Cell(r.name, link(r)), *[indicator_cell(r, k) for k in shown], Cell(r.confirmed_flags),
+                   Cell(ranking.points_off(r, rules)), score_cell(r), Cell(r.flagged_share, percent=True)]
                   for r in rows],
         )
 
     here = reverse("dashboards:rankings")
     tables = [
-        table("regions", _("Regions"), ranking.region_ranking(request.user, campaign, scope, weights),
+        table("regions", _("Regions"), ranking.region_ranking(request.user, campaign, scope, rules),
               lambda r: f"{here}?{scope.query(region=r.code)}"),
-        table("units", _("Units"), ranking.unit_ranking(request.user, campaign, scope, weights), lambda r: ""),
+        table("units", _("Units"), ranking.unit_ranking(request.user, campaign, scope, rules), lambda r: ""),
     ]
     if download := requested_export(request, tables, _("Rankings"), scope.region.name):
         return download
     return render(request, "dashboards/rankings.html", {
         "campaign": campaign, "choices": choices, "scope": scope, "form": form, "tables": tables,
-        "formula": ranking.formula(weights), "weights": [(labels[k], weights[k]) for k in shown],
+        "formula": ranking.formula(rules), "points_per_flag": rules.points_per_flag,
+        "weights": [(labels[k], rules.weights[k], rules.minimums[k], ranking.RECORDS[k]) for k in shown],
     })

@@ -90,7 +90,7 @@ def test_changes_in_the_admin_are_recorded(client, campaign_admin):
 
     client.force_login(campaign_admin)
     url = reverse("admin:dashboards_rankingweight_change", args=["coverage"])
-    client.post(url, {"indicator": "coverage", "weight": "55"})
+    client.post(url, {"indicator": "coverage", "weight": "55", "minimum": "10"})
     assert RankingWeight.objects.get(indicator="coverage").weight == 55
     entry = last(Action.CONFIGURATION)
     assert entry.actor == campaign_admin and "走访覆盖率" in entry.summary
