@@ -9,7 +9,7 @@ difference comes off the figures.
 
 from dataclasses import fields
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from campaigns import rollups
 from campaigns.models import Evaluation, Flag, Visit
@@ -37,19 +37,40 @@ def flagged_shares(user, campaign, scope: Scope) -> dict[str, tuple[int, int]]:
     return {scope.child_code(row["key"]): (row["flagged"], row["total"]) for row in rows}
 
 
-def without_fabrications(user, campaign, scope: Scope, rows: dict[str, Figures]) -> int:
-    """Take the records confirmed fabricated out of `rows` (per child region, as region_figures gives them);
-    the number of visits taken out."""
+def _touched_days(user, campaign, scope: Scope, key):
+    """The village-days confirmed fabrications touch, summed as the rollups sum them, grouped by `key`: first all
+    their visits (to take off), then those not confirmed fabricated (to put back). Yields (key, counts, sign)."""
     visits = _visits(user, campaign, scope)
     confirmed = visits.filter(_flagged([Flag.State.CONFIRMED]))
     touched = visits.filter(Exists(confirmed.filter(assignment__target_village=OuterRef("assignment__target_village"),
                                                     visited_on=OuterRef("visited_on"))))
-    key = scope.child_key("assignment__target_village__village")
     counts = {"visits": Count("pk"), **rollups.day_counts()}
-    for trusted in (False, True):  # all the touched village-days' visits off, the trusted ones back on
+    for trusted in (False, True):
         these = touched.exclude(_flagged([Flag.State.CONFIRMED])) if trusted else touched
-        for row in rollups.with_demand_count(these.order_by()).values(key=key).annotate(**counts):
-            _add(rows, scope.child_code(row.pop("key")), row, 1 if trusted else -1)
+        # Per village-day, as the rollups count (a night is a cadre's once a village-day), then added up by key.
+        rows = rollups.with_demand_count(these.order_by()).values("assignment__target_village", "visited_on", key=key).annotate(**counts)
+        for row in rows:
+            group = row.pop("key")
+            del row["assignment__target_village"], row["visited_on"]
+            yield group, row, 1 if trusted else -1
+
+
+def days_without_fabrications(user, campaign, scope: Scope, days: list[tuple]) -> list[tuple]:
+    """visits_per_day's (day, visits, nights) without the records confirmed fabricated."""
+    by_day = {day: {"visits": visits, "nights": nights} for day, visits, nights in days}
+    for day, counts, sign in _touched_days(user, campaign, scope, F("visited_on")):
+        if day in by_day:
+            for name in by_day[day]:
+                by_day[day][name] += sign * (counts[name] or 0)
+    return [(day, counts["visits"], counts["nights"]) for day, counts in by_day.items()]
+
+
+def without_fabrications(user, campaign, scope: Scope, rows: dict[str, Figures]) -> int:
+    """Take the records confirmed fabricated out of `rows` (per child region, as region_figures gives them);
+    the number of visits taken out."""
+    key = scope.child_key("assignment__target_village__village")
+    for code, counts, sign in _touched_days(user, campaign, scope, key):
+        _add(rows, scope.child_code(code), counts, sign)
 
     # Coverage counts the whole campaign: a household visited only by confirmed fabrications was not visited.
     all_visits = Visit.objects.in_jurisdiction_of(user).in_region(scope.region.code).filter(
@@ -65,7 +86,7 @@ def without_fabrications(user, campaign, scope: Scope, rows: dict[str, Figures])
                .order_by().values("rating", key=scope.child_key("target_village__village")).annotate(n=Count("pk")))
     for row in ratings:
         _add(rows, scope.child_code(row["key"]), {row["rating"]: row["n"]}, -1)
-    return confirmed.count()
+    return _visits(user, campaign, scope).filter(_flagged([Flag.State.CONFIRMED])).count()
 
 
 _FIELDS = {f.name for f in fields(Figures)}

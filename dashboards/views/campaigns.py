@@ -106,6 +106,9 @@ def campaign_dashboard(request):
     start, end = dashboard.default_range(campaign, today)
     scope, form = scope_for(request, default_from=start, default_to=end, kept={"campaign": str(campaign.pk)})
     days = dashboard.visits_per_day(request.user, campaign, scope)
+    trusted = param(request, "trusted") == "1"  # the switch: without the records a supervisor confirmed fabricated (属实)
+    if trusted:
+        days = trust.days_without_fabrications(request.user, campaign, scope, days)
     refreshed_at = rollups.freshness()
     context = {
         "campaign": campaign, "choices": choices, "scope": scope, "form": form, "refreshed_at": refreshed_at,
@@ -113,8 +116,7 @@ def campaign_dashboard(request):
         "refresh_minutes": max(1, settings.ROLLUP_REFRESH_SECONDS // 60),
         # Two missed refreshes: beat or the worker has stopped, and the page says so.
         "stale": refreshed_at is not None and timezone.now() - refreshed_at > timedelta(seconds=2 * settings.ROLLUP_REFRESH_SECONDS + 60),
-        # The switch: the figures without the records a supervisor confirmed fabricated (属实).
-        "trusted": param(request, "trusted") == "1",
+        "trusted": trusted,
     }
     if scope.is_village:
         cadres = dashboard.cadre_figures(request.user, campaign, scope, today)

@@ -130,3 +130,27 @@ def test_the_dashboard_shows_the_share_of_flagged_visits_and_the_figures_without
     assert "去除 1 次走访" in trusted.content.decode()
     everything = client.get(reverse("dashboards:campaigns"), query)
     assert next(r for r in everything.context["tables"][0].rows if r[0].value == "大坪村")[headers.index("走访记录")].value == 3
+
+
+def test_without_fabrications_the_days_and_the_nights_agree_with_the_region_rows(client, regions, campaign_admin, cadre, supervisor):
+    """Nights stayed on two days, two of the three visits confirmed fabricated: yesterday keeps its night (the other
+    visit of that night is real), the day before loses it — in the village's row and in the day table alike,
+    counted as the rollups count them (a cadre's night once a village-day, not once a range)."""
+    from campaigns import rollups
+    campaign = CampaignFactory(organiser_region=regions["county"], start_date=TODAY - 5 * DAY, end_date=TODAY + 2 * DAY)
+    assign(campaign_admin, campaign.target_villages.create(village=regions["village_a"]), cadre)
+    nights = [visit(cadre, TODAY - n * DAY, household=HouseholdFactory(village=regions["village_a"]), stayed_overnight=True) for n in (1, 2)]
+    visit(cadre, TODAY - DAY, household=HouseholdFactory(village=regions["village_a"]), stayed_overnight=True)  # the same night, again
+    flag = Flag.objects.create(rule=FlagRule.OVERNIGHT_WITHOUT_CHECK_IN, key="sample", evidence="样本", village=regions["village_a"],
+                               campaign=campaign, cadre=cadre, state=Flag.State.CONFIRMED)
+    flag.visits.add(*nights)
+    rollups.refresh(full=True)
+    client.force_login(supervisor)
+    query = {"region": regions["township_a"].code, "campaign": campaign.pk, "trusted": "1"}
+    page = client.get(reverse("dashboards:campaigns"), query)
+    headers = [str(h) for h in page.context["tables"][0].headers]
+    village = next(r for r in page.context["tables"][0].rows if r[0].value == "大坪村")
+    assert village[headers.index("同住夜数")].value == 1 and village[headers.index("走访记录")].value == 1
+    chart = page.context["days_chart"]
+    nights = dict(zip(chart["x"], chart["series"][1]["data"], strict=True))
+    assert nights[(TODAY - DAY).isoformat()] == 1 and nights[(TODAY - 2 * DAY).isoformat()] == 0
