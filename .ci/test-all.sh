@@ -3,7 +3,9 @@
 # processes (`make test` without PYTEST_ARGS; DATABASE_URL, REDIS_URL, … from the Makefile's test environment):
 #   1. the in-process tests at tests/clock.py's NOW in two halves, and beside them the date-sensitive modules at
 #      each of TEST_DATES (.ci/test-dates.sh) — each pytest with its own test database and Redis db;
-#   2. then, on a quiet machine, the tests that drive real servers and workers (wall_clock) and Chromium (browser).
+#   2. then the tests that drive real servers and workers (wall_clock) beside those that drive Chromium (browser),
+#      each with its own database and Redis db: the server tests mostly wait (a lease to lapse, a killed worker's
+#      message to come back), so the browser tests fill the other core.
 # Each pytest's summary is printed, and the whole log of one that failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,5 +31,22 @@ done
 wait "$dates" || failed=1
 echo "== phase 1 took $SECONDS s"
 [ "$failed" -eq 0 ] || exit 1
-echo "== phase 2: the tests that drive real servers, workers and Chromium"
-exec .venv/bin/python -m pytest -p no:cacheprovider --durations=30 -m "browser or wall_clock"
+echo "== phase 2: the tests that drive real servers and workers, beside those that drive Chromium"
+SECONDS=0
+# The browser tests that also run a real worker go with the browser ones: a test runs once, in one of the two.
+server() { .venv/bin/python -m pytest -p no:cacheprovider --durations=15 -m "wall_clock and not browser" > "$logs/servers.log" 2>&1; }
+chromium() {
+  DATABASE_URL="${DATABASE_URL%/*}/${DATABASE_URL##*/}_browser" REDIS_URL="${REDIS_URL%/*}/6" \
+    .venv/bin/python -m pytest -p no:cacheprovider --durations=15 -m browser > "$logs/browser.log" 2>&1
+}
+server & servers=$!
+chromium & browsers=$!
+failed=0
+for run in "servers $servers" "browser $browsers"; do
+  read -r name pid <<< "$run"
+  wait "$pid" || { cat "$logs/$name.log"; failed=1; }
+  grep -A 16 "slowest" "$logs/$name.log"
+  echo "== the $name tests: $(tail -n 1 "$logs/$name.log")"
+done
+echo "== phase 2 took $SECONDS s"
+exit "$failed"

@@ -134,7 +134,7 @@ def far_from_village(look: Look, t: FlagThresholds) -> Iterator[Finding]:
         yield Finding(FlagRule.FAR_FROM_VILLAGE, f"visit:{visit.pk}", _("The visit to %(household)s was located %(distance)s m from %(village)s.") % {
             "household": _household(visit), "distance": f"{visit.distance_m:.0f}", "village": visit.assignment.target_village.village.name},
             visits=[visit.pk], **_about(visit))
-    far = with_distance(look.check_ins).filter(distance_m__gt=t.far_from_village_m).select_related(f"{VILLAGE[:-2]}")
+    far = with_distance(look.check_ins).filter(distance_m__gt=t.far_from_village_m).select_related("assignment__target_village__village")
     for check in far:
         target = check.assignment.target_village
         yield Finding(FlagRule.FAR_FROM_VILLAGE, f"checkin:{check.pk}", _("The check-in of %(day)s was located %(distance)s m from %(village)s.") % {
@@ -304,8 +304,10 @@ def _bursts(ratings: list[Evaluation], size: int, minutes: int) -> list[Evaluati
 
 
 def rating_bursts(look: Look, t: FlagThresholds) -> Iterator[Finding]:
-    for group, label in (("target_village", "team"), ("address_hash", "address")):
-        days = look.evaluations.exclude(**{group: ""} if group == "address_hash" else {}).annotate(day=TruncDate("created_at")).values(group, "day").distinct()
+    by_team = look.evaluations
+    by_address = look.evaluations.exclude(address_hash="")  # ratings from before addresses were kept have none
+    for group, label, ratings_of_the_day in (("target_village", "team", by_team), ("address_hash", "address", by_address)):
+        days = ratings_of_the_day.annotate(day=TruncDate("created_at")).values(group, "day").distinct()
         for day in days:
             ratings = list(Evaluation.objects.annotate(day=TruncDate("created_at")).filter(**{group: day[group]}, day=day["day"])
                            .select_related("target_village__village").order_by("created_at", "pk"))

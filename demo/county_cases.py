@@ -87,7 +87,7 @@ def _plan(rng: random.Random, case_id: int, kind: str, *, intake: User, handler:
                                                               reply="经调查核实，已按政策处理并向信访人当面答复", now=at)),
         (50, "evaluate", lambda at: case_services.case_evaluate(
             actor=intake, case_id=case_id, satisfaction=rng.choice(["satisfied"] * 6 + ["fairly_satisfied"] * 3 + ["dissatisfied"]),
-            callback=rng.random() < 0.3, now=at)),
+            callback=rng.random() < 0.9, now=at)),  # most by a 回访 call; the others are flagged
         (55, "close", lambda at: case_services.case_close(actor=leader, case_id=case_id, now=at)),
     ]
     return plan

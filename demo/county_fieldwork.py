@@ -96,8 +96,10 @@ def build_teams(rng: random.Random, campaign: Campaign, villages: list[Region], 
 
 
 def _diary(line: str, place: random.Random, name: str) -> str:
-    detail, ending = place.choice(DIARY_DETAILS), place.choice(DIARY_ENDINGS)
-    return line + detail.format(name=name, n=place.randrange(2, 9)) + ending.format(n=place.randrange(1, 29))
+    """A line, three of the household's details and an ending: two diaries share at most part of their text,
+    well under the near-copy threshold (campaigns/flags.py)."""
+    details = "".join(detail.format(name=name, n=place.randrange(2, 9)) for detail in place.sample(DIARY_DETAILS, 3))
+    return line + details + place.choice(DIARY_ENDINGS).format(n=place.randrange(1, 29))
 
 
 def _near(place: random.Random, village_code: str, *, metres: float) -> dict:
@@ -130,14 +132,15 @@ def build_field_work(rng: random.Random, campaign: Campaign, today: date) -> Non
         paired = rng.sample(village_households, 2)
         pairings += [Pairing(campaign=campaign, cadre=assignment.cadre, household=h, needs=rng.choice(["子女就学", "产业发展资金", "危房改造", "就医报销", "技能培训"])) for h in paired]
         for day in days:
-            if rng.random() < 0.93:  # a few are absent each day
+            present = rng.random() < 0.93  # a few are away each day: no check-in, and no visit that day
+            if present:
                 at = min(now, timezone.make_aware(datetime.combine(day, time(7 + rng.randrange(2), rng.randrange(60)))))
                 check_ins.append(CheckIn(cadre=assignment.cadre, assignment=assignment, day=day, checked_at=at,
                                          **_near(place, assignment.target_village.village_id, metres=150)))
             for n in range(rng.choice((2, 3, 3, 4))):
                 household = rng.choice(paired + village_households)
                 deed, value = rng.choice(DEEDS) if rng.random() < 0.25 else ("", 0)
-                visits.append(Visit(
+                visit = Visit(
                     client_id=uuid.UUID(int=rng.getrandbits(128)), cadre=assignment.cadre, assignment=assignment, household=household,
                     # Today's later visits are not made yet: entered in the last hour instead, ten minutes apart.
                     visited_on=day, recorded_at=min(now - timedelta(minutes=10 * (4 - n)),
@@ -146,7 +149,9 @@ def build_field_work(rng: random.Random, campaign: Campaign, today: date) -> Non
                     stayed_overnight=n == 0 and rng.random() < 0.5, laboured_together=rng.random() < 0.3,
                     diary=_diary(rng.choice(DIARY_LINES), place, household.head_name),
                     deed=deed, deed_value=value or None, **_near(place, assignment.target_village.village_id, metres=800),
-                ))
+                )
+                if present:  # made either way, so the demo's random draws, and all that follows them, stay as they were
+                    visits.append(visit)
     Pairing.objects.bulk_create(pairings)
     CheckIn.objects.bulk_create(check_ins)
     Visit.objects.bulk_create(visits)
@@ -190,6 +195,25 @@ def build_field_work(rng: random.Random, campaign: Campaign, today: date) -> Non
             evaluations.append(Evaluation(campaign=campaign, target_village=target, household=household, rating=rng.choice(ratings),
                                           created_at=rated_at))
     Evaluation.objects.bulk_create(evaluations)
+
+
+def build_fabrications(campaign: Campaign, today: date) -> list[int]:
+    """A handful of records as the 督查组 fear them (造假数字), for the flag queue: one cadre's yesterday entered in
+    ten minutes from one spot far from the village, a cadre who never checked in, and a diary copied from another
+    cadre's. Returns the visits whose diaries are to be compared (the demo's pass compares no other)."""
+    build_suspicious_day(campaign, today)
+    members = list(Assignment.objects.filter(target_village__campaign=campaign, role=Assignment.Role.MEMBER).order_by("pk")
+                   .select_related("cadre")[9:11])
+    if len(members) < 2:
+        return []
+    never, copier = members
+    CheckIn.objects.filter(cadre=never.cadre, assignment__target_village__campaign=campaign).delete()
+    original = Visit.objects.filter(assignment__target_village__campaign=campaign).exclude(cadre=copier.cadre).order_by("pk").first()
+    copy = Visit.objects.filter(cadre=copier.cadre, recorded_at__gt=original.recorded_at).order_by("pk").first()
+    if copy is None:
+        return []
+    Visit.objects.filter(pk=copy.pk).update(diary=original.diary.replace("。", "，", 1))
+    return [copy.pk]
 
 
 def build_suspicious_day(campaign: Campaign, today: date) -> None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Region, Unit, User
 from accounts.roles import Role
-from campaigns.models import Campaign, CheckIn, Evaluation, Household, Pairing, Visit
+from campaigns.models import Campaign, CheckIn, Evaluation, Flag, FlagRule, Household, Pairing, Visit
 from demo import county
 from grievances.models import Case, CaseEvent, MediationSession
 from tests.clock import TODAY
@@ -98,3 +98,18 @@ def test_the_demo_county(seeded):
     # Worked through the services: every case's timeline ends where the case stands.
     for case in Case.objects.exclude(source=Case.Source.VISIT)[:40]:
         assert case.events.order_by("at", "id").last().to_status == case.status
+
+
+def test_the_demos_flag_queue_shows_its_planted_fabrications_and_nothing_of_its_ordinary_field_work(seeded):
+    active = Campaign.objects.get(status=Campaign.Status.ACTIVE)
+    field = Flag.objects.filter(campaign=active, case=None)
+    assert {FlagRule.VISIT_WITHOUT_CHECK_IN, FlagRule.FAR_FROM_VILLAGE, FlagRule.SAME_SPOT, FlagRule.TOO_MANY_IN_AN_HOUR,
+            FlagRule.COPIED_DIARY} <= set(field.values_list("rule", flat=True))
+    # Three cadres planted (one day from one far spot, never checked in, a copied diary); no one else's visits are flagged.
+    assert field.exclude(cadre=None).values("cadre").distinct().count() == 3
+    assert not Flag.objects.filter(rule__in=[FlagRule.RATING_BURST, FlagRule.RATING_NOT_VISITED]).exists()
+    with connection.cursor() as cursor:  # the ordinary diaries are not near copies of each other (a sample of 100 against all)
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT id, diary FROM campaigns_visit WHERE id NOT IN (SELECT visit_id FROM campaigns_flag_visits) "
+            "ORDER BY id LIMIT 100) a JOIN campaigns_visit b ON b.id <> a.id AND similarity(a.diary, b.diary) >= 0.8")
+        assert cursor.fetchone()[0] == 0

@@ -32,41 +32,63 @@ def flagged(regions, campaign_admin, cadre):
                  latitude=Decimal("28.2003"), longitude=Decimal("112.9"))
     far = visit(cadre, TODAY, household=HouseholdFactory(village=regions["village_a"], head_name="李秀英"),
                 latitude=Decimal("28.25"), longitude=Decimal("112.9"))
-    services.flags_check_records(visits=[near.pk, far.pk])
+    farther = visit(cadre, TODAY, household=HouseholdFactory(village=regions["village_a"], head_name="张明"),
+                    latitude=Decimal("28.30"), longitude=Decimal("112.9"))
+    services.flags_check_records(visits=[near.pk, far.pk, farther.pk])
     rollups.refresh(full=True)
-    return Flag.objects.get(rule=FlagRule.FAR_FROM_VILLAGE)
+    return Flag.objects.get(rule=FlagRule.FAR_FROM_VILLAGE, visits=far)
 
 
-def test_a_supervisor_confirms_a_flag_and_the_dashboard_can_leave_the_fabricated_visit_out(live_server, desktop, flagged, supervisor, screenshot):
+def review(page, live_server, flag, verdict, note):
+    page.goto(f"{live_server.url}/flags/{flag.pk}/")
+    page.get_by_label(verdict).check()
+    page.get_by_label("核查意见").fill(note)
+    page.get_by_role("button", name="记录核查结论").click()
+    expect(page.get_by_test_id("review-confirm")).to_contain_text(f"将这条提示核查为“{verdict}”？")
+    page.get_by_role("button", name="记录核查结论").click()
+    expect(page.get_by_test_id("review")).to_contain_text(f"{verdict}：{note}")
+
+
+def test_a_supervisor_confirms_one_flag_and_dismisses_another_and_the_dashboard_and_rankings_follow(
+        live_server, desktop, browser, flagged, supervisor, other_supervisor, screenshot):
     log_in(desktop, live_server, supervisor.username, TEST_PASSWORD)
+    desktop.goto(f"{live_server.url}/campaigns/dashboard/?campaign={flagged.campaign_id}")
+    village = desktop.locator("[data-testid='table-regions'] tbody tr", has_text="大坪村")
+    expect(village).to_contain_text("66.7%")  # two of the three visits carry an open flag
     desktop.locator("#main-nav").get_by_role("link", name="核查提示").click()
     queue = desktop.get_by_test_id("flags")
-    expect(queue.locator("tbody tr")).to_have_count(1)
+    expect(queue.locator("tbody tr")).to_have_count(2)
     expect(queue).to_contain_text("对李秀英的走访定位距大坪村 5560 米")
     screenshot(desktop, "flags-queue-desktop")
 
-    queue.get_by_role("link").first.click()
+    queue.locator("tr", has_text="李秀英").get_by_role("link").first.click()
     expect(desktop.get_by_test_id("flag-visits")).to_contain_text("5560 米")
-    desktop.get_by_label("属实").check()
-    desktop.get_by_label("核查意见").fill("电话核实：当天未到该户，定位在县城。")
-    desktop.get_by_role("button", name="记录核查结论").click()
-    expect(desktop.get_by_test_id("review-confirm")).to_contain_text("将这条提示核查为“属实”？")
-    screenshot(desktop, "flags-review-confirm-desktop")
-    desktop.get_by_role("button", name="记录核查结论").click()
-    expect(desktop.get_by_test_id("review")).to_contain_text("属实：电话核实：当天未到该户，定位在县城。")
-    assert Flag.objects.get(pk=flagged.pk).state == Flag.State.CONFIRMED
+    review(desktop, live_server, flagged, "属实", "电话核实：当天未到该户，定位在县城。")
+    screenshot(desktop, "flags-reviewed-desktop")
+    other = Flag.objects.exclude(pk=flagged.pk).get(rule=FlagRule.FAR_FROM_VILLAGE)
+    review(desktop, live_server, other, "已排除", "手机定位漂移，经村干部证实在户里。")
+    assert dict(Flag.objects.values_list("pk", "state")) == {flagged.pk: Flag.State.CONFIRMED, other.pk: Flag.State.DISMISSED}
 
     desktop.goto(f"{live_server.url}/campaigns/dashboard/?campaign={flagged.campaign_id}")
-    village = desktop.locator("[data-testid='table-regions'] tbody tr", has_text="大坪村")
-    expect(village).to_contain_text("50.0%")  # one of the two visits carries a confirmed flag
+    expect(village).to_contain_text("33.3%")  # the dismissed one no longer counts
     desktop.get_by_role("link", name="显示不含核实造假记录的数字").click()
     expect(desktop.get_by_test_id("trust-switch")).to_contain_text("去除 1 次走访")
     screenshot(desktop, "dashboard-without-fabrications-desktop")
+    desktop.goto(f"{live_server.url}/rankings/?campaign={flagged.campaign_id}")
+    expect(desktop.locator("tr", has_text="大坪村").first).to_contain_text("33.3%")
+    screenshot(desktop, "rankings-with-flags-desktop")
+
+    outsider = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    log_in(outsider, live_server, other_supervisor.username, TEST_PASSWORD)
+    outsider.goto(f"{live_server.url}/flags/?state=")
+    expect(outsider.get_by_test_id("no-flags")).to_be_visible()
+    assert outsider.goto(f"{live_server.url}/flags/{flagged.pk}/").status == 404
+    outsider.context.close()
 
 
 def test_the_cadre_sees_the_flag_on_my_work_and_explains_it_on_the_phone(live_server, phone, flagged, cadre, screenshot):
     log_in(phone, live_server, cadre.username, TEST_PASSWORD)
-    expect(phone.get_by_test_id("my-flags")).to_contain_text("督查人员正在核查您的 1 条记录")
+    expect(phone.get_by_test_id("my-flags")).to_contain_text("督查人员正在核查您的 2 条记录")
     phone.get_by_role("link", name="查看并说明").click()
     phone.get_by_test_id("flags").get_by_role("link").first.click()
     phone.get_by_label("您的说明").fill("当天手机定位漂移，实际在李秀英家。")

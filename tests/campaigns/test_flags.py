@@ -12,7 +12,7 @@ from accounts.models import AuditEntry, Region
 from accounts.roles import Role
 from campaigns import services
 from campaigns.flags import with_distance
-from campaigns.models import CheckIn, Evaluation, Flag, FlagRule, FlagThresholds, Visit
+from campaigns.models import Assignment, CheckIn, Evaluation, Flag, FlagRule, FlagThresholds, Visit
 from grievances.models import Case
 from tests.clock import DAY, NOW, TODAY
 from tests.factories import CampaignFactory, HouseholdFactory, UserFactory
@@ -56,6 +56,17 @@ def test_visits_on_a_day_without_a_check_in_are_flagged_once_the_day_is_over_and
     visit(cadre, TODAY, household=week["households"][3])
     assert services.flags_check_records(visits=Visit.objects.filter(visited_on=TODAY).values_list("pk", flat=True),
                                         today=TODAY + DAY) == 0  # checked in: nothing
+
+
+def test_visits_and_check_ins_outside_the_assignments_dates_are_flagged(week, cadre):
+    check_in, _created = services.check_in(cadre=cadre)
+    entry = visit(cadre, TODAY, household=week["households"][0])
+    inside = visit(cadre, TODAY - DAY, household=week["households"][1])
+    Assignment.objects.filter(cadre=cadre).update(end_date=TODAY - DAY)  # the assignment was shortened afterwards, in the admin
+    services.flags_check_records(visits=[entry.pk, inside.pk], check_ins=[check_in.pk])
+    flags = Flag.objects.filter(rule=FlagRule.OUTSIDE_ASSIGNMENT)
+    assert {f.key for f in flags} == {f"visit:{entry.pk}", f"checkin:{check_in.pk}"}
+    assert f"不在派驻期内（{(TODAY - 5 * DAY).isoformat()} 至 {(TODAY - DAY).isoformat()}）" in flags.get(key=f"visit:{entry.pk}").evidence
 
 
 def test_the_distance_from_the_village_is_computed_in_the_database_and_a_far_one_is_flagged(week, cadre):
