@@ -13,14 +13,20 @@ A confirmed flag counts against the row of the records it concerns: a field reco
 (region rows: in the row's villages; unit rows: made by the unit's cadres), or a case the case indicators
 count (registered in the chosen dates; unit rows: the case's responsible unit). Beside the score, each row
 shows how far to trust it: the share of its visits in the campaign with an open or confirmed flag (region
-rows: the visits in its villages; unit rows: its cadres' visits in the scope).
+rows: the visits in its villages; unit rows: its cadres' visits in the scope), whichever jurisdiction the flag lies
+in, as the campaign dashboard counts them (trust.py) and the visit list lists them (?only=flagged).
+
+For the links of the rankings page, a row also knows how many of its confirmed flags are field flags of the
+campaign (those the flag queue lists by campaign: a case's flag has none) and the first and last day of its
+flagged visits (the visit list is dated).
 
 Every count is one grouped query, whatever the number of rows; all are read within the user's jurisdiction.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,6 +39,7 @@ from . import campaign_figures as campaign_dashboard
 from . import case_figures as case_dashboard
 from .drilldown import Scope
 from .models import DEFAULT_MINIMUMS, DEFAULT_WEIGHTS, RankingDeduction, RankingWeight
+from .trust import FLAGGED
 
 Indicator = RankingWeight.Indicator
 CAMPAIGN_INDICATORS = {Indicator.COVERAGE, Indicator.RESIDENT_SATISFACTION}
@@ -81,8 +88,10 @@ class Ranked:
     values: dict[str, float | None]
     records: dict[str, int] = field(default_factory=dict)  # the records behind each value: its denominator
     confirmed_flags: int = 0
+    campaign_flags: int = 0  # … of which field flags of the campaign (not a case's)
     visits: int = 0  # field records of the campaign
     flagged_visits: int = 0  # … with an open or confirmed flag
+    flagged_days: tuple[datetime.date, datetime.date] | None = None  # the first and last day of those
     score: float | None = None
     rank: int | None = None
 
@@ -153,25 +162,32 @@ def _confirmed_flags(user, campaign: Campaign | None, scope: Scope):
     return Flag.objects.in_jurisdiction_of(user).in_region(scope.region.code).filter(concerns, state=Flag.State.CONFIRMED)
 
 
-def _flag_counts(flags, key) -> dict:
-    return dict(flags.order_by().values_list(key).annotate(n=Count("pk")))
+def _flag_counts(flags, key, campaign: Campaign | None) -> dict:
+    """(confirmed flags, of which field flags of the campaign) per value of `key`, in one query."""
+    if not campaign:  # case flags only
+        return {group: (n, 0) for group, n in flags.order_by().values_list(key).annotate(n=Count("pk"))}
+    rows = flags.order_by().values(group=key).annotate(n=Count("pk"), field=Count("pk", filter=Q(campaign=campaign)))
+    return {row["group"]: (row["n"], row["field"]) for row in rows}
 
 
 def _visit_counts(user, campaign: Campaign | None, scope: Scope, key) -> dict:
-    """(visits, visits with an open or confirmed flag) of the campaign in the scope, per value of `key`."""
+    """(visits, visits with an open or confirmed flag, (first, last) day of those) of the campaign in the scope,
+    per value of `key`, in one query."""
     if not campaign:
         return {}
-    suspect = Flag.objects.in_jurisdiction_of(user).filter(visits=OuterRef("pk"), state__in=[Flag.State.OPEN, Flag.State.CONFIRMED])
+    suspect = Flag.objects.filter(visits=OuterRef("pk"), state__in=FLAGGED)
     visits = Visit.objects.in_jurisdiction_of(user).in_region(scope.region.code).filter(assignment__target_village__campaign=campaign)
+    flagged = Q(suspect=True)
     rows = visits.order_by().alias(suspect=Exists(suspect)).values(group=key).annotate(
-        visits=Count("pk"), flagged=Count("pk", filter=Q(suspect=True)),
+        visits=Count("pk"), flagged=Count("pk", filter=flagged),
+        first=Min("visited_on", filter=flagged), last=Max("visited_on", filter=flagged),
     )
-    return {row["group"]: (row["visits"], row["flagged"]) for row in rows}
+    return {row["group"]: (row["visits"], row["flagged"], (row["first"], row["last"]) if row["flagged"] else None) for row in rows}
 
 
 def _add_trust(row: Ranked, flags: dict, visits: dict, key) -> None:
-    row.confirmed_flags = flags.get(key, 0)
-    row.visits, row.flagged_visits = visits.get(key, (0, 0))
+    row.confirmed_flags, row.campaign_flags = flags.get(key, (0, 0))
+    row.visits, row.flagged_visits, row.flagged_days = visits.get(key, (0, 0, None))
 
 
 def region_ranking(user, campaign: Campaign | None, scope: Scope, rules: Rules) -> list[Ranked]:
@@ -181,8 +197,8 @@ def region_ranking(user, campaign: Campaign | None, scope: Scope, rules: Rules) 
     campaign_rows = campaign_dashboard.region_figures(user, campaign, scope) if campaign else {}
     case_rows = case_dashboard.region_figures(user, scope)
     flags, visits = {}, {}
-    for prefix, n in _flag_counts(_confirmed_flags(user, campaign, scope), scope.child_key("village")).items():
-        flags[scope.child_code(prefix)] = n
+    for prefix, counts in _flag_counts(_confirmed_flags(user, campaign, scope), scope.child_key("village"), campaign).items():
+        flags[scope.child_code(prefix)] = counts
     for prefix, counts in _visit_counts(user, campaign, scope, scope.child_key("assignment__target_village__village")).items():
         visits[scope.child_code(prefix)] = counts
     rows = []
@@ -205,7 +221,7 @@ def unit_ranking(user, campaign: Campaign | None, scope: Scope, rules: Rules) ->
             unit = row.pop("target_village__helping_unit")
             helped[unit] = campaign_dashboard.Figures(**row)
     cases = case_dashboard.figures_by(case_dashboard.scoped_cases(user, scope).exclude(unit=None), "unit")
-    flags = _flag_counts(_confirmed_flags(user, campaign, scope), Coalesce("cadre__unit", "case__unit"))  # field flags name a cadre, case flags a case
+    flags = _flag_counts(_confirmed_flags(user, campaign, scope), Coalesce("cadre__unit", "case__unit"), campaign)  # field flags name a cadre, case flags a case
     visits = _visit_counts(user, campaign, scope, F("cadre__unit"))
     names = dict(Unit.objects.filter(pk__in={*helped, *cases}).values_list("pk", "name"))
     rows = []

@@ -2,15 +2,26 @@
 cadres' visits, check-ins and residents' ratings over that year."""
 
 import datetime
+import random
 
 from campaigns.models import Assignment, Campaign, CampaignEvent, CheckIn, Evaluation, TargetVillage, Visit, VisitKind
 
 from .county_regions import COUNTY_UNITS
-from .phrases import DEEDS, DIARY_LINES
+from .phrases import DEEDS, DIARY_DETAILS, DIARY_ENDINGS, DIARY_LINES
 from .scale_base import CAMPAIGN_NAME, CITY, BuilderBase, as_json, copy_rows
 
 RATINGS = [Evaluation.Rating.SATISFIED] * 8 + [Evaluation.Rating.FAIRLY_SATISFIED] * 3 + [Evaluation.Rating.DISSATISFIED]
 
+
+
+def diaries(rng: random.Random):
+    """Diaries as cadres write them, each its own: a line, three details of a household and an ending (the
+    copied-diary flag, campaigns/flags.py, must find the copies, not the stock phrases)."""
+    names = "王李张刘陈杨黄赵周吴"
+    while True:
+        name = rng.choice(names) + rng.choice("建国秀英明华伟芳军红")
+        details = "".join(d.format(name=name, n=rng.randrange(2, 9)) for d in rng.sample(DIARY_DETAILS, 3))
+        yield rng.choice(DIARY_LINES) + details + rng.choice(DIARY_ENDINGS).format(n=rng.randrange(1, 29))
 
 
 class FieldWork(BuilderBase):
@@ -59,7 +70,7 @@ class FieldWork(BuilderBase):
         demand_count = min(count, self.sizes.cases // 10)
         wanted = set(rng.sample(range(count), demand_count))
         kinds = [as_json(k) for k in _kind_sets()]
-        diary = DIARY_LINES
+        diary = diaries(random.Random(11))  # their own stream: the rows' other values stay as they were
         deeds = DEEDS
         posts, day_count = self.posts, len(self.days)
 
@@ -75,7 +86,7 @@ class FieldWork(BuilderBase):
                 if index in wanted:
                     self.demand_visits[index] = (client_id, cadre, household, village, at)
                 yield (client_id, cadre, assignment, household, self.days[day], at, kinds[randrange(len(kinds))],
-                       random_() < 0.4, random_() < 0.08, random_() < 0.3, diary[randrange(len(diary))], deed, value or None, at)
+                       random_() < 0.4, random_() < 0.08, random_() < 0.3, next(diary), deed, value or None, at)
 
         written = copy_rows(Visit, ["client_id", "cadre", "assignment", "household", "visited_on", "recorded_at", "kinds", "ate_together",
                                     "stayed_overnight", "laboured_together", "diary", "deed", "deed_value", "updated_at"], rows())

@@ -24,11 +24,12 @@ from accounts.exports import personal_data_export, workbook_response
 from accounts.models import User
 from campaigns import selectors
 from campaigns.flags import with_distance
-from campaigns.models import Assignment, Campaign, Evaluation, Household, TargetVillage, Visit
+from campaigns.models import Assignment, Campaign, Evaluation, Flag, Household, TargetVillage, Visit
 from core.views import id_param, page, param
 
 from .. import campaign_figures as dashboard
 from ..drilldown import Scope, scope_for
+from ..trust import FLAGGED
 
 LIST_PAGE_SIZE = 50
 
@@ -127,6 +128,9 @@ VISIT_LISTINGS = {
     # The value sums every visit's money or goods, a deed written down or not.
     "valued": Listing(gettext_lazy("Value of deeds (yuan)"), gettext_lazy("No money or goods given in these dates."),
                       lambda visits: visits.filter(deed_value__gt=0), shows_deeds=True),
+    # The rankings' "visits flagged": a flag under review or confirmed names the visit, wherever the flag lies (trust.py).
+    "flagged": Listing(gettext_lazy("Flagged visits"), gettext_lazy("No visit with a flag under review or confirmed in these dates."),
+                       lambda visits: visits.filter(Exists(Flag.objects.filter(visits=OuterRef("pk"), state__in=FLAGGED)))),
 }
 
 
