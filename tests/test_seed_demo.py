@@ -59,6 +59,22 @@ def test_the_demo_is_the_same_county_every_time(seeded):
     assert first == again
 
 
+def assert_the_flag_queue_shows_the_planted_fabrications_and_nothing_of_the_ordinary_field_work():
+    """Planted: one day from one far spot, a cadre who never checked in, a copied diary; nothing else is flagged."""
+    active = Campaign.objects.get(status=Campaign.Status.ACTIVE)
+    field = Flag.objects.filter(campaign=active, case=None)
+    assert {FlagRule.VISIT_WITHOUT_CHECK_IN, FlagRule.FAR_FROM_VILLAGE, FlagRule.SAME_SPOT, FlagRule.TOO_MANY_IN_AN_HOUR,
+            FlagRule.COPIED_DIARY} <= set(field.values_list("rule", flat=True))
+    # Three cadres planted (one day from one far spot, never checked in, a copied diary); no one else's visits are flagged.
+    assert field.exclude(cadre=None).values("cadre").distinct().count() == 3
+    assert not Flag.objects.filter(rule__in=[FlagRule.RATING_BURST, FlagRule.RATING_NOT_VISITED]).exists()
+    with connection.cursor() as cursor:  # the ordinary diaries are not near copies of each other (a sample of 100 against all)
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT id, diary FROM campaigns_visit WHERE id NOT IN (SELECT visit_id FROM campaigns_flag_visits) "
+            "ORDER BY id LIMIT 100) a JOIN campaigns_visit b ON b.id <> a.id AND similarity(a.diary, b.diary) >= 0.8")
+        assert cursor.fetchone()[0] == 0
+
+
 def test_the_demo_county(seeded):
     """One build, checked for everything the issues promise of it."""
     # the demo county has the promised size
@@ -95,21 +111,8 @@ def test_the_demo_county(seeded):
     assert Case.objects.overdue(timezone.localdate()).exists()
     assert Case.objects.filter(extension_days__gt=0).exists() and Case.objects.filter(supervised=True).exists()
     assert MediationSession.objects.exists()
+    # The flag queue shows the planted fabrications, and nothing of the ordinary field work.
+    assert_the_flag_queue_shows_the_planted_fabrications_and_nothing_of_the_ordinary_field_work()
     # Worked through the services: every case's timeline ends where the case stands.
     for case in Case.objects.exclude(source=Case.Source.VISIT)[:40]:
         assert case.events.order_by("at", "id").last().to_status == case.status
-
-
-def test_the_demos_flag_queue_shows_its_planted_fabrications_and_nothing_of_its_ordinary_field_work(seeded):
-    active = Campaign.objects.get(status=Campaign.Status.ACTIVE)
-    field = Flag.objects.filter(campaign=active, case=None)
-    assert {FlagRule.VISIT_WITHOUT_CHECK_IN, FlagRule.FAR_FROM_VILLAGE, FlagRule.SAME_SPOT, FlagRule.TOO_MANY_IN_AN_HOUR,
-            FlagRule.COPIED_DIARY} <= set(field.values_list("rule", flat=True))
-    # Three cadres planted (one day from one far spot, never checked in, a copied diary); no one else's visits are flagged.
-    assert field.exclude(cadre=None).values("cadre").distinct().count() == 3
-    assert not Flag.objects.filter(rule__in=[FlagRule.RATING_BURST, FlagRule.RATING_NOT_VISITED]).exists()
-    with connection.cursor() as cursor:  # the ordinary diaries are not near copies of each other (a sample of 100 against all)
-        cursor.execute(
-            "SELECT count(*) FROM (SELECT id, diary FROM campaigns_visit WHERE id NOT IN (SELECT visit_id FROM campaigns_flag_visits) "
-            "ORDER BY id LIMIT 100) a JOIN campaigns_visit b ON b.id <> a.id AND similarity(a.diary, b.diary) >= 0.8")
-        assert cursor.fetchone()[0] == 0
