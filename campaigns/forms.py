@@ -371,9 +371,12 @@ class FlagFilterForm(StyledFormMixin, forms.Form):
 
     @property
     def values(self) -> dict:
+        """The filters asked for; one that is not valid (another jurisdiction's township, a stale campaign) is left
+        out, not the others with it."""
         if not self.is_bound:
             return {"state": Flag.State.OPEN}
-        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")} if self.is_valid() else {}
+        self.is_valid()  # cleaned_data then holds the fields that are
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
 
 
 class FlagReviewForm(StyledFormMixin, forms.Form):

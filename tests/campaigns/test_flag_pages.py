@@ -154,3 +154,10 @@ def test_without_fabrications_the_days_and_the_nights_agree_with_the_region_rows
     chart = page.context["days_chart"]
     nights = dict(zip(chart["x"], chart["series"][1]["data"], strict=True))
     assert nights[(TODAY - DAY).isoformat()] == 1 and nights[(TODAY - 2 * DAY).isoformat()] == 0
+
+
+def test_a_filter_that_is_not_valid_is_left_out_and_the_others_still_apply(client, flagged, supervisor, regions):
+    client.force_login(supervisor)
+    page = client.get(reverse("flags:list"), {"rule": FlagRule.FAR_FROM_VILLAGE, "township": regions["township_b"].code, "state": "open"})
+    listed = page.content.decode().split('data-testid="flags"')[1]
+    assert "定位远离村庄" in listed and "走访当天未签到" not in listed  # another jurisdiction's township: ignored; the rule still holds
