@@ -456,8 +456,11 @@ def test_a_sigkilled_workers_import_completes_within_90_s_of_a_new_worker_starti
 @pytest.mark.wall_clock
 @pytest.mark.django_db(transaction=True)
 def test_a_job_killed_mid_write_and_uploaded_again_never_overwrites_a_correction_made_since(cluster, signed_in, tmp_path):
+    """The broker hands the killed job's message out again after its visibility timeout: 15 s here, not production's
+    60 (the test above waits for that one)."""
     redis, processes = cluster
-    processes.worker("w1")
+    quick = {"BROKER_VISIBILITY_TIMEOUT": "15", "IMPORT_LEASE_SECONDS": "10"}
+    processes.worker("w1", **quick)
     assert signed_in.upload("第一次.csv", roster_csv(40_000))[0] == 200
     first = last_job()
     assert watch(lambda: job_status(first.pk) == ImportJob.Status.WRITING, 60), log_tail(tmp_path)
@@ -466,7 +469,7 @@ def test_a_job_killed_mid_write_and_uploaded_again_never_overwrites_a_correction
 
     assert signed_in.upload("第二次.csv", roster_csv(40_000))[0] == 200  # the user uploads again
     second = last_job()
-    processes.worker("w2")
+    processes.worker("w2", **quick)
     assert wait_until(lambda: job_status(second.pk) == ImportJob.Status.DONE, 60), log_tail(tmp_path)
     household = Household.objects.get(village_id=VILLAGE, number="00000")
     services.household_save(actor=signed_in.user, village_code=VILLAGE, data={"head_name": "用户更正后的名字"}, household_id=household.pk)
