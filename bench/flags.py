@@ -69,20 +69,9 @@ def main() -> None:
     now = timezone.now()
     window = Visit.objects.filter(updated_at__gte=now - services.RECENT).count()
     started = time.perf_counter()
-    found = services.flags_check_all(now=now, compare_diaries=False)
+    found = services.flags_check_all(now=now)
     elapsed = time.perf_counter() - started
-    print(f"\nnightly pass without the diary comparison: {elapsed:.1f} s for the {window:,} visits changed in the last two days, {found:,} flags")
-    # The diary comparison is one index query per visit: timed on a sample of the window and counted for all of it.
-    sample = list(Visit.objects.filter(updated_at__gte=now - services.RECENT).order_by("pk").values_list("pk", flat=True)[:RUNS])
-    look = rules.Look(visits=Visit.objects.filter(pk__in=sample), check_ins=Visit.objects.none(), evaluations=Visit.objects.none(),
-                      cases=Visit.objects.none(), today=timezone.localdate(now))
-    started = time.perf_counter()
-    copies = list(rules.copied_diaries(look, rules.FlagThresholds.current()))
-    per_visit = (time.perf_counter() - started) / max(1, len(sample))
-    elapsed += per_visit * window
-    print(f"  the diary comparison: {per_visit * 1000:.0f} ms a visit ({len(copies)} copies in {len(sample)} visits), "
-          f"{per_visit * window:.0f} s for the window")
-    print(f"nightly pass in all: {elapsed:.0f} s")
+    print(f"\nnightly pass: {elapsed:.1f} s for the {window:,} visits changed in the last two days, {found:,} flags")
     for name, times in spent.items():
         print(f"  {name:28} {sum(times):7.2f} s")
     print("  flags: " + ", ".join(f"{row['rule']} {row['n']}" for row in Flag.objects.values("rule").annotate(n=Count("pk")).order_by("-n")))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
@@ -52,7 +52,6 @@ class Look:
     cases: QuerySet
     today: datetime.date
     campaigns_ended: QuerySet | None = None  # the nightly pass: campaigns whose last day is just over
-    compare_diaries: bool = True  # the demo's own pass leaves it out: its diaries are made of a few stock phrases
 
 
 def _local(moment: datetime.datetime) -> str:
@@ -201,27 +200,20 @@ def same_spot(look: Look, t: FlagThresholds) -> Iterator[Finding]:
                 visits=[v.pk for v in spot], **_about(visits[0]))
 
 
-# --- text: a diary that is a near copy of an earlier visit's (pg_trgm, index visit_diary_trigram) --------------
+# --- text: a diary that is a near copy of an earlier visit's (candidates by MinHash band, judged by pg_trgm) ------
 
 def copied_diaries(look: Look, t: FlagThresholds) -> Iterator[Finding]:
-    if connection.vendor != "postgresql" or not look.compare_diaries:
+    """The visits that share a band with the diary (core/minhash.py; index visit_diary_bands) are the few that
+    may be copies; pg_trgm's similarity says which are."""
+    if connection.vendor != "postgresql":
         return  # the zero-setup SQLite has no pg_trgm
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The index answers `%` (trigram_similar) at this threshold: at pg_trgm's default of 0.3, diaries that share a
-        # stock phrase would all be candidates, each then compared in full.
-        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [t.diary_similarity])
-        yield from list(_copies(look, t))
-
-
-def _copies(look: Look, t: FlagThresholds) -> Iterator[Finding]:
-    for visit in _with_place(look.visits):
+    for visit in _with_place(look.visits.exclude(diary_bands=[])):
         text = visit.diary.strip()
         if len(text) < t.diary_min_length:
             continue
-        earlier = (Visit.objects.filter(diary__trigram_similar=text, recorded_at__lt=visit.recorded_at).exclude(pk=visit.pk)
-                   .annotate(similarity=TrigramSimilarity("diary", text)).filter(similarity__gte=t.diary_similarity)
-                   .select_related("cadre").order_by("-similarity", "-recorded_at")[:5])
-        earlier = list(earlier)
+        earlier = list(Visit.objects.filter(diary_bands__overlaps=visit.diary_bands, recorded_at__lt=visit.recorded_at).exclude(pk=visit.pk)
+                       .annotate(similarity=TrigramSimilarity("diary", text)).filter(similarity__gte=t.diary_similarity)
+                       .select_related("cadre").order_by("-similarity", "-recorded_at")[:5])
         if not earlier:
             continue
         first = earlier[0]

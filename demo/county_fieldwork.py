@@ -22,12 +22,13 @@ from campaigns.models import (
     Visit,
     VisitKind,
 )
+from core.minhash import bands_of, bands_of_many
 from grievances import deadlines
 from grievances.categories import ensure_default_categories
 from grievances.models import Case, CaseCategory, CaseEvent, CaseNumberCounter
 
 from .county_regions import COUNTY, COUNTY_UNITS, village_point
-from .phrases import DEEDS, DEMANDS, DIARY_DETAILS, DIARY_ENDINGS, DIARY_LINES
+from .phrases import DEEDS, DEMANDS, DIARY_LINES, diary_text
 
 
 def build_campaigns(today: date, units: dict[str, Unit]) -> tuple[Campaign, Campaign]:
@@ -95,11 +96,11 @@ def build_teams(rng: random.Random, campaign: Campaign, villages: list[Region], 
     Assignment.objects.bulk_create(new)
 
 
-def _diary(line: str, place: random.Random, name: str) -> str:
-    """A line, three of the household's details and an ending: two diaries share at most part of their text,
-    well under the near-copy threshold (campaigns/flags.py)."""
-    details = "".join(detail.format(name=name, n=place.randrange(2, 9)) for detail in place.sample(DIARY_DETAILS, 3))
-    return line + details + place.choice(DIARY_ENDINGS).format(n=place.randrange(1, 29))
+def _with_bands(visits: list[Visit]) -> list[Visit]:
+    """bulk_create writes what the services would have: the diaries' band hashes too."""
+    for visit, bands in zip(visits, bands_of_many([v.diary for v in visits]), strict=True):
+        visit.diary_bands = bands
+    return visits
 
 
 def _near(place: random.Random, village_code: str, *, metres: float) -> dict:
@@ -147,14 +148,14 @@ def build_field_work(rng: random.Random, campaign: Campaign, today: date) -> Non
                                                     timezone.make_aware(datetime.combine(day, time(9 + 3 * n, rng.randrange(60))))),
                     kinds=rng.sample(VisitKind.values, rng.choice((1, 2))), ate_together=rng.random() < 0.4,
                     stayed_overnight=n == 0 and rng.random() < 0.5, laboured_together=rng.random() < 0.3,
-                    diary=_diary(rng.choice(DIARY_LINES), place, household.head_name),
+                    diary=diary_text(rng.choice(DIARY_LINES), place, household.head_name),
                     deed=deed, deed_value=value or None, **_near(place, assignment.target_village.village_id, metres=800),
                 )
                 if present:  # made either way, so the demo's random draws, and all that follows them, stay as they were
                     visits.append(visit)
     Pairing.objects.bulk_create(pairings)
     CheckIn.objects.bulk_create(check_ins)
-    Visit.objects.bulk_create(visits)
+    Visit.objects.bulk_create(_with_bands(visits))
     year = timezone.localtime().year
     counter, _created = CaseNumberCounter.objects.get_or_create(year=year)
     ensure_default_categories(CaseCategory)
@@ -197,23 +198,23 @@ def build_field_work(rng: random.Random, campaign: Campaign, today: date) -> Non
     Evaluation.objects.bulk_create(evaluations)
 
 
-def build_fabrications(campaign: Campaign, today: date) -> list[int]:
+def build_fabrications(campaign: Campaign, today: date) -> None:
     """A handful of records as the 督查组 fear them (造假数字), for the flag queue: one cadre's yesterday entered in
     ten minutes from one spot far from the village, a cadre who never checked in, and a diary copied from another
-    cadre's. Returns the visits whose diaries are to be compared (the demo's pass compares no other)."""
+    cadre's."""
     build_suspicious_day(campaign, today)
     members = list(Assignment.objects.filter(target_village__campaign=campaign, role=Assignment.Role.MEMBER).order_by("pk")
                    .select_related("cadre")[9:11])
     if len(members) < 2:
-        return []
+        return
     never, copier = members
     CheckIn.objects.filter(cadre=never.cadre, assignment__target_village__campaign=campaign).delete()
     original = Visit.objects.filter(assignment__target_village__campaign=campaign).exclude(cadre=copier.cadre).order_by("pk").first()
     copy = Visit.objects.filter(cadre=copier.cadre, recorded_at__gt=original.recorded_at).order_by("pk").first()
     if copy is None:
-        return []
-    Visit.objects.filter(pk=copy.pk).update(diary=original.diary.replace("。", "，", 1))
-    return [copy.pk]
+        return
+    diary = original.diary.replace("。", "，", 1)
+    Visit.objects.filter(pk=copy.pk).update(diary=diary, diary_bands=bands_of(diary))
 
 
 def build_suspicious_day(campaign: Campaign, today: date) -> None:
@@ -229,8 +230,8 @@ def build_suspicious_day(campaign: Campaign, today: date) -> None:
     spot = {"latitude": latitude + Decimal("0.045000"), "longitude": longitude}
     start = timezone.make_aware(datetime.combine(yesterday, time(21, 5)))
     households = Household.objects.filter(village_id=assignment.target_village.village_id).order_by("number")[10:16]
-    Visit.objects.bulk_create(
+    Visit.objects.bulk_create(_with_bands([
         Visit(client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"demo-suspicious-{n}"), cadre=assignment.cadre, assignment=assignment, household=household,
               visited_on=yesterday, recorded_at=start + timedelta(minutes=2 * n), kinds=["living"], diary=f"（补记）{line}", **spot)
         for n, (household, line) in enumerate(zip(households, DIARY_LINES, strict=False))
-    )
+    ]))

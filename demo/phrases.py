@@ -8,8 +8,7 @@ DIARY_LINES = [
     "宣讲了新农合和养老保险政策，解答了报销流程的疑问。", "了解到孩子上学路远，记下了校车的诉求。", "与村干部一起走访，核对低保户家庭情况。",
     "户主反映灌溉渠堵塞，影响春耕。", "在户里吃了午饭，聊到外出务工的打算。",
 ]
-# What a diary says of the household, after its line, and how it ends: real diaries differ, and a near copy is flagged
-# (campaigns/flags.py), so the demo's are made of a line, a detail and an ending, with the household's name.
+# What a diary says of the household, after its line, and how it ends (diary_text, below).
 DIARY_DETAILS = [
     "{name}家{n}口人，老伴身体不好，儿子在广东打工。", "{name}说今年稻谷亩产比去年高，但价格低，想试试种油茶。",
     "{name}家的危房改造已经批了，材料还没运到。", "{name}的孙子读初中，每天走{n}里山路上学，家里想申请寄宿。",
@@ -29,6 +28,23 @@ DIARY_ENDINGS = [
     "当场讲清了政策，户主表示理解。", "答应帮忙联系相关部门。", "约了村医{n}号上门。", "下次带表格来帮着填。",
     "和村干部商量了解决办法。", "户主很满意，留我们吃了饭。", "把情况拍照存档。", "登记了诉求，按程序办理。",
 ]
+# How the household's own work is going, in four parts: eight thousand ways, so that two diaries which happen to
+# share their line and details still differ by a sentence, as real ones do, and stay under the near-copy threshold.
+DIARY_SITUATION = (
+    ("种的柑橘", "养的鸡鸭", "种的水稻", "栽的茶叶", "种的玉米", "养的肉牛", "种的辣椒", "种的烤烟", "养的蜜蜂", "种的油菜"),
+    ("今年多收了两成", "比去年少了一半", "还没到收的时候", "收成一般", "长势不错", "遭了一场冰雹", "卖了个好价钱", "刚刚补种完"),
+    ("担心价格下跌", "缺少劳力", "运输不便", "销路不稳", "技术跟不上", "资金周转困难", "病虫害多", "缺水灌溉", "仓储不够", "化肥涨价"),
+    ("希望村里统一收购", "想学着在网上卖", "盼着修好机耕道", "想申请小额贷款", "希望农技员来指导", "想加入合作社", "盼着冷库早点建成",
+     "希望有点补贴", "想扩大规模", "打算明年换品种"),
+)
+
+
+def diary_text(line: str, rng, name: str) -> str:
+    """A diary as cadres write them, each its own: its line, three of the household's details, how its work is going,
+    and an ending; the copied-diary flag (campaigns/flags.py) must find copies, not these shared phrases."""
+    details = "".join(detail.format(name=name, n=rng.randrange(2, 9)) for detail in rng.sample(DIARY_DETAILS, 3))
+    what, how, worry, wish = (rng.choice(part) for part in DIARY_SITUATION)
+    return f"{line}{details}{name}{what}{how}，{worry}，{wish}。{rng.choice(DIARY_ENDINGS).format(n=rng.randrange(1, 29))}"
 # (summary, case type, category name) of a demand raised on a visit.
 DEMANDS = [
     ("村道路灯损坏，夜间出行不便", Case.Type.LIVELIHOOD, "其他"), ("灌溉水渠年久失修", Case.Type.LIVELIHOOD, "其他"),

@@ -3,25 +3,34 @@ cadres' visits, check-ins and residents' ratings over that year."""
 
 import datetime
 import random
+from collections.abc import Iterator
+from itertools import islice
 
 from campaigns.models import Assignment, Campaign, CampaignEvent, CheckIn, Evaluation, TargetVillage, Visit, VisitKind
+from core.minhash import bands_of_many
 
 from .county_regions import COUNTY_UNITS
-from .phrases import DEEDS, DIARY_DETAILS, DIARY_ENDINGS, DIARY_LINES
+from .phrases import DEEDS, DIARY_LINES, diary_text
 from .scale_base import CAMPAIGN_NAME, CITY, BuilderBase, as_json, copy_rows
 
 RATINGS = [Evaluation.Rating.SATISFIED] * 8 + [Evaluation.Rating.FAIRLY_SATISFIED] * 3 + [Evaluation.Rating.DISSATISFIED]
 
 
 
-def diaries(rng: random.Random):
-    """Diaries as cadres write them, each its own: a line, three details of a household and an ending (the
-    copied-diary flag, campaigns/flags.py, must find the copies, not the stock phrases)."""
+def diaries(rng: random.Random) -> Iterator[str]:
+    """Diaries as cadres write them (demo/phrases.py), for households of many names."""
     names = "王李张刘陈杨黄赵周吴"
     while True:
-        name = rng.choice(names) + rng.choice("建国秀英明华伟芳军红")
-        details = "".join(d.format(name=name, n=rng.randrange(2, 9)) for d in rng.sample(DIARY_DETAILS, 3))
-        yield rng.choice(DIARY_LINES) + details + rng.choice(DIARY_ENDINGS).format(n=rng.randrange(1, 29))
+        yield diary_text(rng.choice(DIARY_LINES), rng, rng.choice(names) + rng.choice("建国秀英明华伟芳军红"))
+
+
+DIARY_COLUMN = 10  # of a visit's row, as COPY'd below
+
+
+def with_diary_bands(rows: Iterator[tuple], column: int, chunk: int = 2000) -> Iterator[tuple]:
+    """Each row with its diary's band hashes after it, as visit_record stores them (computed a chunk at a time)."""
+    while some := list(islice(rows, chunk)):
+        yield from (row + (bands,) for row, bands in zip(some, bands_of_many([row[column] for row in some]), strict=True))
 
 
 class FieldWork(BuilderBase):
@@ -89,7 +98,8 @@ class FieldWork(BuilderBase):
                        random_() < 0.4, random_() < 0.08, random_() < 0.3, next(diary), deed, value or None, at)
 
         written = copy_rows(Visit, ["client_id", "cadre", "assignment", "household", "visited_on", "recorded_at", "kinds", "ate_together",
-                                    "stayed_overnight", "laboured_together", "diary", "deed", "deed_value", "updated_at"], rows())
+                                    "stayed_overnight", "laboured_together", "diary", "deed", "deed_value", "updated_at", "diary_bands"],
+                            with_diary_bands(rows(), DIARY_COLUMN))
         self.counts["visits"] = written
         return f"{written:,} visits"
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import ChildScopedQuerySet, ScopedQuerySet
+from core.minhash import BandsField
 
 from .campaign import Campaign
 from .household import Household
@@ -122,6 +123,8 @@ class Visit(EnteredOnPhone):
     stayed_overnight = models.BooleanField(_("stayed overnight"), default=False)
     laboured_together = models.BooleanField(_("laboured together"), default=False)
     diary = models.TextField(_("diary"))
+    # Set with the diary by whatever writes it (core.minhash.bands_of): how the copied-diary rule finds near copies.
+    diary_bands = BandsField(_("diary band hashes"), blank=True)
     deed = models.CharField(_("practical deed done"), max_length=300, blank=True)
     deed_value = models.DecimalField(_("value of money or goods (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True)
     pairing_progress = models.TextField(_("pairing progress"), blank=True)

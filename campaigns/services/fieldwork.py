@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import User
 from accounts.scoping import within_jurisdiction
-from core import pii, uploads
+from core import minhash, pii, uploads
 from core.ratelimit import allow
 from grievances.models import Case
 from grievances.services import case_register
@@ -310,7 +310,7 @@ def visit_record(
             visit = Visit.objects.create(
                 client_id=client_id, cadre=cadre, assignment=assignment, household=household, visited_on=visited_on,
                 recorded_at=now, phone_recorded_at=phone_recorded_at, kinds=list(kinds), ate_together=ate_together, stayed_overnight=stayed_overnight,
-                laboured_together=laboured_together, diary=diary, deed=deed, deed_value=deed_value,
+                laboured_together=laboured_together, diary=diary, diary_bands=minhash.bands_of(diary), deed=deed, deed_value=deed_value,
                 pairing_progress=pairing_progress, latitude=latitude, longitude=longitude,
             )
             for upload, content_type in zip(photos, photo_types, strict=True):
@@ -354,6 +354,8 @@ def visit_edit(*, actor: User, visit_id: int, data: dict, now=None) -> Visit:
         VisitRevision.objects.create(visit=visit, edited_by=actor, edited_at=now or timezone.now(), previous=previous)
         for name, value in changed.items():
             setattr(visit, name, value)
+        if "diary" in changed:
+            visit.diary_bands = minhash.bands_of(visit.diary)
         visit.save()
         flags_enqueue(visits=[visit.pk])
     return visit

@@ -91,7 +91,7 @@ def flags_check_recent_cases(*, now=None) -> int:
                                   cases=_cases_moved_since(now - CASES_RECENT), today=timezone.localdate(now)))
 
 
-def flags_check_all(*, now=None, compare_diaries: bool = True) -> int:
+def flags_check_all(*, now=None) -> int:
     """The nightly pass: every rule over what changed in the last two days, and the campaigns that ended in the
     last week (most visits on the last day); what the checks after each write missed (a broker down) is found here."""
     now = now or timezone.now()
@@ -101,7 +101,6 @@ def flags_check_all(*, now=None, compare_diaries: bool = True) -> int:
         visits=Visit.objects.filter(updated_at__gte=since), check_ins=CheckIn.objects.filter(checked_at__gte=since),
         evaluations=Evaluation.objects.filter(created_at__gte=since), cases=_cases_moved_since(since), today=today,
         campaigns_ended=Campaign.objects.filter(end_date__lt=today, end_date__gte=today - datetime.timedelta(days=7)),
-        compare_diaries=compare_diaries,
     ))
 
 

@@ -2,6 +2,7 @@
 (services/flags.py), and their review."""
 
 import datetime
+import random
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,8 @@ from accounts.roles import Role
 from campaigns import services
 from campaigns.flags import with_distance
 from campaigns.models import Assignment, CheckIn, Evaluation, Flag, FlagRule, FlagThresholds, Visit
+from core import minhash
+from demo.scale_fieldwork import diaries
 from grievances.models import Case
 from tests.clock import DAY, NOW, TODAY
 from tests.factories import CampaignFactory, HouseholdFactory, UserFactory
@@ -114,6 +117,24 @@ def test_a_diary_nearly_copied_from_another_cadres_visit_is_flagged_on_the_later
     flag = Flag.objects.get(rule=FlagRule.COPIED_DIARY)
     assert flag.cadre == cadre and set(flag.visits.all()) == {copy, original}
     assert "王干部" in flag.evidence and flag.severity == Flag.Severity.HIGH
+
+
+def test_a_diary_edited_into_a_copy_is_flagged_and_ordinary_diaries_of_the_same_stock_phrases_are_not(week, cadre, other_cadre):
+    """Two hundred diaries as cadres write them (the scale city's: a stock line, three details, an ending) raise no
+    flag; one edited within its 24 hours into a near copy of another is found through its new band hashes."""
+    ordinary = diaries(random.Random(3))
+    homes = week["households"]
+    visits = [visit(other_cadre if n % 2 else cadre, TODAY, household=homes[n % 8], diary=next(ordinary), now=NOW + n * MINUTE) for n in range(200)]
+    original, later = visits[10], visits[-1]
+    check(*visits)
+    assert not flags(FlagRule.COPIED_DIARY)
+
+    services.visit_edit(actor=later.cadre, visit_id=later.pk, data={"diary": original.diary.replace("。", "，", 1)}, now=NOW + 201 * MINUTE)
+    later.refresh_from_db()
+    assert later.diary_bands == minhash.bands_of(later.diary) != []
+    check(later)
+    (flag,) = flags(FlagRule.COPIED_DIARY)
+    assert set(flag.visits.all()) == {later, original} and original.cadre.real_name in flag.evidence
 
 
 def test_many_entries_back_dated_to_the_limit_on_one_day_are_flagged(week, cadre):
