@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import EARLIEST, LATEST
 
-from . import selectors
+from . import rates, selectors
 from .models import Case
 
 TAB_LABELS = {"all": _("All I can see"), "mine": _("Mine"), "unit": _("My unit's"), "led": _("I lead"),
@@ -42,6 +42,7 @@ class CaseFilter(django_filters.FilterSet):
     region = django_filters.CharFilter(label=_("Region"), validators=[RegexValidator(r"\A[0-9]{12}\Z", _("A division code is 12 digits."))])
     due_within = django_filters.CharFilter(label=_("Due within"), validators=[RegexValidator(r"\A[0-9]{1,3}\Z")])  # days
     q = django_filters.CharFilter(label=_("Search cases"))
+    counted = django_filters.ChoiceFilter(label=_("Counted in"), choices=list(rates.BASES.items()))
     date_from = _date_filter(_("Registered from"))
     date_to = _date_filter(_("Registered to"))
 
@@ -58,7 +59,7 @@ class CaseFilter(django_filters.FilterSet):
             self.user, tab=values.get("tab") or "all", status=values.get("status", ""), type=values.get("type", ""),
             category=values.get("category", ""), level=values.get("level", ""), source=values.get("source", ""),
             region=values.get("region", ""), due_within=values.get("due_within", ""), search=values.get("q", ""),
-            registered_from=values.get("date_from"), registered_to=values.get("date_to"),
+            registered_from=values.get("date_from"), registered_to=values.get("date_to"), counted=values.get("counted", ""),
         )
 
     @property

@@ -15,30 +15,48 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.numbers import share
 
 from .models import Case
 
 
-def counts(today: datetime.date) -> dict:
-    """The counts behind CaseRates as aggregate expressions, for aggregate() or a grouped annotate().
-    The cases must be one row each (no join to a many-valued relation)."""
+def conditions(today: datetime.date) -> dict[str, Q]:
+    """What puts a case in each count behind CaseRates (the case list's `counted` filter lists one of them)."""
     answered = Q(responded_at__isnull=False)
     resolved = Q(status__in=Case.RESOLVED_STATUSES)
     return {
-        "due_for_answer": Count("pk", filter=answered | Q(status=Case.Status.REGISTERED, accept_due__lt=today)),
-        "answered_on_time": Count("pk", filter=answered & Q(responded_at__date__lte=F("accept_due"))),
-        "accepted": Count("pk", filter=Q(status__in=Case.ACCEPTED_STATUSES)),
-        "resolved": Count("pk", filter=resolved),
-        "due_for_resolution": Count("pk", filter=resolved | Q(status__in=Case.RUNNING_STATUSES, resolve_due__lt=today)),
-        "resolved_on_time": Count("pk", filter=resolved & Q(resolved_at__date__lte=F("resolve_due"))),
-        "evaluated": Count("pk", filter=~Q(satisfaction="")),
-        "satisfied": Count("pk", filter=Q(satisfaction__in=[Case.Satisfaction.SATISFIED, Case.Satisfaction.FAIRLY_SATISFIED])),
-        "mediated": Count("pk", filter=Q(was_mediated=True)),
-        "mediation_agreed": Count("pk", filter=Q(mediation_agreed=True)),
-        "village_resolved": Count("pk", filter=resolved & Q(level=Case.Level.VILLAGE)),
+        "due_for_answer": answered | Q(status=Case.Status.REGISTERED, accept_due__lt=today),
+        "answered_on_time": answered & Q(responded_at__date__lte=F("accept_due")),
+        "accepted": Q(status__in=Case.ACCEPTED_STATUSES),
+        "resolved": resolved,
+        "due_for_resolution": resolved | Q(status__in=Case.RUNNING_STATUSES, resolve_due__lt=today),
+        "resolved_on_time": resolved & Q(resolved_at__date__lte=F("resolve_due")),
+        "evaluated": ~Q(satisfaction=""),
+        "satisfied": Q(satisfaction__in=[Case.Satisfaction.SATISFIED, Case.Satisfaction.FAIRLY_SATISFIED]),
+        "mediated": Q(was_mediated=True),
+        "mediation_agreed": Q(mediation_agreed=True),
+        "village_resolved": resolved & Q(level=Case.Level.VILLAGE),
     }
+
+
+# The cases each rate divides by, as the case list's `counted` filter offers them: a figure that says how many
+# records a rate is counted over (the rankings' 样本不足) opens a list of exactly that many.
+BASES = {
+    "due_for_answer": _("Due for an answer (on-time acceptance)"),
+    "accepted": _("Accepted (resolution)"),
+    "due_for_resolution": _("Due for resolution (on-time resolution)"),
+    "evaluated": _("Rated (satisfaction)"),
+    "mediated": _("Mediated (mediation success)"),
+    "resolved": _("Resolved (settled in the village)"),
+}
+
+
+def counts(today: datetime.date) -> dict:
+    """The counts behind CaseRates as aggregate expressions, for aggregate() or a grouped annotate().
+    The cases must be one row each (no join to a many-valued relation)."""
+    return {name: Count("pk", filter=condition) for name, condition in conditions(today).items()}
 
 
 @dataclass

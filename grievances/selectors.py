@@ -14,7 +14,7 @@ from accounts.regions import prefix_of
 from accounts.roles import Role
 
 from .models import Case, Reminder
-from .rates import CaseRates, rates_of
+from .rates import BASES, CaseRates, conditions, rates_of
 from .workflow import INTAKE_UNIT_KINDS
 
 TABS = ["all", "mine", "unit", "led", "supervised", "overdue"]
@@ -22,7 +22,7 @@ TABS = ["all", "mine", "unit", "led", "supervised", "overdue"]
 
 def case_list(user, *, tab: str = "all", status: str = "", type: str = "", category: str = "", level: str = "", source: str = "",
               region: str = "", due_within: str = "", search: str = "", registered_from: datetime.date | None = None,
-              registered_to: datetime.date | None = None, today: datetime.date | None = None):
+              registered_to: datetime.date | None = None, counted: str = "", today: datetime.date | None = None):
     """The cases the user may see, narrowed by the list's tab and filters (the dashboard links here with
     region and registration dates, and the list keeps them)."""
     today = today or timezone.localdate()
@@ -60,6 +60,8 @@ def case_list(user, *, tab: str = "all", status: str = "", type: str = "", categ
         cases = cases.filter(registered_at__lt=start_of(registered_to + datetime.timedelta(days=1)))
     if search:
         cases = cases.filter(Q(number__icontains=search) | Q(petitioner_name__icontains=search))
+    if counted in BASES:
+        cases = cases.filter(conditions(today)[counted])
     return cases.order_by("-registered_at", "-pk")
 
 

@@ -19,7 +19,7 @@ from core.pii import mask_phone
 from core.ratelimit import Backoff, client_ip
 from core.views import attempt, page
 
-from . import deadlines, notifications, selectors, services, workflow
+from . import deadlines, notifications, rates, selectors, services, workflow
 from .filters import TABS, CaseFilter
 from .forms import CaseRegisterForm, LookupForm, NotificationPreferenceForm, move_form
 from .models import Case, CaseCategory, CaseEventAttachment, Reminder
@@ -35,10 +35,10 @@ def _filtered(request):
 @permission_required("grievances.view_case", raise_exception=True)
 def case_list(request):
     cases, values = _filtered(request)
-    kept = {name: values[name] for name in ("region", "source", "date_from", "date_to") if values[name]}
+    kept = {name: values[name] for name in ("region", "source", "date_from", "date_to", "counted") if values[name]}
     return render(request, "grievances/case_list.html", {
         "page": page(request, cases), "filters": values, "kept": kept, "kept_query": urlencode(kept),
-        "source_label": dict(Case.Source.choices).get(values["source"], values["source"]),
+        "source_label": dict(Case.Source.choices).get(values["source"], values["source"]), "counted_label": rates.BASES.get(values["counted"], ""),
         "region": Region.objects.visible_to(request.user).filter(code=values["region"]).first() if values["region"] else None, "today": timezone.localdate(), "rates": selectors.rates(cases),
         "statuses": Case.Status.choices, "types": Case.Type.choices, "levels": Case.Level.choices,
         "categories": CaseCategory.objects.filter(is_active=True), "tabs": TABS,

@@ -23,12 +23,14 @@ from ..drilldown import Scope, scope_for
 from ..tables import Cell, Table, requested_export
 
 Indicator = ranking.Indicator
-CASE_INDICATORS = [Indicator.ON_TIME_ACCEPTANCE, Indicator.ON_TIME_RESOLUTION, Indicator.CASE_SATISFACTION, Indicator.MEDIATION_SUCCESS]
+# Each case indicator and the cases its rate divides by (grievances.rates.BASES): the case list's `counted` filter.
+CASE_INDICATORS = {Indicator.ON_TIME_ACCEPTANCE: "due_for_answer", Indicator.ON_TIME_RESOLUTION: "due_for_resolution",
+                   Indicator.CASE_SATISFACTION: "evaluated", Indicator.MEDIATION_SUCCESS: "mediated"}
 
 REGION_LINKS = gettext_lazy(
     "Each figure opens the records it is counted from. Household coverage: the households registered, visited or not "
     "(the number shown when too few). Residents' rating: the residents' ratings. The case indicators: the cases registered "
-    "in the chosen dates, over which the rate is counted. Confirmed fabrications: the campaign's flags confirmed (属实), "
+    "in the chosen dates that the rate is counted over (due for an answer, due for resolution, rated, mediated). Confirmed fabrications: the campaign's flags confirmed (属实), "
     "for townships only and when no case's flag is among them (the flag queue filters neither by village nor by case). "
     "Visits flagged: the campaign's visits with a flag under review or confirmed."
 )
@@ -47,8 +49,9 @@ def _region_links(scope: Scope, campaign, r: ranking.Ranked, *, cases: bool, fla
         # The denominator: the records the 样本不足 count is the number of.
         Indicator.COVERAGE: _listed(scope, "dashboards:campaign-households", r.records[Indicator.COVERAGE], region=r.code),
         Indicator.RESIDENT_SATISFACTION: _listed(scope, "dashboards:campaign-ratings", r.records[Indicator.RESIDENT_SATISFACTION], region=r.code),
-        # The case list counts every rate over the cases it lists (grievances.rates), as the case dashboard's region rows do.
-        **{key: _listed(scope, "grievances:list", r.records[key] if cases else 0, region=r.code, campaign=None) for key in CASE_INDICATORS},
+        # The cases the rate is counted over: as many as the 样本不足 count says.
+        **{key: _listed(scope, "grievances:list", r.records[key] if cases else 0, region=r.code, campaign=None, counted=base)
+           for key, base in CASE_INDICATORS.items()},
     }
     if flags and r.confirmed_flags and r.campaign_flags == r.confirmed_flags:
         query = urlencode({"state": Flag.State.CONFIRMED.value, "township": r.code, "campaign": campaign.pk})
