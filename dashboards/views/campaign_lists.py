@@ -1,7 +1,7 @@
 """The lists the campaign dashboard's numbers drill down to (views/campaigns.py links them).
 
-Every number of a region or a cadre opens exactly the rows it counts — visits, nights stayed, practical
-deeds and their value, households registered and visited, residents' ratings — with the campaign, region,
+Every number of a region or a cadre opens exactly the rows it counts — cadres posted and checked in today, visits,
+nights stayed, practical deeds and their value, households registered and visited, residents' ratings — with the campaign, region,
 dates and scoping of the figure (campaign_figures.py, campaigns/rollups.py), and exports them to Excel
 behind a stated purpose (residents' personal data).
 """
@@ -24,7 +24,7 @@ from accounts.exports import personal_data_export, workbook_response
 from accounts.models import User
 from campaigns import selectors
 from campaigns.flags import with_distance
-from campaigns.models import Assignment, Campaign, Evaluation, Flag, Household, TargetVillage, Visit
+from campaigns.models import Assignment, Campaign, CheckIn, Evaluation, Flag, Household, TargetVillage, Visit
 from core.views import id_param, page, param
 
 from .. import campaign_figures as dashboard
@@ -94,7 +94,7 @@ def _list_page(request, template: str, drill: Drill, rows, *, title: str, export
     """A drill-down list (templates/dashboards/_drill.html): its heading, breadcrumbs, count and export, 50 rows a page."""
     return render(request, template, {
         "campaign": drill.campaign, "scope": drill.scope, "drill": drill, "title": title, "export": export, "dated": dated,
-        "page": page(request, rows, LIST_PAGE_SIZE), **context,
+        "page": context.pop("shown", None) or page(request, rows, LIST_PAGE_SIZE), **context,
     })
 
 
@@ -116,6 +116,75 @@ def _one_visit_a_night(visits):
         stayed_overnight=True, pk__lt=OuterRef("pk"),
     )
     return visits.filter(stayed_overnight=True).exclude(Exists(earlier))
+
+
+# ?checked= on the list of cadres posted today: the dashboard's "posted today" and "checked in today".
+POSTED_LISTINGS = {
+    "": Listing(gettext_lazy("Cadres posted today"), gettext_lazy("Nobody is posted to these villages today.")),
+    "1": Listing(gettext_lazy("Checked in today"), gettext_lazy("Nobody posted here has checked in today."),
+                 lambda rows: rows.filter(check_in_id__isnull=False)),
+}
+
+
+def _drilled_posted(request):
+    """The cadres behind "posted today" and "checked in today": today's assignments of the campaign in the region, as
+    campaign_figures counts them, each with the id of the cadre's check-in today (read by `_with_check_ins`)."""
+    drill = _drill(request)
+    listing = _listing(request, "checked", POSTED_LISTINGS)
+    today = timezone.localdate()
+    check_in = CheckIn.objects.filter(cadre=OuterRef("cadre"), day=today).order_by("checked_at").values("pk")[:1]
+    posted = (
+        drill.scoped(Assignment).filter(target_village__campaign=drill.campaign, target_village__campaign__status=Campaign.Status.ACTIVE)
+        .current_on(today).annotate(check_in_id=Subquery(check_in))
+        .select_related("cadre__unit", "target_village__village__parent").order_by("target_village__village_id", "cadre__real_name", "pk")
+    )
+    return drill, listing, listing.narrow(posted), today
+
+
+def _with_check_ins(assignments) -> list[Assignment]:
+    """The assignments, each with its cadre's check-in of today (`check_in`, None if none) and how far from the village
+    it was entered (its `distance_m`), in one query for all of them."""
+    assignments = list(assignments)
+    check_ins = with_distance(CheckIn.objects.filter(pk__in=[a.check_in_id for a in assignments if a.check_in_id])).in_bulk()
+    for assignment in assignments:
+        assignment.check_in = check_ins.get(assignment.check_in_id)
+    return assignments
+
+
+@require_GET
+@permission_required("campaigns.view_dashboards", raise_exception=True)
+def dashboard_posted(request):
+    drill, listing, posted, today = _drilled_posted(request)
+    shown = page(request, posted, LIST_PAGE_SIZE)
+    shown.object_list = _with_check_ins(shown.object_list)
+    tabs = [(item.title, drill.scope.query(checked=key), item is listing) for key, item in POSTED_LISTINGS.items()]
+    return _list_page(request, "dashboards/posted.html", drill, posted, title=listing.title, export="dashboards:campaign-posted-export",
+                      dated=False, day=today, listing=listing, tabs=tabs, shown=shown)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("campaigns.view_dashboards", raise_exception=True)
+def dashboard_posted_export(request):
+    """The same cadres as an Excel download: where each checked in is a cadre's personal data (a stated purpose)."""
+    drilled = _drilled_posted(request)
+    return personal_data_export(request, lambda purpose: _posted_workbook(*drilled, purpose))
+
+
+def _posted_workbook(drill: Drill, listing: Listing, posted, today, purpose: str):
+    headers = [_("Township"), _("Village"), _("Cadre"), _("Unit"), _("Checked in at"), _("Received at"), _("Entered offline"),
+               _("Distance from the village (m)")]
+
+    def rows():
+        for start in range(0, posted.count(), 2000):
+            for a in _with_check_ins(posted[start:start + 2000]):
+                c = a.check_in
+                yield [a.target_village.village.parent.name, a.target_village.village.name, a.cadre.real_name, str(a.cadre.unit or ""),
+                       _when(c.entered_at) if c else _("not checked in"), _when(c.checked_at) if c else "",
+                       _("entered offline, uploaded %(at)s") % {"at": _when(c.synced_at)} if c and c.synced_at else "",
+                       round(c.distance_m) if c and c.distance_m is not None else None]
+
+    return workbook_response(f"{listing.title}-{drill.campaign.name}-{drill.scope.region.name}-{today:%Y%m%d}.xlsx", str(listing.title),
+                             headers, rows(), purpose=purpose)
 
 
 # ?only= on the visit list: the visits each activity number counts, as campaigns.rollups sums them.

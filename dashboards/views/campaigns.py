@@ -22,6 +22,7 @@ from ..drilldown import Scope, scope_for
 from ..tables import Cell, Table, requested_export
 
 VISITS, HOUSEHOLDS, RATINGS = "dashboards:campaign-visits", "dashboards:campaign-households", "dashboards:campaign-ratings"
+POSTED = "dashboards:campaign-posted"
 
 
 def _link(scope: Scope, url_name: str, count=1, **query) -> str:
@@ -53,7 +54,8 @@ def _region_table(scope, rows, totals, link_cases: bool, shares: dict[str, tuple
             return _link(scope, url_name, count, region=code, **query) if code else ""
 
         return [
-            Cell(label, to("dashboards:campaigns")), Cell(f.villages, to("dashboards:campaigns")), Cell(f.cadres_today), Cell(f.checked_in),
+            Cell(label, to("dashboards:campaigns")), Cell(f.villages, to("dashboards:campaigns")),
+            Cell(f.cadres_today, to(POSTED, f.cadres_today)), Cell(f.checked_in, to(POSTED, f.checked_in, checked=1)),
             Cell(f.absent, to("work:absent", f.absent)), Cell(f.households, to(HOUSEHOLDS, f.households)),
             Cell(f.visited_households, to(HOUSEHOLDS, f.visited_households, visited=1)), Cell(f.coverage, percent=True),
             Cell(f.visits, to(VISITS, f.visits)), Cell(f.nights, to(VISITS, f.nights, only="overnight")),
