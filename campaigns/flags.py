@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,6 +53,21 @@ class Look:
     cases: QuerySet
     today: datetime.date
     campaigns_ended: QuerySet | None = None  # the nightly pass: campaigns whose last day is just over
+
+    def __post_init__(self):
+        self._days = None
+
+    @staticmethod
+    def some(records: QuerySet) -> bool:
+        """False for a set known empty without asking the database (.none(): the check after one write has only
+        visits, or only a rating). Compiling a query that cannot match costs as much as running a small one."""
+        return not records.query.is_empty()
+
+    def days(self) -> dict[tuple[int, datetime.date], list[Visit]]:
+        """Every visit of the cadre-days the visits fall on, by cadre and day, in order of entry (read once)."""
+        if self._days is None:
+            self._days = _by_day(_days_of(self.visits)) if self.some(self.visits) else {}
+        return self._days
 
 
 def _local(moment: datetime.datetime) -> str:
@@ -92,6 +108,8 @@ def _household(visit: Visit) -> str:
 # --- attendance: a visit, or a night stayed, on a day without a check-in (judged once the day is over) --------
 
 def visits_without_check_in(look: Look, t: FlagThresholds) -> Iterator[Finding]:
+    if not look.some(look.visits):
+        return
     checked = CheckIn.objects.filter(cadre=OuterRef("cadre"), day=OuterRef("visited_on"))
     unchecked = look.visits.filter(visited_on__lt=look.today).annotate(checked=Exists(checked)).filter(checked=False)
     for (cadre, day), visits in _by_day(_days_of(unchecked)).items():
@@ -108,12 +126,12 @@ def visits_without_check_in(look: Look, t: FlagThresholds) -> Iterator[Finding]:
 
 def outside_assignment(look: Look, t: FlagThresholds) -> Iterator[Finding]:
     outside = Q(visited_on__lt=F("assignment__start_date")) | Q(visited_on__gt=F("assignment__end_date"))
-    for visit in _with_place(look.visits.filter(outside)).select_related("assignment"):
+    for visit in _with_place(look.visits.filter(outside)).select_related("assignment") if look.some(look.visits) else ():
         yield Finding(FlagRule.OUTSIDE_ASSIGNMENT, f"visit:{visit.pk}", _("A visit on %(day)s, outside the assignment (%(start)s to %(end)s).") % {
             "day": visit.visited_on.isoformat(), "start": visit.assignment.start_date.isoformat(), "end": visit.assignment.end_date.isoformat()},
             visits=[visit.pk], **_about(visit))
     outside = Q(day__lt=F("assignment__start_date")) | Q(day__gt=F("assignment__end_date"))
-    for check in look.check_ins.filter(outside).select_related("assignment__target_village"):
+    for check in look.check_ins.filter(outside).select_related("assignment__target_village") if look.some(look.check_ins) else ():
         target = check.assignment.target_village
         yield Finding(FlagRule.OUTSIDE_ASSIGNMENT, f"checkin:{check.pk}", _("A check-in on %(day)s, outside the assignment (%(start)s to %(end)s).") % {
             "day": check.day.isoformat(), "start": check.assignment.start_date.isoformat(), "end": check.assignment.end_date.isoformat()},
@@ -129,12 +147,13 @@ def with_distance(records: QuerySet) -> QuerySet:
 
 
 def far_from_village(look: Look, t: FlagThresholds) -> Iterator[Finding]:
-    for visit in _with_place(with_distance(look.visits).filter(distance_m__gt=t.far_from_village_m)):
+    far = _with_place(with_distance(look.visits).filter(distance_m__gt=t.far_from_village_m)) if look.some(look.visits) else ()
+    for visit in far:
         yield Finding(FlagRule.FAR_FROM_VILLAGE, f"visit:{visit.pk}", _("The visit to %(household)s was located %(distance)s m from %(village)s.") % {
             "household": _household(visit), "distance": f"{visit.distance_m:.0f}", "village": visit.assignment.target_village.village.name},
             visits=[visit.pk], **_about(visit))
     far = with_distance(look.check_ins).filter(distance_m__gt=t.far_from_village_m).select_related("assignment__target_village__village")
-    for check in far:
+    for check in far if look.some(look.check_ins) else ():
         target = check.assignment.target_village
         yield Finding(FlagRule.FAR_FROM_VILLAGE, f"checkin:{check.pk}", _("The check-in of %(day)s was located %(distance)s m from %(village)s.") % {
             "day": check.day.isoformat(), "distance": f"{check.distance_m:.0f}", "village": target.village.name},
@@ -156,8 +175,10 @@ def _busiest_hour(visits: list[Visit]) -> list[Visit]:
 
 
 def pace(look: Look, t: FlagThresholds) -> Iterator[Finding]:
-    for (cadre, day), visits in _by_day(_days_of(look.visits.filter(household__isnull=False))).items():
+    for (cadre, day), visits in look.days().items():
         visits = [v for v in visits if v.household_id]
+        if not visits:
+            continue
         hour = _busiest_hour(visits)
         if len(hour) > t.visits_per_hour:
             yield Finding(FlagRule.TOO_MANY_IN_AN_HOUR, f"cadre:{cadre}:{day}", _(
@@ -184,9 +205,10 @@ def _largest_spot(visits: list[Visit], radius_m: float) -> list[Visit]:
 
 
 def same_spot(look: Look, t: FlagThresholds) -> Iterator[Finding]:
-    located = look.visits.filter(household__isnull=False, latitude__isnull=False, longitude__isnull=False)
-    for (cadre, day), visits in _by_day(_days_of(located)).items():
+    for (cadre, day), visits in look.days().items():
         visits = [v for v in visits if v.household_id and v.latitude is not None and v.longitude is not None]
+        if not visits:
+            continue
         for visit in visits:
             visit.lat, visit.lon = float(visit.latitude), float(visit.longitude)
         spot = _largest_spot(visits, t.same_spot_m)
@@ -202,16 +224,30 @@ def same_spot(look: Look, t: FlagThresholds) -> Iterator[Finding]:
 
 # --- text: a diary that is a near copy of an earlier visit's (candidates by MinHash band, judged by pg_trgm) ------
 
+# A band shared by more visits than this is a stock phrase's, not a copy's (the line all diaries of a kind start
+# with): only this many of its visits are compared. A copy shares about three of its twelve bands.
+HOT_BAND = 200
+
+
+def _sharing_a_band(visit: Visit) -> RawSQL:
+    """The ids of other visits that share a band with the visit's diary (index visit_diary_bands), at most HOT_BAND a band."""
+    table = connection.ops.quote_name(Visit._meta.db_table)
+    return RawSQL(
+        f"SELECT hit.id FROM unnest(%s::bigint[]) AS band(hash) CROSS JOIN LATERAL "  # nosec B608 - the model's table name
+        f"(SELECT id FROM {table} WHERE diary_bands @> ARRAY[band.hash] AND id <> %s LIMIT {HOT_BAND}) AS hit",
+        [visit.diary_bands, visit.pk])
+
+
 def copied_diaries(look: Look, t: FlagThresholds) -> Iterator[Finding]:
-    """The visits that share a band with the diary (core/minhash.py; index visit_diary_bands) are the few that
-    may be copies; pg_trgm's similarity says which are."""
-    if connection.vendor != "postgresql":
+    """The visits that share a band with the diary (core/minhash.py) are the few that may be copies; pg_trgm's
+    similarity says which are."""
+    if connection.vendor != "postgresql" or not look.some(look.visits):
         return  # the zero-setup SQLite has no pg_trgm
     for visit in _with_place(look.visits.exclude(diary_bands=[])):
         text = visit.diary.strip()
         if len(text) < t.diary_min_length:
             continue
-        earlier = list(Visit.objects.filter(diary_bands__overlaps=visit.diary_bands, recorded_at__lt=visit.recorded_at).exclude(pk=visit.pk)
+        earlier = list(Visit.objects.filter(pk__in=_sharing_a_band(visit), recorded_at__lt=visit.recorded_at)
                        .annotate(similarity=TrigramSimilarity("diary", text)).filter(similarity__gte=t.diary_similarity)
                        .select_related("cadre").order_by("-similarity", "-recorded_at")[:5])
         if not earlier:
@@ -242,6 +278,8 @@ def last_day_rush(look: Look, t: FlagThresholds) -> Iterator[Finding]:
 
 
 def backdated_in_bulk(look: Look, t: FlagThresholds) -> Iterator[Finding]:
+    if not look.some(look.visits):
+        return
     entered_day = Cast(TruncDate(entered_at()), DateField())
     days = (look.visits.annotate(entered_day=entered_day).filter(visited_on__lte=F("entered_day") - datetime.timedelta(days=LATE_DAYS_ALLOWED))
             .values("cadre", "entered_day").distinct())
@@ -269,6 +307,8 @@ def _as_text(value) -> str:
 
 
 def changed_afterwards(look: Look, t: FlagThresholds) -> Iterator[Finding]:
+    if not look.some(look.visits):
+        return
     revised = look.visits.filter(Exists(VisitRevision.objects.filter(visit=OuterRef("pk"))))
     for visit in _with_place(revised).prefetch_related("revisions"):
         first = min(visit.revisions.all(), key=lambda r: r.edited_at).previous  # as first entered
@@ -296,6 +336,8 @@ def _bursts(ratings: list[Evaluation], size: int, minutes: int) -> list[Evaluati
 
 
 def rating_bursts(look: Look, t: FlagThresholds) -> Iterator[Finding]:
+    if not look.some(look.evaluations):
+        return
     by_team = look.evaluations
     by_address = look.evaluations.exclude(address_hash="")  # ratings from before addresses were kept have none
     for group, label, ratings_of_the_day in (("target_village", "team", by_team), ("address_hash", "address", by_address)):
@@ -317,6 +359,8 @@ def rating_bursts(look: Look, t: FlagThresholds) -> Iterator[Finding]:
 
 
 def ratings_not_visited(look: Look, t: FlagThresholds) -> Iterator[Finding]:
+    if not look.some(look.evaluations):
+        return
     visited = Visit.objects.filter(household=OuterRef("household"), assignment__target_village=OuterRef("target_village"))
     for rating in look.evaluations.filter(~Exists(visited)).select_related("household", "target_village__village"):
         target = rating.target_village
@@ -328,6 +372,8 @@ def ratings_not_visited(look: Look, t: FlagThresholds) -> Iterator[Finding]:
 # --- cases: closed at once, 销号 without a reply, satisfaction with no 回访 ------------------------------------------
 
 def cases(look: Look, t: FlagThresholds) -> Iterator[Finding]:
+    if not look.some(look.cases):
+        return
     closed = look.cases.filter(closed_at__isnull=False)
     for case in closed.filter(closed_at__lt=F("registered_at") + datetime.timedelta(minutes=t.case_closed_minutes)):
         minutes = round((case.closed_at - case.registered_at).total_seconds() / 60)

@@ -68,8 +68,8 @@ def bands_of(text: str) -> list[int]:
 
 
 class BandsField(models.Field):
-    """A text's band hashes: bigint[] on PostgreSQL (GIN-indexed where a rule searches it, `__overlaps`), JSON
-    text on the zero-setup SQLite, where nothing searches them."""
+    """A text's band hashes: bigint[] on PostgreSQL (GIN-indexed where a rule searches them), JSON text on the
+    zero-setup SQLite, where nothing searches them."""
 
     description = "MinHash band hashes"
 
@@ -96,14 +96,3 @@ class BandsField(models.Field):
     def from_db_value(self, value, expression, connection):
         return json.loads(value) if isinstance(value, str) else value
 
-
-@BandsField.register_lookup
-class Overlaps(models.Lookup):
-    """Shares at least one band: PostgreSQL's && on the array, which the GIN index answers."""
-
-    lookup_name = "overlaps"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} && {rhs}::bigint[]", [*lhs_params, *rhs_params]

@@ -72,11 +72,12 @@ def flags_check(look: rules.Look) -> int:
 
 def flags_check_records(*, visits=(), check_ins=(), evaluations=(), cases=(), today=None) -> int:
     """After a write: the rules over these records (and, for a cadre's day, the rest of that day)."""
-    return flags_check(rules.Look(
-        visits=Visit.objects.filter(pk__in=list(visits)), check_ins=CheckIn.objects.filter(pk__in=list(check_ins)),
-        evaluations=Evaluation.objects.filter(pk__in=list(evaluations)), cases=Case.objects.filter(pk__in=list(cases)),
-        today=today or timezone.localdate(),
-    ))
+    def those(model, ids):
+        ids = list(ids)
+        return model.objects.filter(pk__in=ids) if ids else model.objects.none()
+
+    return flags_check(rules.Look(visits=those(Visit, visits), check_ins=those(CheckIn, check_ins), evaluations=those(Evaluation, evaluations),
+                                  cases=those(Case, cases), today=today or timezone.localdate()))
 
 
 def _cases_moved_since(moment):
