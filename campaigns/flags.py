@@ -108,18 +108,20 @@ def _household(visit: Visit) -> str:
 # --- attendance: a visit, or a night stayed, on a day without a check-in (judged once the day is over) --------
 
 def visits_without_check_in(look: Look, t: FlagThresholds) -> Iterator[Finding]:
-    if not look.some(look.visits):
+    over = {key: visits for key, visits in look.days().items() if key[1] < look.today}  # a check-in may still come today
+    if not over:
         return
-    checked = CheckIn.objects.filter(cadre=OuterRef("cadre"), day=OuterRef("visited_on"))
-    unchecked = look.visits.filter(visited_on__lt=look.today).annotate(checked=Exists(checked)).filter(checked=False)
-    for (cadre, day), visits in _by_day(_days_of(unchecked)).items():
+    cadres, days = {cadre for cadre, _day in over}, {day for _cadre, day in over}
+    checked = set(CheckIn.objects.filter(cadre__in=cadres, day__in=days).values_list("cadre", "day"))
+    for (cadre, day), visits in over.items():
+        if (cadre, day) in checked:
+            continue
         yield Finding(FlagRule.VISIT_WITHOUT_CHECK_IN, f"cadre:{cadre}:{day}", _("%(day)s: %(count)s visits recorded, no check-in that day.")
                       % {"day": day.isoformat(), "count": len(visits)}, visits=[v.pk for v in visits], **_about(visits[0]))
-    nights = unchecked.filter(stayed_overnight=True)
-    for visit in _with_place(nights):
-        yield Finding(FlagRule.OVERNIGHT_WITHOUT_CHECK_IN, f"visit:{visit.pk}", _("%(day)s: stayed overnight (同住) with %(household)s, no check-in that day.")
-                      % {"day": visit.visited_on.isoformat(), "household": _household(visit)}, severity=Severity.HIGH, visits=[visit.pk],
-                      **_about(visit))
+        for visit in (v for v in visits if v.stayed_overnight):
+            yield Finding(FlagRule.OVERNIGHT_WITHOUT_CHECK_IN, f"visit:{visit.pk}", _(
+                "%(day)s: stayed overnight (同住) with %(household)s, no check-in that day.") % {
+                "day": visit.visited_on.isoformat(), "household": _household(visit)}, severity=Severity.HIGH, visits=[visit.pk], **_about(visit))
 
 
 # --- place and dates: outside the assignment's dates, or far from the village ------------------------------
