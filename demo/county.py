@@ -26,7 +26,7 @@ from accounts.models import Unit, User
 from accounts.roles import Role
 from campaigns import rollups
 from campaigns import services as campaign_services
-from grievances.models import UnitWebhook
+from grievances.models import SmsTemplate, UnitWebhook
 
 from .county_accounts import (
     DEMO_CADRE_USERNAME,
@@ -146,3 +146,6 @@ def _build_robots(units: dict[str, Unit], robot_url: str) -> None:
         robot, created = UnitWebhook.objects.get_or_create(unit=unit, defaults={"kind": kind, "url": url})
         if not created and robot.url != url and is_loopback_url(robot.url):
             UnitWebhook.objects.filter(pk=robot.pk).update(url=url)
+    # make run's SMS provider is "log" (settings.SMS_PROVIDER): reminders by text message are written to its log.
+    SmsTemplate.objects.get_or_create(provider=SmsTemplate.Provider.LOG, purpose=SmsTemplate.Purpose.REMINDER,
+                                      defaults={"code": "demo-reminder", "parameters": "number,village,deadline,state"})

@@ -13,7 +13,7 @@ from accounts.scoping import within_jurisdiction
 from core.pii import mask_phone
 
 from . import holidays
-from .models import CalendarDay, Case, CaseCategory, CaseEvent, Delivery, MediationSession, UnitWebhook
+from .models import CalendarDay, Case, CaseCategory, CaseEvent, Delivery, MediationSession, SmsQuietHours, SmsTemplate, UnitWebhook
 
 
 @admin.register(CaseCategory)
@@ -172,3 +172,22 @@ class CalendarDayAdmin(admin.ModelAdmin):
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
                    "title": _("Import a holiday schedule")}
         return TemplateResponse(request, "admin/grievances/calendarday/import.html", context)
+
+
+@admin.register(SmsTemplate)
+class SmsTemplateAdmin(admin.ModelAdmin):
+    """The text message templates approved by the SMS providers (grievances/sms.py): code and parameters, per purpose."""
+
+    list_display = ["purpose", "provider", "code", "parameters", "is_active"]
+    list_filter = ["provider", "purpose", "is_active"]
+
+
+@admin.register(SmsQuietHours)
+class SmsQuietHoursAdmin(admin.ModelAdmin):
+    """One row: when staff are not texted, and whether overdue alerts go out anyway."""
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not SmsQuietHours.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

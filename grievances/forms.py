@@ -134,4 +134,4 @@ class LookupForm(StyledFormMixin, forms.Form):
 class NotificationPreferenceForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = NotificationPreference
-        fields = ["email", "webhook", "daily_digest"]
+        fields = ["email", "webhook", "sms", "daily_digest"]

@@ -30,9 +30,9 @@ def notification_preference(user: User) -> NotificationPreference:
 
 
 @transaction.atomic
-def notification_preference_save(*, actor: User, email: bool, webhook: bool, daily_digest: bool) -> NotificationPreference:
+def notification_preference_save(*, actor: User, email: bool, webhook: bool, daily_digest: bool, sms: bool = True) -> NotificationPreference:
     """Keep the actor's choices: their one row, created on the first save."""
     preference, _created = NotificationPreference.objects.update_or_create(
-        user=actor, defaults={"email": email, "webhook": webhook, "daily_digest": daily_digest},
+        user=actor, defaults={"email": email, "webhook": webhook, "sms": sms, "daily_digest": daily_digest},
     )
     return preference

@@ -6,10 +6,13 @@ stopped. Deliveries are claimed with a conditional update and a lease; a worker 
 leaves a lease that expires, and the delivery is tried again.
 """
 
+import base64
 import datetime
+import hashlib
+import hmac
 import json
 import logging
-import urllib.error
+import urllib.parse
 import urllib.request
 
 from django.conf import settings
@@ -21,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
-from .models import Case, Delivery, NotificationPreference, Reminder, UnitWebhook
+from . import sms
+from .models import Case, Delivery, NotificationPreference, Reminder, SmsQuietHours, SmsTemplate, UnitWebhook
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +89,7 @@ def sweep(*, now: datetime.datetime | None = None) -> int:
             Reminder._meta.db_table, "case_id, deadline, due, threshold, recipient_id, created_at", select,
             [*accept_params, *resolve_params, at],
         )
-        _plan_deliveries(at)
+        _plan_deliveries(at, now)
     if created:
         case_ids = sorted(set(Reminder.objects.filter(created_at=now).values_list("case_id", flat=True)))
         log.info("sweep wrote %s reminders about %s cases", created, len(case_ids), extra={"case_ids": case_ids[:100]})
@@ -113,7 +117,7 @@ def _ahead_of_the_database(now: datetime.datetime) -> bool:
     return True
 
 
-def _plan_deliveries(at) -> None:
+def _plan_deliveries(at, now: datetime.datetime) -> None:
     """Deliveries for the reminders this sweep inserted (they carry its timestamp; skipped ones do not)."""
     reminder, user = Reminder._meta.db_table, User._meta.db_table
     preference, robot = NotificationPreference._meta.db_table, UnitWebhook._meta.db_table
@@ -148,25 +152,37 @@ def _plan_deliveries(at) -> None:
     """  # nosec B608 - table and column names from model meta, values as parameters
     for select in (email, webhook):
         _insert_ignoring_duplicates(Delivery._meta.db_table, columns, select, [at, at])
+    if SmsTemplate.for_purpose(SmsTemplate.Purpose.REMINDER) is None:
+        return  # no template for the configured provider: nothing could be sent
+    # Text messages to the person's own phone, held through the quiet hours (overdue alerts too, unless urgent).
+    moment = connection.ops.adapt_datetimefield_value
+    quiet = SmsQuietHours.current()
+    held, overdue = moment(quiet.send_at(now)), moment(quiet.send_at(now, overdue=True))
+    texts = f"""
+        SELECT r.id, 'sms', 'pending', 0, '', CASE WHEN r.threshold = {Reminder.OVERDUE} THEN %s ELSE %s END FROM {reminder} r
+        JOIN {user} u ON u.id = r.recipient_id LEFT JOIN {preference} p ON p.user_id = u.id
+        WHERE r.created_at = %s AND u.phone <> '' AND COALESCE(p.sms, TRUE)
+    """  # nosec B608 - table and column names from model meta, values as parameters
+    _insert_ignoring_duplicates(Delivery._meta.db_table, columns, texts, [overdue, held, at])
 
 
 def message(reminder: Reminder) -> str:
-    case = reminder.case
-    deadline = reminder.get_deadline_display()
-    if reminder.is_overdue:
-        state = _("overdue since %(due)s") % {"due": reminder.due}
-    elif reminder.threshold == 0:
-        state = _("due today")
-    else:
-        state = _("due %(due)s, %(days)s days left") % {"due": reminder.due, "days": reminder.threshold}
-    return _("[Petition reminder] Case %(number)s (%(village)s): %(deadline)s %(state)s.") % {
-        "number": case.number, "village": case.village.name, "deadline": deadline, "state": state,
-    }
+    return _("[Petition reminder] Case %(number)s (%(village)s): %(deadline)s %(state)s.") % _values(reminder)
 
 
 def _send_email(reminder: Reminder) -> None:
     text = message(reminder)
     send_mail(text[:120], text, settings.DEFAULT_FROM_EMAIL, [reminder.recipient.email])
+
+
+def signed_url(robot: UnitWebhook, *, now: datetime.datetime | None = None) -> str:
+    """The robot's address, with DingTalk's 加签 when it has a secret: &timestamp=<ms>&sign=<base64 HMAC-SHA256 of
+    "timestamp\nsecret", URL-encoded>, as DingTalk documents for custom robots."""
+    if not robot.secret:
+        return robot.url
+    stamp = str(int((now or timezone.now()).timestamp() * 1000))
+    digest = hmac.new(robot.secret.encode(), f"{stamp}\n{robot.secret}".encode(), hashlib.sha256).digest()
+    return f"{robot.url}{'&' if '?' in robot.url else '?'}timestamp={stamp}&sign={urllib.parse.quote_plus(base64.b64encode(digest))}"
 
 
 def _send_webhook(reminder: Reminder) -> None:
@@ -175,14 +191,32 @@ def _send_webhook(reminder: Reminder) -> None:
         raise ValueError(f"webhook address must be http(s): {robot.url[:40]}")
     # 企业微信 and 钉钉 group robots both take {"msgtype": "text", "text": {"content": ...}}.
     body = json.dumps({"msgtype": "text", "text": {"content": message(reminder)}}, ensure_ascii=False).encode()
-    request = urllib.request.Request(robot.url, data=body, headers={"Content-Type": "application/json"}, method="POST")
+    request = urllib.request.Request(signed_url(robot), data=body, headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:  # nosec B310 - an admin-configured http(s) robot address, scheme checked above
         answer = json.loads(response.read() or b"{}")
     if answer.get("errcode", 0) != 0:
         raise RuntimeError(f"robot answered errcode {answer.get('errcode')}: {answer.get('errmsg', '')}")
 
 
-SENDERS = {Delivery.Channel.EMAIL: _send_email, Delivery.Channel.WEBHOOK: _send_webhook}
+def _values(reminder: Reminder) -> dict[str, str]:
+    """What a reminder's SMS template fills in (SmsTemplate.PARAMETERS)."""
+    if reminder.is_overdue:
+        state = _("overdue since %(due)s") % {"due": reminder.due}
+    elif reminder.threshold == 0:
+        state = _("due today")
+    else:
+        state = _("due %(due)s, %(days)s days left") % {"due": reminder.due, "days": reminder.threshold}
+    return {"number": reminder.case.number, "village": reminder.case.village.name, "deadline": str(reminder.get_deadline_display()), "state": state}
+
+
+def _send_sms(reminder: Reminder) -> None:
+    template = SmsTemplate.for_purpose(SmsTemplate.Purpose.REMINDER)
+    if template is None:
+        raise sms.SmsError(f"no SMS template for reminders with provider {settings.SMS_PROVIDER}")
+    sms.send(reminder.recipient.phone, template, _values(reminder))
+
+
+SENDERS = {Delivery.Channel.EMAIL: _send_email, Delivery.Channel.WEBHOOK: _send_webhook, Delivery.Channel.SMS: _send_sms}
 
 
 def claim_one(*, now: datetime.datetime | None = None) -> tuple[int, datetime.datetime] | None:
@@ -217,6 +251,8 @@ def deliver(delivery_id: int, lease: datetime.datetime, *, now: datetime.datetim
         else:
             fields["status"] = Delivery.Status.RETRYING
             fields["next_attempt_at"] = now + datetime.timedelta(seconds=settings.DELIVERY_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0))
+            if delivery is not None and delivery.channel == Delivery.Channel.SMS:  # a retry waits out the quiet hours too
+                fields["next_attempt_at"] = SmsQuietHours.current().send_at(fields["next_attempt_at"], overdue=delivery.reminder.is_overdue)
     else:
         fields.update(status=Delivery.Status.SENT, sent_at=timezone.now(), last_error="")
     kept = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING, lease_until=lease).update(**fields)

@@ -298,6 +298,22 @@ DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
 DELIVERY_BACKOFF_SECONDS = env.int("DELIVERY_BACKOFF_SECONDS", default=60)  # doubles with each attempt
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=120)
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
+# Text messages (grievances/sms.py): "log" writes them to the log and sends nothing (the default, and make run's);
+# "aliyun" or "tencent" sends through that provider with these keys. SMS_ENDPOINT replaces the provider's address
+# (a loopback server in the tests). Templates are configured in the admin (SmsTemplate).
+SMS_PROVIDER = env.str("SMS_PROVIDER", default="log")
+SMS_ACCESS_KEY_ID = env.str("SMS_ACCESS_KEY_ID", default="")  # Alibaba AccessKey ID, or Tencent SecretId
+SMS_ACCESS_KEY_SECRET = env.str("SMS_ACCESS_KEY_SECRET", default="")  # … its secret, or Tencent SecretKey
+SMS_SIGN_NAME = env.str("SMS_SIGN_NAME", default="")  # the approved 签名, e.g. 清溪县信访局
+SMS_SDK_APP_ID = env.str("SMS_SDK_APP_ID", default="")  # Tencent's SmsSdkAppId
+SMS_REGION = env.str("SMS_REGION", default="ap-guangzhou")  # Tencent's region
+SMS_ENDPOINT = env.str("SMS_ENDPOINT", default="")
+SMS_TIMEOUT_SECONDS = env.int("SMS_TIMEOUT_SECONDS", default=5)
+if SMS_PROVIDER not in ("log", "aliyun", "tencent"):
+    raise ImproperlyConfigured(f"SMS_PROVIDER must be log, aliyun or tencent, not {SMS_PROVIDER!r}.")
+if SMS_PROVIDER != "log" and not (SMS_ACCESS_KEY_ID and SMS_ACCESS_KEY_SECRET and SMS_SIGN_NAME and (SMS_SDK_APP_ID or SMS_PROVIDER == "aliyun")):
+    raise ImproperlyConfigured(f"SMS_PROVIDER={SMS_PROVIDER} needs SMS_ACCESS_KEY_ID, SMS_ACCESS_KEY_SECRET and SMS_SIGN_NAME"
+                               + (" and SMS_SDK_APP_ID." if SMS_PROVIDER == "tencent" else "."))
 # Roster imports (campaigns/services/import_jobs.py): a running job's worker renews its lease every sixth of
 # IMPORT_LEASE_SECONDS; the sweep every IMPORT_SWEEP_SECONDS takes back jobs whose lease lapsed and queues
 # jobs the broker never got (it was down at upload) or lost.

@@ -31,7 +31,7 @@ from campaigns import services as campaign_services
 from campaigns.models import Assignment, Campaign, CampaignEvent, FlagThresholds, Household, ImportJob, TargetVillage
 from dashboards.models import RankingDeduction, RankingWeight
 from grievances import services as case_services
-from grievances.models import CalendarDay, Case, CaseCategory, Delivery, MediationSession, Reminder, UnitWebhook
+from grievances.models import CalendarDay, Case, CaseCategory, Delivery, MediationSession, Reminder, SmsQuietHours, SmsTemplate, UnitWebhook
 from outreach.models import Heartbeat
 from tests.clock import DAY, NOW, TODAY
 from tests.factories import TEST_PASSWORD, HouseholdFactory, UnitFactory, UserFactory, region
@@ -145,6 +145,8 @@ def world(regions, unit_a, unit_b, cadre, other_cadre, campaign_admin):
     w["ranking_weight"] = RankingWeight.objects.get(indicator=RankingWeight.Indicator.COVERAGE)
     w["ranking_deduction"] = RankingDeduction.objects.get()
     w["flag_thresholds"] = FlagThresholds.objects.create()
+    w["sms_template"] = SmsTemplate.objects.create(provider="aliyun", purpose=SmsTemplate.Purpose.REMINDER, code="SMS_1", parameters="number")
+    w["sms_quiet_hours"] = SmsQuietHours.objects.create()
     w["category"] = CaseCategory.objects.first()
     w["calendar_day"] = CalendarDay.objects.first()
     w["audit_entry"] = audit.record(AuditEntry.Action.CONFIGURATION, actor=w["system_admin"], summary="样本")
@@ -154,7 +156,8 @@ def world(regions, unit_a, unit_b, cadre, other_cadre, campaign_admin):
 
 
 GLOBAL = ["group", "periodic_task", "interval", "crontab", "solar", "clocked", "access_attempt", "access_log", "access_failure",
-          "device", "heartbeat", "category", "calendar_day", "audit_entry", "ranking_weight", "ranking_deduction", "flag_thresholds"]
+          "device", "heartbeat", "category", "calendar_day", "audit_entry", "ranking_weight", "ranking_deduction", "flag_thresholds",
+          "sms_template", "sms_quiet_hours"]
 NEIGHBOURS = ["neighbour_county", "neighbour_township", "neighbour_village", "city_unit", "neighbour_unit", "city_admin", "neighbour_admin",
               "neighbour_cadre", "neighbour_campaign", "city_target_n", "neighbour_target", "city_assignment", "city_event",
               "neighbour_event", "neighbour_household", "neighbour_job", "neighbour_case", "neighbour_mediation", "neighbour_delivery",

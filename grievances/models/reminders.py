@@ -1,6 +1,9 @@
 """Deadline reminders and their deliveries: rows, so that "once" and "never lost" are database facts."""
 
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -70,6 +73,7 @@ class Delivery(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
         WEBHOOK = "webhook", _("WeCom / DingTalk group robot")
+        SMS = "sms", _("Text message (SMS)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -107,6 +111,7 @@ class NotificationPreference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notification_preference")
     email = models.BooleanField(_("by e-mail"), default=True)
     webhook = models.BooleanField(_("in my unit's WeCom / DingTalk group"), default=True)
+    sms = models.BooleanField(_("by text message (SMS) to my mobile phone"), default=True)
     daily_digest = models.BooleanField(_("one daily digest instead of single e-mails"), default=False)
 
     class Meta:
@@ -131,6 +136,8 @@ class UnitWebhook(models.Model):
     unit = models.OneToOneField(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="webhook")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     url = models.URLField(_("webhook address"), max_length=500)
+    secret = models.CharField(_("signing secret (DingTalk 加签)"), max_length=100, blank=True,
+                              help_text=_("The SEC… secret of a DingTalk robot set to 加签; empty for WeCom and unsigned robots."))
     is_active = models.BooleanField(_("in use"), default=True)
 
     objects = UnitWebhookQuerySet.as_manager()
@@ -141,3 +148,83 @@ class UnitWebhook(models.Model):
 
     def __str__(self):
         return f"{self.unit} {self.get_kind_display()}"
+
+
+class SmsTemplate(models.Model):
+    """A text message template registered with an SMS provider: its code there and the parameters it takes, in order.
+
+    The providers send only registered templates (Alibaba by name=value, Tencent by position), so each purpose
+    has one template per provider, configured here once the provider has approved it (grievances/sms.py)."""
+
+    class Provider(models.TextChoices):
+        ALIYUN = "aliyun", _("Alibaba Cloud SMS")
+        TENCENT = "tencent", _("Tencent Cloud SMS")
+        LOG = "log", _("Log only (nothing sent)")
+
+    class Purpose(models.TextChoices):
+        REMINDER = "reminder", _("Deadline reminder to staff")
+
+    # What each purpose can fill in: a template may take any of them, in the order its text needs.
+    PARAMETERS = {Purpose.REMINDER: ("number", "village", "deadline", "state")}
+
+    provider = models.CharField(_("provider"), max_length=10, choices=Provider.choices)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    code = models.CharField(_("template code"), max_length=50, help_text=_("As the provider lists it: SMS_123456789 (Alibaba) or 1234567 (Tencent)."))
+    parameters = models.CharField(_("parameters, in order"), max_length=200, help_text=_("Comma-separated, e.g. number,village,deadline,state."))
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("SMS template")
+        verbose_name_plural = _("SMS templates")
+        constraints = [models.UniqueConstraint(fields=["provider", "purpose"], name="sms_template_per_purpose")]
+
+    def __str__(self):
+        return f"{self.get_provider_display()} {self.get_purpose_display()} {self.code}"
+
+    @property
+    def param_names(self) -> list[str]:
+        return [name.strip() for name in self.parameters.split(",") if name.strip()]
+
+    def clean(self):
+        allowed = self.PARAMETERS.get(self.purpose, ())
+        unknown = [name for name in self.param_names if name not in allowed]
+        if unknown:
+            raise ValidationError({"parameters": _("Unknown parameters %(unknown)s: this purpose fills in %(allowed)s.") % {
+                "unknown": ", ".join(unknown), "allowed": ", ".join(allowed)}})
+
+    @classmethod
+    def for_purpose(cls, purpose: str) -> "SmsTemplate | None":
+        """The template in use for the configured provider (settings.SMS_PROVIDER), if one is configured."""
+        return cls.objects.filter(provider=settings.SMS_PROVIDER, purpose=purpose, is_active=True).first()
+
+
+class SmsQuietHours(models.Model):
+    """When staff are not texted (default 22:00–07:30): their SMS reminders wait until the end of it, except
+    overdue alerts when the administrator marks them urgent. One row, edited in the admin."""
+
+    starts = models.TimeField(_("quiet from"), default=datetime.time(22, 0))
+    ends = models.TimeField(_("quiet until"), default=datetime.time(7, 30))
+    overdue_is_urgent = models.BooleanField(_("overdue alerts are urgent (sent at any hour)"), default=False)
+
+    class Meta:
+        verbose_name = _("SMS quiet hours")
+        verbose_name_plural = _("SMS quiet hours")
+
+    def __str__(self):
+        return f"{self.starts:%H:%M}–{self.ends:%H:%M}"
+
+    @classmethod
+    def current(cls) -> "SmsQuietHours":
+        return cls.objects.order_by("pk").first() or cls()
+
+    def send_at(self, moment: datetime.datetime, *, overdue: bool = False) -> datetime.datetime:
+        """`moment`, or the end of the quiet hours it falls in (local time)."""
+        if overdue and self.overdue_is_urgent:
+            return moment
+        local = timezone.localtime(moment)
+        clock = local.time()
+        quiet = (self.starts <= clock or clock < self.ends) if self.starts > self.ends else (self.starts <= clock < self.ends)
+        if not quiet:
+            return moment
+        day = local.date() + datetime.timedelta(days=1) if self.starts > self.ends and clock >= self.starts else local.date()
+        return timezone.make_aware(datetime.datetime.combine(day, self.ends), local.tzinfo)

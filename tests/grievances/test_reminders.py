@@ -17,12 +17,13 @@ class Robot:
     """A group-robot endpoint on loopback that answers with the given statuses, then 200."""
 
     def __init__(self, statuses):
-        self.statuses, self.received = list(statuses), []
+        self.statuses, self.received, self.paths = list(statuses), [], []
         robot = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 robot.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                robot.paths.append(self.path)
                 status = robot.statuses.pop(0) if robot.statuses else 200
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
