@@ -234,7 +234,7 @@ HOT_BAND = 200
 def _sharing_a_band(visit: Visit) -> RawSQL:
     """The ids of other visits that share a band with the visit's diary (index visit_diary_bands), at most HOT_BAND a band."""
     table = connection.ops.quote_name(Visit._meta.db_table)
-    return RawSQL(
+    return RawSQL(  # nosec B611 - the diary's bands and the visit id are parameters; the table name is the model's
         f"SELECT hit.id FROM unnest(%s::bigint[]) AS band(hash) CROSS JOIN LATERAL "  # nosec B608 - the model's table name
         f"(SELECT id FROM {table} WHERE diary_bands @> ARRAY[band.hash] AND id <> %s LIMIT {HOT_BAND}) AS hit",
         [visit.diary_bands, visit.pk])
