@@ -20,6 +20,8 @@ class StyledFormMixin:
                 widget.attrs.setdefault("class", "form-check-input")
             elif isinstance(widget, forms.CheckboxSelectMultiple):
                 continue
+            elif isinstance(widget, forms.RadioSelect):
+                widget.attrs.setdefault("class", "form-check-input")
             elif isinstance(widget, forms.Select):
                 widget.attrs.setdefault("class", "form-select")
             else:

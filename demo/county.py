@@ -90,6 +90,7 @@ def build(today: date | None = None, robot_url: str = DEFAULT_ROBOT_URL,
         build_demo_logins(units, password)
         build_system_admin(units, password)
         _build_robots(units, robot_url)
+        _build_sms_templates()
         build_households(rng, villages, households_per_village)
         active, closed = build_campaigns(today or timezone.localdate(), units)
         build_teams(rng, active, villages[::2][:40], units, first_cadre=1)
@@ -146,6 +147,11 @@ def _build_robots(units: dict[str, Unit], robot_url: str) -> None:
         robot, created = UnitWebhook.objects.get_or_create(unit=unit, defaults={"kind": kind, "url": url})
         if not created and robot.url != url and is_loopback_url(robot.url):
             UnitWebhook.objects.filter(pk=robot.pk).update(url=url)
-    # make run's SMS provider is "log" (settings.SMS_PROVIDER): reminders by text message are written to its log.
-    SmsTemplate.objects.get_or_create(provider=SmsTemplate.Provider.LOG, purpose=SmsTemplate.Purpose.REMINDER,
-                                      defaults={"code": "demo-reminder", "parameters": "number,village,deadline,state"})
+
+
+def _build_sms_templates() -> None:
+    """make run's SMS provider is "log" (settings.SMS_PROVIDER): with a template for every purpose, reminders and the
+    petitioners' notices (planned as the demo's cases move) are texted to its log, and their timelines say so."""
+    for purpose in SmsTemplate.Purpose:
+        SmsTemplate.objects.get_or_create(provider=SmsTemplate.Provider.LOG, purpose=purpose,
+                                          defaults={"code": f"demo-{purpose}", "parameters": ",".join(SmsTemplate.PARAMETERS[purpose])})

@@ -131,6 +131,25 @@ class LookupForm(StyledFormMixin, forms.Form):
 
 
 
+class SelfRatingForm(StyledFormMixin, forms.Form):
+    """The petitioner's own rating on the lookup page, with the code texted to their phone (grievances/petitioner.py)."""
+
+    code = forms.RegexField(label=_("Code from the text message"), regex=r"^\d{6}$", max_length=6,
+                            error_messages={"invalid": _("Enter the 6 digits of the code.")},
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+    satisfaction = forms.ChoiceField(label=_("Your rating"), choices=Case.Satisfaction.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CallbackForm(StyledFormMixin, forms.Form):
+    """A 回访 call (services.case_callback): reached or not, how it went, and the rating given on it, if any."""
+
+    reached = forms.BooleanField(label=_("The petitioner was reached"), required=False)
+    satisfaction = forms.ChoiceField(label=_("Rating given on the call"), required=False,
+                                     choices=[("", _("None given")), *Case.Satisfaction.choices])
+    note = forms.CharField(label=_("How the call went"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class NotificationPreferenceForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = NotificationPreference

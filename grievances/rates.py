@@ -5,7 +5,8 @@ Each rate is a share from 0 to 1, or None when nothing is counted yet (shown as 
 - 按期受理率 on_time_acceptance: answered (accepted or refused) by the acceptance limit / cases answered or past that limit;
 - 办结率 resolution: resolved / accepted;
 - 按期办结率 on_time_resolution: resolved by the resolution limit / cases resolved or past that limit;
-- 满意率 satisfaction: satisfied or fairly satisfied / rated;
+- 满意率 satisfaction: satisfied or fairly satisfied / rated; self_satisfaction: the same over the petitioners' own
+  ratings (the lookup page), apart from those staff recorded;
 - 调解成功率 mediation_success: disputes with an agreement / disputes mediated;
 - 小事不出村 village_share: resolved at village level / resolved.
 """
@@ -35,6 +36,8 @@ def conditions(today: datetime.date) -> dict[str, Q]:
         "resolved_on_time": resolved & Q(resolved_at__date__lte=F("resolve_due")),
         "evaluated": ~Q(satisfaction=""),
         "satisfied": Q(satisfaction__in=[Case.Satisfaction.SATISFIED, Case.Satisfaction.FAIRLY_SATISFIED]),
+        "self_evaluated": ~Q(satisfaction="") & Q(rated_by_petitioner=True),
+        "self_satisfied": Q(satisfaction__in=[Case.Satisfaction.SATISFIED, Case.Satisfaction.FAIRLY_SATISFIED], rated_by_petitioner=True),
         "mediated": Q(was_mediated=True),
         "mediation_agreed": Q(mediation_agreed=True),
         "village_resolved": resolved & Q(level=Case.Level.VILLAGE),
@@ -48,6 +51,7 @@ BASES = {
     "accepted": _("Accepted (resolution)"),
     "due_for_resolution": _("Due for resolution (on-time resolution)"),
     "evaluated": _("Rated (satisfaction)"),
+    "self_evaluated": _("Rated by the petitioner themself"),
     "mediated": _("Mediated (mediation success)"),
     "resolved": _("Resolved (settled in the village)"),
 }
@@ -71,6 +75,8 @@ class CaseRates:
     resolved_on_time: int = 0
     evaluated: int = 0
     satisfied: int = 0
+    self_evaluated: int = 0  # of those, rated by the petitioner on the lookup page (the rest recorded by staff)
+    self_satisfied: int = 0
     mediated: int = 0
     mediation_agreed: int = 0
     village_resolved: int = 0
@@ -90,6 +96,11 @@ class CaseRates:
     @property
     def satisfaction(self):
         return share(self.satisfied, self.evaluated)
+
+    @property
+    def self_satisfaction(self):
+        """满意率 over the petitioners' own ratings only."""
+        return share(self.self_satisfied, self.self_evaluated)
 
     @property
     def mediation_success(self):

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
-from . import sms
+from . import notices, sms
 from .models import Case, Delivery, NotificationPreference, Reminder, SmsQuietHours, SmsTemplate, UnitWebhook
 
 log = logging.getLogger(__name__)
@@ -70,16 +70,21 @@ def sweep(*, now: datetime.datetime | None = None) -> int:
 
     accept_sql, accept_params = due_cases(Reminder.Deadline.ACCEPT, "accept_due", (Case.Status.REGISTERED,))
     resolve_sql, resolve_params = due_cases(Reminder.Deadline.RESOLVE, "resolve_due", Case.RUNNING_STATUSES)
+    # 回访: an answered case the petitioner has not rated by its callback day (a case is in one of the three at a time).
+    callback_sql, callback_params = due_cases(Reminder.Deadline.CALLBACK, "callback_due", (Case.Status.RESOLVED,))
     handlers = Case.handlers.through._meta.db_table
+    callback = Reminder.Deadline.CALLBACK.value
     # Who is told: the handlers and the leader; before assignment, the registrar; once overdue, the supervisor too.
+    # A callback is the petition office's: the registrar alone.
     select = f"""
-        WITH due AS ({accept_sql} UNION ALL {resolve_sql}),
+        WITH due AS ({accept_sql} UNION ALL {resolve_sql} UNION ALL {callback_sql}),
         told AS (
-            SELECT due.case_id, h.user_id FROM due JOIN {handlers} h ON h.case_id = due.case_id
-            UNION SELECT case_id, leader_id FROM due WHERE leader_id IS NOT NULL
-            UNION SELECT case_id, registered_by_id FROM due
-                WHERE leader_id IS NULL AND NOT EXISTS (SELECT 1 FROM {handlers} h WHERE h.case_id = due.case_id)
-            UNION SELECT case_id, supervising_leader_id FROM due WHERE threshold = {Reminder.OVERDUE} AND supervising_leader_id IS NOT NULL
+            SELECT due.case_id, h.user_id FROM due JOIN {handlers} h ON h.case_id = due.case_id WHERE due.deadline <> '{callback}'
+            UNION SELECT case_id, leader_id FROM due WHERE leader_id IS NOT NULL AND deadline <> '{callback}'
+            UNION SELECT case_id, registered_by_id FROM due WHERE deadline = '{callback}'
+                OR (leader_id IS NULL AND NOT EXISTS (SELECT 1 FROM {handlers} h WHERE h.case_id = due.case_id))
+            UNION SELECT case_id, supervising_leader_id FROM due
+                WHERE threshold = {Reminder.OVERDUE} AND supervising_leader_id IS NOT NULL AND deadline <> '{callback}'
         )
         SELECT due.case_id, due.deadline, due.due, due.threshold, told.user_id, %s
         FROM due JOIN told ON told.case_id = due.case_id JOIN {User._meta.db_table} u ON u.id = told.user_id AND u.is_active
@@ -87,7 +92,7 @@ def sweep(*, now: datetime.datetime | None = None) -> int:
     with transaction.atomic():  # reminders and their deliveries together, or neither
         created = _insert_ignoring_duplicates(
             Reminder._meta.db_table, "case_id, deadline, due, threshold, recipient_id, created_at", select,
-            [*accept_params, *resolve_params, at],
+            [*accept_params, *resolve_params, *callback_params, at],
         )
         _plan_deliveries(at, now)
     if created:
@@ -240,8 +245,11 @@ def deliver(delivery_id: int, lease: datetime.datetime, *, now: datetime.datetim
     fields = {"lease_until": None}
     delivery = None
     try:
-        delivery = Delivery.objects.select_related("reminder__case__village", "reminder__recipient").get(pk=delivery_id)
-        SENDERS[delivery.channel](delivery.reminder)
+        delivery = Delivery.objects.select_related("reminder__case__village", "reminder__recipient", "notice__case__unit").get(pk=delivery_id)
+        if delivery.notice_id:
+            notices.send(delivery.notice)  # a text to the petitioner
+        else:
+            SENDERS[delivery.channel](delivery.reminder)
     except Exception as error:  # noqa: BLE001 - any failure of the channel is recorded, not raised
         now = now or timezone.now()
         attempts = Delivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first() or 0
@@ -252,11 +260,12 @@ def deliver(delivery_id: int, lease: datetime.datetime, *, now: datetime.datetim
             fields["status"] = Delivery.Status.RETRYING
             fields["next_attempt_at"] = now + datetime.timedelta(seconds=settings.DELIVERY_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0))
             if delivery is not None and delivery.channel == Delivery.Channel.SMS:  # a retry waits out the quiet hours too
-                fields["next_attempt_at"] = SmsQuietHours.current().send_at(fields["next_attempt_at"], overdue=delivery.reminder.is_overdue)
+                overdue = delivery.reminder is not None and delivery.reminder.is_overdue
+                fields["next_attempt_at"] = SmsQuietHours.current().send_at(fields["next_attempt_at"], overdue=overdue)
     else:
         fields.update(status=Delivery.Status.SENT, sent_at=timezone.now(), last_error="")
     kept = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING, lease_until=lease).update(**fields)
-    case_id = delivery.reminder.case_id if delivery else None
+    case_id = (delivery.reminder or delivery.notice).case_id if delivery else None
     log.log(logging.INFO if fields["status"] == Delivery.Status.SENT else logging.WARNING,
             "delivery %s of case %s: %s%s", delivery_id, case_id, fields["status"], "" if kept else " (claim lost, not recorded)",
             extra={"case_id": case_id, "delivery_id": delivery_id, "error": fields.get("last_error", "")})

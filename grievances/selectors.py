@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.regions import prefix_of
 from accounts.roles import Role
 
-from .models import Case, Reminder
+from .models import Case, CaseEvent, Reminder
 from .rates import BASES, CaseRates, conditions, rates_of
 from .workflow import INTAKE_UNIT_KINDS
 
@@ -80,7 +80,8 @@ def case_for(user, pk: int) -> Case:
 
 
 def timeline(case: Case):
-    return case.events.select_related("actor").prefetch_related("attachments").order_by("at", "id")
+    """The case's moves, each with its attachments and the text it owed the petitioner (PetitionerNotice), if any."""
+    return case.events.select_related("actor", "notice").prefetch_related("attachments", "notice__deliveries").order_by("at", "id")
 
 
 def public_case(number: str, phone_last4: str) -> Case | None:
@@ -171,3 +172,15 @@ def home_cases(user, *, today: datetime.date | None = None) -> HomeCases:
         .select_related("case__village").order_by("-created_at", "-pk")[:HOME_REMINDERS]
     )
     return HomeCases([(key, totals[key], query) for key, (_q, query) in wanted.items()], cases, reminders)
+
+
+def callback_queue(user, today: datetime.date | None = None):
+    """回访 due: answered cases the petitioner has not rated by their callback day, and cases rated 不满意 not called
+    back since — the cases the user sees, the longest waiting first, each with its last call-back (`last_callback`)."""
+    today = today or timezone.localdate()
+    calls = CaseEvent.objects.filter(case=OuterRef("pk"), action=CaseEvent.Action.CALLBACK)
+    unrated = Q(status=Case.Status.RESOLVED, callback_due__lte=today)
+    dissatisfied = Q(satisfaction=Case.Satisfaction.DISSATISFIED) & ~Exists(calls.filter(at__gte=OuterRef("evaluated_at")))
+    return (Case.objects.visible_to(user).filter(unrated | dissatisfied)
+            .annotate(last_callback=Subquery(calls.order_by("-at").values("at")[:1]))
+            .select_related("village__parent").order_by("callback_due", "resolved_at", "pk"))

@@ -18,6 +18,8 @@ from core import uploads
 
 from . import deadlines, workflow
 from .models import Case, CaseCategory, CaseEvent, CaseEventAttachment, CaseNumberCounter, MediationSession
+from .notices import notice_plan
+from .petitioner import PETITIONER
 
 DEFAULT_CATEGORY = "其他"
 LEVEL_UP = {Case.Level.VILLAGE: Case.Level.TOWNSHIP, Case.Level.TOWNSHIP: Case.Level.COUNTY}
@@ -52,10 +54,13 @@ def check_attachment(upload) -> str:
 
 
 def record_event(case: Case, actor: User, action: CaseEvent.Action, before: str, note: str = "", *, at=None, attachment=None, **data) -> None:
+    """The move on the case's timeline, in the audit trail, and the text it owes the petitioner (notices.py)."""
     event = CaseEvent.objects.create(
         case=case, actor=actor, action=action, from_status=before, to_status=case.status, note=note, data=data, at=at or timezone.now()
     )
-    audit.record(audit.Action.CASE, actor=actor, obj=case, summary=f"{case.number} {action}: {before} → {case.status}")
+    notice_plan(case, event, now=event.at)
+    audit.record(audit.Action.CASE, actor=actor, actor_name="" if actor else PETITIONER, obj=case,
+                 summary=f"{case.number} {action}: {before} → {case.status}")
     if attachment is not None:
         content_type = check_attachment(attachment)
         name = attachment.name[:200]
@@ -167,6 +172,7 @@ def case_resolve(*, actor, case_id: int, outcome: str, reply: str, now=None, att
         raise ValidationError(_("Choose an outcome and write the reply to the petitioner."))
     case, before, now = _move(actor, A.RESOLVE, case_id, now=now)
     case.outcome, case.reply, case.resolved_at = outcome, reply.strip(), now
+    case.callback_due = timezone.localtime(now).date() + datetime.timedelta(days=case.category.callback_days)  # if not rated by then
     case.save()
     record_event(case, actor, A.RESOLVE, before, reply.strip(), outcome=outcome, at=now, attachment=attachment)
     return case
@@ -274,10 +280,12 @@ def case_accept_transfer(*, actor, case_id: int, note: str = "", now=None, attac
 
 @transaction.atomic
 def case_request_review(*, actor, case_id: int, note: str = "", now=None) -> Case:
-    """复查/复核: a linked case with its own clock, requested within the limit after the reply; none after 复核."""
+    """复查/复核: a linked case with its own clock, requested within the limit after the reply; none after 复核.
+    Registered by the petition office, or asked for by the petitioner on the lookup page (actor None): then it is
+    registered in the name of whoever registered the case."""
     now = now or timezone.now()
     case = _lock(case_id)
-    if not workflow.is_intake(actor, case) and not actor.is_superuser:
+    if actor is not None and not workflow.is_intake(actor, case) and not actor.is_superuser:
         raise PermissionDenied(_("Reviews are registered by the petition office."))
     if case.stage not in NEXT_STAGE:
         raise ValidationError(_("After a re-review (复核) the same matter is not accepted again."))
@@ -289,7 +297,7 @@ def case_request_review(*, actor, case_id: int, note: str = "", now=None) -> Cas
     if timezone.localtime(now).date() > deadline:
         raise ValidationError(_("The time to request a review ended on %(date)s.") % {"date": deadline})
     review = case_register(
-        actor=actor, type=case.type, source=case.source, summary=case.summary, petitioner_name=case.petitioner_name,
+        actor=actor or case.registered_by, type=case.type, source=case.source, summary=case.summary, petitioner_name=case.petitioner_name,
         village_id=case.village_id, petitioner_phone=case.petitioner_phone, head_count=case.head_count,
         household=case.household, category=case.category, now=now, parent=case, stage=NEXT_STAGE[case.stage],
     )
@@ -330,3 +338,23 @@ MOVE_SERVICES = {
     A.REQUEST_EXTENSION: case_request_extension, A.SUPERVISE: case_supervise, A.MEDIATE: case_mediate,
     A.ESCALATE: case_escalate, A.TRANSFER: case_transfer, A.ACCEPT_TRANSFER: case_accept_transfer,
 }
+
+
+@transaction.atomic
+def case_callback(*, actor, case_id: int, reached: bool, note: str, satisfaction: str = "", now=None) -> Case:
+    """回访: the petition office calls the petitioner back. Whether they were reached and what they said is a timeline
+    event; a rating they gave on the call is recorded as one (case_evaluate, callback=True) while the case awaits one."""
+    now = now or timezone.now()
+    case = _lock(case_id)
+    if not (actor.is_superuser or workflow.is_intake(actor, case)):
+        raise PermissionDenied(_("Call-backs are made by the petition office of the case."))
+    if case.status not in Case.RESOLVED_STATUSES:
+        raise ValidationError(_("A call-back follows the answer."))
+    if not note.strip():
+        raise ValidationError(_("Say how the call went."))
+    if satisfaction and not reached:
+        raise ValidationError(_("A rating can be recorded only when the petitioner was reached."))
+    record_event(case, actor, A.CALLBACK, case.status, note.strip(), at=now, reached=reached, satisfaction=satisfaction)
+    if satisfaction and case.status == Case.Status.RESOLVED:
+        return case_evaluate(actor=actor, case_id=case.pk, satisfaction=satisfaction, note=note.strip(), callback=True, now=now)
+    return case

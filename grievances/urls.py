@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("export.xlsx", views.case_export, name="export"),
     path("new/", views.case_register, name="register"),
+    path("callbacks/", views.callbacks, name="callbacks"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox-read-all"),
     path("inbox/<int:pk>/read/", views.inbox_read, name="inbox-read"),

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,9 +20,9 @@ from core.pii import mask_phone
 from core.ratelimit import Backoff, client_ip
 from core.views import attempt, page
 
-from . import deadlines, notifications, rates, selectors, services, workflow
+from . import deadlines, notifications, petitioner, rates, selectors, services, workflow
 from .filters import TABS, CaseFilter
-from .forms import CaseRegisterForm, LookupForm, NotificationPreferenceForm, move_form
+from .forms import CallbackForm, CaseRegisterForm, LookupForm, NotificationPreferenceForm, SelfRatingForm, move_form
 from .models import Case, CaseCategory, CaseEventAttachment, Reminder
 
 
@@ -204,6 +205,27 @@ def lookup(request):
     return render(request, "grievances/lookup.html", context)
 
 
+def _lookup_act(request, case: Case, credentials: dict) -> dict:
+    """What the petitioner asked for on their case's page, once the credentials held: a code texted to their phone,
+    their rating with it, a review (复查) after 不满意; and the page's context."""
+    action, context = request.POST.get("action", ""), {"credentials": credentials}
+    rating = SelfRatingForm(request.POST if action == "rate" else None)
+    try:
+        if action == "code":
+            petitioner.rating_code_send(case=case)
+        elif action == "rate" and rating.is_valid():
+            case = petitioner.case_self_evaluate(case_id=case.pk, **rating.cleaned_data)
+            context["rated"], rating = True, SelfRatingForm()
+        elif action == "review" and request.POST.get("confirmed") == "1":
+            context["review"] = services.case_request_review(actor=None, case_id=case.pk)
+    except (ValidationError, PermissionDenied) as error:
+        context["error"] = " ".join(error.messages) if isinstance(error, ValidationError) else _(
+            "Please ask the petition office to register your request for a review.")
+    case.refresh_from_db()
+    return {**context, "case": case, "timeline": list(selectors.timeline(case)), "rating": rating,
+            "can_rate": petitioner.can_rate(case), "code_sent": petitioner.has_live_code(case), "review_until": petitioner.review_deadline(case)}
+
+
 def _lookup_answer(request, form, context, address: str, number: str):
     """The lookup's answer while it holds the attempt slots of its number and address."""
     known = _known_numbers(request)
@@ -220,7 +242,7 @@ def _lookup_answer(request, form, context, address: str, number: str):
         case = selectors.public_case(form.cleaned_data["number"], form.cleaned_data["phone_last4"])
         if case is not None:
             LOOKUP_NUMBER_BACKOFF.reset(case.number)  # the petitioner proved the digits: others' misses are forgotten
-            response = render(request, "grievances/lookup_result.html", {"case": case, "timeline": [e for e in selectors.timeline(case)]})
+            response = render(request, "grievances/lookup_result.html", _lookup_act(request, case, form.cleaned_data))
             remembered = [case.number, *[n for n in known if n != case.number]][:LOOKUP_KNOWN_MAX]
             response.set_cookie(LOOKUP_KNOWN_COOKIE, signing.dumps(remembered, salt=LOOKUP_KNOWN_SALT), max_age=180 * 24 * 3600,
                                        path=reverse("lookup"), secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")
@@ -229,6 +251,24 @@ def _lookup_answer(request, form, context, address: str, number: str):
         LOOKUP_NUMBER_BACKOFF.failure(number)
         context["notice"] = _("No case matches this number and these digits.")
     return render(request, "grievances/lookup.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("grievances.view_case", raise_exception=True)
+def callbacks(request):
+    """回访 due (selectors.callback_queue), and a call recorded against one of them (services.case_callback)."""
+    due = selectors.callback_queue(request.user)
+    if request.method == "POST":
+        case = get_object_or_404(due, pk=request.POST.get("case", "0") if request.POST.get("case", "").isdigit() else 0)
+        form = CallbackForm(request.POST)
+        if form.is_valid():
+            done, _result = attempt(request, lambda: services.case_callback(actor=request.user, case_id=case.pk, **form.cleaned_data),
+                                    _("Call-back recorded for %(number)s.") % {"number": case.number})
+            if done:
+                return redirect("grievances:callbacks")
+        else:
+            messages.error(request, _("Say how the call went."))
+    return render(request, "grievances/callbacks.html", {"page": page(request, due), "form": CallbackForm(), "today": timezone.localdate()})
 
 
 @require_GET

@@ -309,6 +309,8 @@ SMS_SDK_APP_ID = env.str("SMS_SDK_APP_ID", default="")  # Tencent's SmsSdkAppId
 SMS_REGION = env.str("SMS_REGION", default="ap-guangzhou")  # Tencent's region
 SMS_ENDPOINT = env.str("SMS_ENDPOINT", default="")
 SMS_TIMEOUT_SECONDS = env.int("SMS_TIMEOUT_SECONDS", default=5)
+# Where the public pages are, for links sent by text message (the lookup page): the address petitioners reach.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 if SMS_PROVIDER not in ("log", "aliyun", "tencent"):
     raise ImproperlyConfigured(f"SMS_PROVIDER must be log, aliyun or tencent, not {SMS_PROVIDER!r}.")
 if SMS_PROVIDER != "log" and not (SMS_ACCESS_KEY_ID and SMS_ACCESS_KEY_SECRET and SMS_SIGN_NAME and (SMS_SDK_APP_ID or SMS_PROVIDER == "aliyun")):

@@ -23,7 +23,7 @@ def _case_region_table(scope, rows, totals) -> Table:
     table = Table(
         "regions", _("By region"),
         [_("Region"), _("Cases"), _("Open"), _("Overdue"), _("Supervised"), _("Answered on time"), _("Resolution rate"),
-         _("Resolved on time"), _("Satisfaction"), _("Mediation success"), _("Resolved in the village")],
+         _("Resolved on time"), _("Satisfaction"), _("Petitioners' own ratings"), _("Mediation success"), _("Resolved in the village")],
         note=RATE_DEFINITIONS,
     )
 
@@ -38,7 +38,8 @@ def _case_region_table(scope, rows, totals) -> Table:
             Cell(f.total, listed(f.total)), Cell(f.open, listed(f.open, status="open")),
             Cell(f.overdue, listed(f.overdue, tab="overdue")), Cell(f.supervised, listed(f.supervised, tab="supervised")),
             Cell(f.on_time_acceptance, percent=True), Cell(f.resolution, percent=True), Cell(f.on_time_resolution, percent=True),
-            Cell(f.satisfaction, percent=True), Cell(f.mediation_success, percent=True), Cell(f.village_share, percent=True),
+            Cell(f.satisfaction, percent=True), Cell(f.self_satisfaction, listed(f.self_evaluated, counted="self_evaluated"), percent=True),
+            Cell(f.mediation_success, percent=True), Cell(f.village_share, percent=True),
         ]
 
     table.rows = [line(region, rows[region.code]) for region in scope.children]
@@ -70,7 +71,8 @@ def _case_list_table(key, title, sample, more_url, today) -> Table:
 RATE_DEFINITIONS = gettext_lazy(
     "Cases registered in the chosen dates. Answered on time: accepted or refused by the acceptance limit, of those answered or past it. "
     "Resolution rate: resolved of accepted. Resolved on time: by the resolution limit, of those resolved or past it. "
-    "Satisfaction: satisfied or fairly satisfied of those rated. Mediation success: disputes with an agreement of those mediated. "
+    "Satisfaction: satisfied or fairly satisfied of those rated. Petitioners' own ratings: the same of those the petitioners "
+    "gave themselves on the lookup page (with a code texted to their phone), apart from ratings staff recorded. Mediation success: disputes with an agreement of those mediated. "
     "Resolved in the village (小事不出村): resolved at village level of those resolved."
 )
 
@@ -109,6 +111,7 @@ def case_dashboard(request):
             (_("Cases"), totals.total), (_("Open"), totals.open), (_("Overdue"), totals.overdue), (_("Supervised"), totals.supervised),
             (_("Answered on time"), percent(totals.on_time_acceptance)), (_("Resolution rate"), percent(totals.resolution)),
             (_("Resolved on time"), percent(totals.on_time_resolution)), (_("Satisfaction"), percent(totals.satisfaction)),
+            (_("Petitioners' own ratings"), f"{percent(totals.self_satisfaction)} ({totals.self_evaluated}/{totals.evaluated})"),
             (_("Mediation success"), percent(totals.mediation_success)), (_("Resolved in the village"), percent(totals.village_share)),
         ],
         "trend_chart": {"type": "bar", "x": [m.isoformat() for m, _o, _c in trend],

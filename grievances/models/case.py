@@ -22,6 +22,7 @@ class CaseCategory(models.Model):
     resolve_days = models.PositiveSmallIntegerField(_("days to resolve after acceptance"), default=60)
     max_extension_days = models.PositiveSmallIntegerField(_("longest extension (days)"), default=30)
     review_days = models.PositiveSmallIntegerField(_("days to request or answer a review"), default=30)
+    callback_days = models.PositiveSmallIntegerField(_("days after the answer to call back (回访) when not rated"), default=7)
     is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
@@ -170,6 +171,8 @@ class Case(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
     evaluated_at = models.DateTimeField(_("evaluated at"), null=True, blank=True)
+    callback_due = models.DateField(_("call back (回访) by"), null=True, blank=True)  # set when answered: the category's callback_days on
+    rated_by_petitioner = models.BooleanField(_("rated by the petitioner (on the lookup page)"), default=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Kept by case_mediate, so the dashboards' 调解成功率 is a count, not a subquery per case.
     was_mediated = models.BooleanField(_("mediated"), default=False)
@@ -270,9 +273,11 @@ class CaseEvent(models.Model):
         MEDIATE = "mediate", _("Record a mediation session")
         REQUEST_REVIEW = "request_review", _("Review requested")
         RECOMPUTE_LIMITS = "recompute_limits", _("Time limit recounted")
+        CALLBACK = "callback", _("Call back (回访)")
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    # None: the petitioner, on the public lookup page (their rating, their request for a review).
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now)
     action = models.CharField(_("action"), max_length=30, choices=Action.choices)
     from_status = models.CharField(_("from"), max_length=20, blank=True)

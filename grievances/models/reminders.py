@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Unit
 from accounts.scoping import ChildScopedQuerySet
 
-from .case import Case, CaseChildQuerySet
+from .case import Case, CaseChildQuerySet, CaseEvent
 
 
 class ReminderQuerySet(CaseChildQuerySet):
@@ -32,6 +32,7 @@ class Reminder(models.Model):
     class Deadline(models.TextChoices):
         ACCEPT = "accept", _("Acceptance")
         RESOLVE = "resolve", _("Resolution")
+        CALLBACK = "callback", _("Call back (回访)")
 
     OVERDUE = -1  # the threshold of a passed deadline
 
@@ -63,8 +64,41 @@ class Reminder(models.Model):
         return self.threshold == self.OVERDUE
 
 
-class DeliveryQuerySet(ChildScopedQuerySet):
-    parent_field = "reminder"
+class PetitionerNotice(models.Model):
+    """A text the petitioner is owed about their case, one per move of its timeline: registered (with the number and
+    the lookup link), accepted or not (with the reason; 《信访工作条例》第22、23条), transferred, extended (the reason
+    and the new date, 第34条) and answered (办结: how to rate it and to ask for 复查 within 30 days). Sent to the
+    phone on the case through a Delivery (grievances/notices.py), and shown on the timeline with how it went."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        ACCEPTED = "accepted", _("Accepted")
+        NOT_ACCEPTED = "not_accepted", _("Not accepted")
+        TRANSFERRED = "transferred", _("Transferred")
+        EXTENDED = "extended", _("Extended")
+        ANSWERED = "answered", _("Answered (办结)")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notices")
+    event = models.OneToOneField(CaseEvent, verbose_name=_("case event"), on_delete=models.CASCADE, related_name="notice")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = CaseChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notice to the petitioner")
+        verbose_name_plural = _("notices to the petitioner")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.case} {self.kind}"
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Those of the reminders and the notices to petitioners the user sees."""
+        return self.filter(Q(reminder__in=Reminder.objects.visible_to(user).values("pk"))
+                           | Q(notice__in=PetitionerNotice.objects.visible_to(user).values("pk")))
 
 
 class Delivery(models.Model):
@@ -82,7 +116,10 @@ class Delivery(models.Model):
         RETRYING = "retrying", _("Retrying")
         FAILED = "failed", _("Failed")
 
-    reminder = models.ForeignKey(Reminder, verbose_name=_("reminder"), on_delete=models.CASCADE, related_name="deliveries")
+    # A delivery carries either a reminder to staff or a notice to the petitioner.
+    reminder = models.ForeignKey(Reminder, verbose_name=_("reminder"), on_delete=models.CASCADE, related_name="deliveries", null=True, blank=True)
+    notice = models.ForeignKey(PetitionerNotice, verbose_name=_("notice to the petitioner"), on_delete=models.CASCADE, related_name="deliveries",
+                               null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -96,13 +133,17 @@ class Delivery(models.Model):
     class Meta:
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
-        constraints = [models.UniqueConstraint(fields=["reminder", "channel"], name="deliver_once_per_channel")]
+        constraints = [
+            models.UniqueConstraint(fields=["reminder", "channel"], name="deliver_once_per_channel"),
+            models.UniqueConstraint(fields=["notice", "channel"], name="notice_once_per_channel"),
+            models.CheckConstraint(condition=Q(reminder__isnull=True) ^ Q(notice__isnull=True), name="delivery_of_a_reminder_or_a_notice"),
+        ]
         indexes = [
             models.Index(fields=["next_attempt_at"], name="delivery_due", condition=Q(status__in=["pending", "retrying"])),
         ]
 
     def __str__(self):
-        return f"{self.reminder} → {self.channel}"
+        return f"{self.reminder or self.notice} → {self.channel}"
 
 
 class NotificationPreference(models.Model):
@@ -163,9 +204,25 @@ class SmsTemplate(models.Model):
 
     class Purpose(models.TextChoices):
         REMINDER = "reminder", _("Deadline reminder to staff")
+        REGISTERED = "registered", _("To the petitioner: registered")
+        ACCEPTED = "accepted", _("To the petitioner: accepted")
+        NOT_ACCEPTED = "not_accepted", _("To the petitioner: not accepted")
+        TRANSFERRED = "transferred", _("To the petitioner: transferred")
+        EXTENDED = "extended", _("To the petitioner: extended")
+        ANSWERED = "answered", _("To the petitioner: answered (办结)")
+        CODE = "code", _("To the petitioner: one-time code")
 
     # What each purpose can fill in: a template may take any of them, in the order its text needs.
-    PARAMETERS = {Purpose.REMINDER: ("number", "village", "deadline", "state")}
+    PARAMETERS = {
+        Purpose.REMINDER: ("number", "village", "deadline", "state"),
+        Purpose.REGISTERED: ("number", "link"),
+        Purpose.ACCEPTED: ("number", "due"),
+        Purpose.NOT_ACCEPTED: ("number", "reason"),
+        Purpose.TRANSFERRED: ("number", "unit"),
+        Purpose.EXTENDED: ("number", "reason", "due"),
+        Purpose.ANSWERED: ("number", "link"),
+        Purpose.CODE: ("code",),
+    }
 
     provider = models.CharField(_("provider"), max_length=10, choices=Provider.choices)
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
@@ -228,3 +285,23 @@ class SmsQuietHours(models.Model):
             return moment
         day = local.date() + datetime.timedelta(days=1) if self.starts > self.ends and clock >= self.starts else local.date()
         return timezone.make_aware(datetime.datetime.combine(day, self.ends), local.tzinfo)
+
+
+class LookupCode(models.Model):
+    """A one-time code texted to the petitioner's phone, proving on the lookup page that they hold it (their rating).
+    Only its keyed hash is kept; it lasts minutes and a few tries (grievances/petitioner.py)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="lookup_codes")
+    code_hash = models.CharField(_("code (keyed hash)"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
+        indexes = [models.Index(fields=["case", "-created_at"], name="lookup_code_latest")]
+
+    def __str__(self):
+        return f"{self.case} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,10 +1,11 @@
 from django import template
 
-from core import numbers
+from core import numbers, pii
 from grievances.models import CaseEvent
 
 register = template.Library()
 register.filter("percent", numbers.percent)  # {{ rates.resolution|percent }}: 83.4%, or — when nothing is counted yet
+register.filter("masked_phone", pii.mask_phone)  # {{ case.petitioner_phone|masked_phone }}: 138****5678
 
 
 @register.filter
