@@ -420,3 +420,11 @@ def aliyun_server(access_key_id: str, access_key_secret: str) -> ProviderServer:
 def tencent_server(secret_id: str, secret_key: str, sdk_app_id: str) -> ProviderServer:
     """A Tencent Cloud SMS endpoint that accepts requests signed with this SecretId/SecretKey for this SmsSdkAppId."""
     return _TencentServer(secret_id, secret_key, sdk_app_id)
+
+
+def use_provider(settings, name: str, key_id: str, secret: str, sdk_app_id: str = "1400000000") -> ProviderServer:
+    """Start `name`'s server and point the Django settings (pytest-django's `settings`) at it; the caller stops it."""
+    server = aliyun_server(key_id, secret) if name == "aliyun" else tencent_server(key_id, secret, sdk_app_id)
+    settings.SMS_PROVIDER, settings.SMS_ENDPOINT, settings.SMS_SIGN_NAME = name, server.url, "清溪县信访局"
+    settings.SMS_ACCESS_KEY_ID, settings.SMS_ACCESS_KEY_SECRET, settings.SMS_SDK_APP_ID = key_id, secret, sdk_app_id
+    return server

@@ -7,16 +7,14 @@ from playwright.sync_api import expect
 from grievances import services
 from grievances.models import Case, SmsTemplate
 from tests.grievances.conftest import assigned, case, categories, intake, petition_office  # noqa: F401 - fixtures
-from tests.sms_providers import aliyun_server
+from tests.sms_providers import use_provider
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def provider(settings):
-    server = aliyun_server("LTAI5tBrowser", "browser-secret")
-    settings.SMS_PROVIDER, settings.SMS_ENDPOINT, settings.SMS_SIGN_NAME = "aliyun", server.url, "清溪县信访局"
-    settings.SMS_ACCESS_KEY_ID, settings.SMS_ACCESS_KEY_SECRET = "LTAI5tBrowser", "browser-secret"
+    server = use_provider(settings, "aliyun", "LTAI5tBrowser", "browser-secret")
     SmsTemplate.objects.create(provider="aliyun", purpose=SmsTemplate.Purpose.CODE, code="SMS_465200001", parameters="code")
     yield server
     server.stop()

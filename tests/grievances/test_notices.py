@@ -12,7 +12,7 @@ from grievances import reminders, services
 from grievances.models import Case, Delivery, PetitionerNotice, SmsTemplate
 from tests.clock import NOW, TODAY
 from tests.factories import UnitFactory, UserFactory
-from tests.sms_providers import aliyun_server
+from tests.sms_providers import use_provider
 
 PHONE = "13812345678"  # the case fixture's petitioner
 TEMPLATES = {"registered": "number,link", "accepted": "number,due", "not_accepted": "number,reason", "transferred": "number,unit",
@@ -21,9 +21,8 @@ TEMPLATES = {"registered": "number,link", "accepted": "number,due", "not_accepte
 
 @pytest.fixture
 def provider(settings):
-    server = aliyun_server("LTAI5tNotices", "notices-secret")
-    settings.SMS_PROVIDER, settings.SMS_ENDPOINT, settings.SMS_SIGN_NAME = "aliyun", server.url, "清溪县信访局"
-    settings.SMS_ACCESS_KEY_ID, settings.SMS_ACCESS_KEY_SECRET, settings.DELIVERY_BACKOFF_SECONDS = "LTAI5tNotices", "notices-secret", 1
+    server = use_provider(settings, "aliyun", "LTAI5tNotices", "notices-secret")
+    settings.DELIVERY_BACKOFF_SECONDS = 1
     settings.PUBLIC_BASE_URL = "https://xf.qingxi.gov.cn"
     for n, (purpose, parameters) in enumerate(TEMPLATES.items()):
         SmsTemplate.objects.create(provider="aliyun", purpose=purpose, code=f"SMS_4651000{n}", parameters=parameters)

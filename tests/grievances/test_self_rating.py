@@ -11,16 +11,14 @@ from django.urls import reverse
 from grievances import rates, services
 from grievances.models import Case, CaseEvent, LookupCode, SmsTemplate
 from tests.clock import DAY, TODAY
-from tests.sms_providers import aliyun_server
+from tests.sms_providers import use_provider
 
 LOOKUP = reverse("lookup")
 
 
 @pytest.fixture
 def provider(settings):
-    server = aliyun_server("LTAI5tCodes", "codes-secret")
-    settings.SMS_PROVIDER, settings.SMS_ENDPOINT, settings.SMS_SIGN_NAME = "aliyun", server.url, "清溪县信访局"
-    settings.SMS_ACCESS_KEY_ID, settings.SMS_ACCESS_KEY_SECRET = "LTAI5tCodes", "codes-secret"
+    server = use_provider(settings, "aliyun", "LTAI5tCodes", "codes-secret")
     SmsTemplate.objects.create(provider="aliyun", purpose=SmsTemplate.Purpose.CODE, code="SMS_465200001", parameters="code")
     yield server
     server.stop()
