@@ -50,11 +50,12 @@ def _region_table(scope, rows, totals, link_cases: bool, shares: dict[str, tuple
         return Cell(share(*counted), link, percent=True)
 
     def line(label, code, f):
-        def to(url_name, count=1, **query):  # the total row has no region of its own: unlinked
-            return _link(scope, url_name, count, region=code, **query) if code else ""
+        def to(url_name, count=1, **query):  # the total row lists the whole region of the page
+            return _link(scope, url_name, count, region=code or scope.region.code, **query)
 
+        here = to("dashboards:campaigns") if code else ""  # the total row's region is this page
         return [
-            Cell(label, to("dashboards:campaigns")), Cell(f.villages, to("dashboards:campaigns")),
+            Cell(label, here), Cell(f.villages, here),
             Cell(f.cadres_today, to(POSTED, f.cadres_today)), Cell(f.checked_in, to(POSTED, f.checked_in, checked=1)),
             Cell(f.absent, to("work:absent", f.absent)), Cell(f.households, to(HOUSEHOLDS, f.households)),
             Cell(f.visited_households, to(HOUSEHOLDS, f.visited_households, visited=1)), Cell(f.coverage, percent=True),
@@ -141,7 +142,7 @@ def campaign_dashboard(request):
     if download := requested_export(request, tables, campaign.name, scope.region.name):
         return download
     context.update({
-        "tables": tables, "totals": totals,
+        "tables": tables, "totals": totals, "total": tables[0].total if totals else None,  # the headline's figures and links
         "days_chart": {"type": "line", "x": [d.isoformat() for d, _v, _n in days],
                        "series": [{"name": _("Visits"), "data": [v for _d, v, _n in days]},
                                   {"name": _("Nights stayed"), "data": [n for _d, _v, n in days]}]},

@@ -72,13 +72,10 @@ def workbook_rows(response):
     return list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
 
 
-# The townships of the county (B's households are its only number to list), and the villages of township A.
-@pytest.mark.parametrize(("where", "links"), [({}, 10), ({"region": TOWNSHIP_A}, 8)])
-def test_each_number_of_a_region_lists_as_many_rows_as_it_shows(client, week, county_supervisor, where, links):
-    client.force_login(county_supervisor)
-    table = region_table(client, **where)
+def assert_each_number_lists_its_rows(client, table) -> int:
+    """Every listed number of every region row and of the total row opens a list of exactly that many; the links."""
     linked = 0
-    for row in table.rows:
+    for row in [*table.rows, table.total]:  # the total row lists the whole region of the page
         for column, name in REGION_LISTED.items():
             cell = row[column]
             if not cell.value:
@@ -86,11 +83,23 @@ def test_each_number_of_a_region_lists_as_many_rows_as_it_shows(client, week, co
                 continue
             assert listed(client, cell.url) == cell.value, (row[0].text, name)
             linked += 1
+    return linked
+
+
+# The townships of the county (B's households are its only number to list), and the villages of township A.
+@pytest.mark.parametrize(("where", "links"), [({}, 18), ({"region": TOWNSHIP_A}, 16)])
+def test_each_number_of_a_region_lists_as_many_rows_as_it_shows(client, week, county_supervisor, where, links):
+    client.force_login(county_supervisor)
+    table = region_table(client, **where)
+    linked = assert_each_number_lists_its_rows(client, table)
     assert linked == links
     a = table.rows[0]
     assert [a[c].value for c in REGION_LISTED] == [1, 1, 4, 3, 5, 2, 1, 3]
     assert a[14].url == a[13].url  # satisfaction opens the ratings it is the share of
-    assert all(cell.url == "" for cell in table.total)  # the total row stays unlinked
+    assert table.total[0].url == table.total[1].url == ""  # the total row's region is the page itself
+    headline = client.get(reverse("dashboards:campaigns"), where).content.decode().split('data-testid="headline"')[1].split("</div>\n</div>")[0]
+    shown = [table.total[column].url.replace("&", "&amp;") for column in REGION_LISTED if table.total[column].url]
+    assert shown and all(f'href="{url}"' in headline for url in shown)  # the headline's figures open the same lists
 
 
 def test_the_value_of_deeds_adds_up_on_its_list_and_the_deeds_list_shows_what_was_done(client, week, county_supervisor):
@@ -255,3 +264,5 @@ def test_query_counts_do_not_grow_with_the_rows(client, week, county_supervisor,
         with django_assert_max_num_queries(few[url]):
             response = opened(client, url)
         assert response.context["page"].paginator.count >= 30 or "overnight" in url, url
+    rollups.refresh()
+    assert assert_each_number_lists_its_rows(client, region_table(client)) == 18  # as many rows as each number, at this size too
