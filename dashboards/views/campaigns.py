@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts.models import Region
 from campaigns import rollups
 from campaigns.models import VisitKind
 from core.numbers import share
@@ -39,15 +38,12 @@ def _region_table(scope, rows, totals, link_cases: bool, shares: dict[str, tuple
         note=_("Coverage and residents' ratings count the whole campaign so far; visits, nights, deeds and demands count the chosen dates; presence counts today. "
                "Visits flagged: the share of the chosen dates' visits with a flag under review or confirmed."),
     )
-    flags = reverse("flags:list")
-    by_township = scope.region.level + 1 == Region.Level.TOWNSHIP
-
     def flagged(code):
+        """The share of the dates' visits with a flag under review or confirmed; it opens those visits."""
         counted = shares.get(code) if code else tuple(map(sum, zip(*shares.values(), strict=True))) if shares else None
         if not counted:
             return Cell(None, percent=True)
-        link = f"{flags}?township={code}&campaign={scope.kept.get('campaign', '')}&state=" if code and by_township and counted[0] else ""
-        return Cell(share(*counted), link, percent=True)
+        return Cell(share(*counted), _link(scope, VISITS, counted[0], region=code or scope.region.code, only="flagged"), percent=True)
 
     def line(label, code, f):
         def to(url_name, count=1, **query):  # the total row lists the whole region of the page
@@ -58,7 +54,8 @@ def _region_table(scope, rows, totals, link_cases: bool, shares: dict[str, tuple
             Cell(label, here), Cell(f.villages, here),
             Cell(f.cadres_today, to(POSTED, f.cadres_today)), Cell(f.checked_in, to(POSTED, f.checked_in, checked=1)),
             Cell(f.absent, to("work:absent", f.absent)), Cell(f.households, to(HOUSEHOLDS, f.households)),
-            Cell(f.visited_households, to(HOUSEHOLDS, f.visited_households, visited=1)), Cell(f.coverage, percent=True),
+            Cell(f.visited_households, to(HOUSEHOLDS, f.visited_households, visited=1)),
+            Cell(f.coverage, to(HOUSEHOLDS, f.households), percent=True),  # the households it divides by, as satisfaction its ratings
             Cell(f.visits, to(VISITS, f.visits)), Cell(f.nights, to(VISITS, f.nights, only="overnight")),
             Cell(f.deeds, to(VISITS, f.deeds, only="deeds")), Cell(f.deed_value, to(VISITS, f.deed_value, only="valued")),
             Cell(f.demands, to("grievances:list", f.demands if link_cases else 0, source="visit")),

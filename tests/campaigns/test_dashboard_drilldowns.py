@@ -95,7 +95,7 @@ def test_each_number_of_a_region_lists_as_many_rows_as_it_shows(client, week, co
     assert linked == links
     a = table.rows[0]
     assert [a[c].value for c in REGION_LISTED] == [1, 1, 4, 3, 5, 2, 1, 3]
-    assert a[14].url == a[13].url  # satisfaction opens the ratings it is the share of
+    assert a[14].url == a[13].url and a[7].url == a[5].url  # satisfaction and coverage open what they divide by
     assert table.total[0].url == table.total[1].url == ""  # the total row's region is the page itself
     headline = client.get(reverse("dashboards:campaigns"), where).content.decode().split('data-testid="headline"')[1].split("</div>\n</div>")[0]
     shown = [table.total[column].url.replace("&", "&amp;") for column in REGION_LISTED if table.total[column].url]

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from accounts.models import Region
 from campaigns import services
@@ -121,6 +122,9 @@ def test_the_dashboard_shows_the_share_of_flagged_visits_and_the_figures_without
     query = {"region": regions["township_a"].code, "campaign": flagged.campaign_id}
     page = client.get(reverse("dashboards:campaigns"), query).content.decode()
     assert "100.0%" in page.split("大坪村")[1].split("</tr>")[0]  # all three of yesterday's visits are flagged
+    table = client.get(reverse("dashboards:campaigns"), query).context["tables"][0]
+    share = next(r for r in table.rows if r[0].value == "大坪村")[[str(h) for h in table.headers].index(gettext("Visits flagged"))]
+    assert client.get(share.url).context["page"].paginator.count == 3  # the share opens the flagged visits it counts
     services.flag_review(actor=supervisor, flag_id=Flag.objects.get(rule=FlagRule.FAR_FROM_VILLAGE).pk, verdict="confirmed", note="定位在县城。")
     with django_assert_max_num_queries(40):
         trusted = client.get(reverse("dashboards:campaigns"), {**query, "trusted": "1"})
