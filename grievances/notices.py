@@ -39,7 +39,4 @@ def values(notice: PetitionerNotice) -> dict[str, str]:
 
 
 def send(notice: PetitionerNotice) -> None:
-    template = SmsTemplate.for_purpose(notice.kind)
-    if template is None:
-        raise sms.SmsError(f"no SMS template for {notice.kind} with provider {settings.SMS_PROVIDER}")
-    sms.send(notice.case.petitioner_phone, template, values(notice))
+    sms.send_for(notice.kind, notice.case.petitioner_phone, values(notice))

@@ -14,14 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import audit
-
-from . import sms
+from . import services, sms
 from .models import Case, CaseEvent, LookupCode, SmsTemplate
 
 CODE_MINUTES, CODE_TRIES = 10, 5  # a code lasts ten minutes and five wrong tries
 CODE_EVERY_SECONDS, CODES_A_DAY = 60, 5  # a new code at most once a minute and five times a day, for a case
-PETITIONER = "信访人（查询页）"  # the audit trail's name for the petitioner, who has no account
 
 
 def _hash(case: Case, code: str) -> str:
@@ -95,6 +92,4 @@ def _rated(case: Case, satisfaction: str, comment: str, now) -> None:
     before = case.status
     case.satisfaction, case.evaluated_at, case.rated_by_petitioner, case.status = satisfaction, now, True, Case.Status.EVALUATED
     case.save()
-    CaseEvent.objects.create(case=case, actor=None, action=CaseEvent.Action.EVALUATE, from_status=before, to_status=case.status,
-                             note=comment.strip()[:500], data={"satisfaction": satisfaction, "by_petitioner": True}, at=now)
-    audit.record(audit.Action.CASE, actor_name=PETITIONER, obj=case, summary=f"{case.number} evaluate: {before} → {case.status} ({satisfaction})")
+    services.record_event(case, None, CaseEvent.Action.EVALUATE, before, comment.strip()[:500], at=now, satisfaction=satisfaction, by_petitioner=True)

@@ -215,10 +215,7 @@ def _values(reminder: Reminder) -> dict[str, str]:
 
 
 def _send_sms(reminder: Reminder) -> None:
-    template = SmsTemplate.for_purpose(SmsTemplate.Purpose.REMINDER)
-    if template is None:
-        raise sms.SmsError(f"no SMS template for reminders with provider {settings.SMS_PROVIDER}")
-    sms.send(reminder.recipient.phone, template, _values(reminder))
+    sms.send_for(SmsTemplate.Purpose.REMINDER, reminder.recipient.phone, _values(reminder))
 
 
 SENDERS = {Delivery.Channel.EMAIL: _send_email, Delivery.Channel.WEBHOOK: _send_webhook, Delivery.Channel.SMS: _send_sms}

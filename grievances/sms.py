@@ -28,6 +28,8 @@ from django.utils import timezone
 
 from core.pii import mask_phone
 
+from .models import SmsTemplate
+
 log = logging.getLogger(__name__)
 
 
@@ -109,6 +111,14 @@ def send_tencent(phone: str, template: str, params: list[str], *, now: datetime.
     if status.get("Code") != "Ok":  # per number: a rate limit, a bad number
         raise SmsError(f"{status.get('Code', '?')} {status.get('Message', '')}".strip())
     return status.get("SerialNo", "")
+
+
+def send_for(purpose: str, phone: str, values: dict[str, str]) -> str:
+    """Send the configured provider's template for this purpose (models.SmsTemplate); an SmsError when none is set."""
+    template = SmsTemplate.for_purpose(purpose)
+    if template is None:
+        raise SmsError(f"no SMS template for {purpose} with provider {settings.SMS_PROVIDER}")
+    return send(phone, template, values)
 
 
 def send(phone: str, template, values: dict[str, str]) -> str:

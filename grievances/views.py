@@ -259,7 +259,7 @@ def callbacks(request):
     """回访 due (selectors.callback_queue), and a call recorded against one of them (services.case_callback)."""
     due = selectors.callback_queue(request.user)
     if request.method == "POST":
-        case = get_object_or_404(due, pk=request.POST.get("case", "0") if request.POST.get("case", "").isdigit() else 0)
+        case = get_object_or_404(due, pk=int(number) if (number := request.POST.get("case", "")).isdigit() and len(number) <= 9 else None)
         form = CallbackForm(request.POST)
         if form.is_valid():
             done, _result = attempt(request, lambda: services.case_callback(actor=request.user, case_id=case.pk, **form.cleaned_data),

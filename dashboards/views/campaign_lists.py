@@ -132,7 +132,7 @@ def _drilled_posted(request):
     drill = _drill(request)
     listing = _listing(request, "checked", POSTED_LISTINGS)
     today = timezone.localdate()
-    check_in = CheckIn.objects.filter(cadre=OuterRef("cadre"), day=today).order_by("checked_at").values("pk")[:1]
+    check_in = drill.scoped(CheckIn).filter(cadre=OuterRef("cadre"), day=today).order_by("checked_at").values("pk")[:1]
     posted = (
         drill.scoped(Assignment).filter(target_village__campaign=drill.campaign, target_village__campaign__status=Campaign.Status.ACTIVE)
         .current_on(today).annotate(check_in_id=Subquery(check_in))
