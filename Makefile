@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/outreach
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run lint test test-dates messages clean prod-check backup restore bench-db bench-import bench-sweep bench-dashboard bench-load bench-field bench-flags
+.PHONY: install run lint test test-dates messages clean prod-check backup restore bench-db bench-import bench-sweep bench-dashboard bench-load bench-field bench-flags bench-repeats
 
 install: $(STAMP)
 
@@ -128,6 +128,11 @@ bench-sweep: bench-db
 bench-flags: bench-db
 	$(BENCH_ENV) DEBUG=false SECRET_KEY=bench-only-secret-key SECURE_SSL_REDIRECT=false \
 	  PII_ENCRYPTION_KEYS=dGVzdC1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24= PII_HASH_KEY=bench-only-hash-key $(PY) bench/flags.py
+
+# Repeat detection at registration over 50,000 cases (grievances/repeats.py), with DEBUG off as production runs it.
+bench-repeats: bench-db
+	$(BENCH_ENV) DEBUG=false SECRET_KEY=bench-only-secret-key SECURE_SSL_REDIRECT=false \
+	  PII_ENCRYPTION_KEYS=dGVzdC1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24= PII_HASH_KEY=bench-only-hash-key $(PY) bench/repeats.py
 
 # Builds a city of 100,000 households twice (about 5 minutes on 2 cores); BENCH_SCALE=0.1 for a quick try.
 bench-dashboard: bench-db

@@ -1,5 +1,6 @@
 """Set-up shared by the benchmarks: Django on the benchmark database, and a benchmark county."""
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -16,6 +17,12 @@ from django.db import connection  # noqa: E402
 from accounts.models import Region  # noqa: E402
 
 COUNTY = "439999000000"
+
+
+def nearest_rank(values: list[float], q: float) -> float:
+    """The ⌈q·n⌉-th smallest value (no interpolation), as the benchmarks report it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)] if ordered else 0.0
 
 
 def require_postgres() -> None:

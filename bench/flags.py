@@ -11,12 +11,11 @@ entered in its last two days, as it would each night.
 
 import io
 import logging
-import math
 import os
 import time
 from collections import defaultdict
 
-from common import require_postgres
+from common import nearest_rank, require_postgres
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
@@ -30,12 +29,6 @@ SCALE = float(os.environ.get("BENCH_SCALE", 1))
 HOUSEHOLDS, VISITS, CASES = int(100_000 * SCALE), int(1_000_000 * SCALE), int(50_000 * SCALE)
 RUNS = int(os.environ.get("BENCH_RUNS", 30))
 PASS_TARGET_S, CHECK_TARGET_MS = 120, 50
-
-
-def nearest_rank(values: list[float], q: float) -> float:
-    """The ⌈q·n⌉-th smallest value (no interpolation), as the other benchmarks report it."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)] if ordered else 0.0
 
 
 def timed_rules() -> dict[str, list[float]]:

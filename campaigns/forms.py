@@ -11,7 +11,7 @@ from accounts.exports import ExportPurposeForm
 from accounts.models import Region, Unit, User
 from accounts.roles import Role
 from core import pii
-from core.forms import StyledFormMixin
+from core.forms import MultipleFileField, StyledFormMixin
 from grievances.models import Case
 
 from .models import Campaign, Evaluation, Flag, FlagRule, Household, HouseholdTag, ImportJob, TargetVillage, Visit, VisitKind
@@ -191,24 +191,6 @@ class LocationFields(forms.Form):
     def clean_longitude(self):
         value = self.cleaned_data["longitude"]
         return round(value, 6) if value is not None else None
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (Django's documented recipe)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
 
 
 class EnteredOnPhoneField(forms.Form):

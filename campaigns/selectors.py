@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Region, User
 from accounts.scoping import within_jurisdiction
+from core import pii
 from core.geo import distance_between_m
 from grievances.models import Case
 
@@ -26,6 +27,7 @@ from .models import (
     Flag,
     Household,
     HouseholdEdit,
+    HouseholdTag,
     ImportJob,
     Pairing,
     TargetVillage,
@@ -201,6 +203,72 @@ def open_conflicts(user: User, household: Household | None = None):
 def household_visits(user: User, household: Household, limit: int = 10):
     """The household's latest visits that the user may read (Visit.visible_to: their own, their team's, their jurisdiction's)."""
     return Visit.objects.visible_to(user).filter(household=household).select_related("cadre").order_by("-recorded_at")[:limit]
+
+
+@dataclass(frozen=True)
+class HouseholdWhole:
+    """A household's whole record as the viewer may see it (its page): cases, pairings, ratings, profile history."""
+
+    cases: list
+    pairings: list
+    ratings: list
+    history: list  # of ProfileChange, the latest first
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    at: datetime.datetime
+    by: str
+    created: bool
+    fields: list  # of (label, before, after)
+
+
+HISTORY_SHOWN = 200  # profile changes read for one household (a household changes a few times a year)
+
+
+def household_whole(user: User, household: Household) -> HouseholdWhole:
+    """Everything about the household the user may see: the cases of the household (with status), the pairings
+    and the ratings it gave, each through its own scoping, and who changed its profile fields, when (Household.history)."""
+    return HouseholdWhole(
+        cases=list(Case.objects.visible_to(user).filter(household=household).select_related("category").order_by("-registered_at")),
+        pairings=list(Pairing.objects.visible_to(user).filter(household=household).select_related("cadre", "campaign").order_by("-created_at")),
+        ratings=list(Evaluation.objects.visible_to(user).filter(household=household).select_related("campaign").order_by("-created_at")),
+        history=profile_history(household),
+    )
+
+
+def profile_history(household: Household) -> list[ProfileChange]:
+    """The household's profile changes, the latest first: each field that changed, before and after (the phone masked)."""
+    records = list(household.history.select_related("history_user").order_by("-history_date", "-history_id")[:HISTORY_SHOWN])
+    records.reverse()
+    changes, previous = [], None
+    for record in records:
+        if previous is None:
+            fields = [] if record.history_type == "+" else [(_field_label(name), "", _shown(name, getattr(record, name)))
+                                                          for name in TRACKED if getattr(record, name) not in ("", None, [])]
+        else:
+            fields = [(_field_label(c.field), _shown(c.field, c.old), _shown(c.field, c.new)) for c in record.diff_against(previous).changes]
+        if fields or record.history_type == "+":
+            user = record.history_user
+            changes.append(ProfileChange(record.history_date, user.real_name if user else "", record.history_type == "+", fields))
+        previous = record
+    changes.reverse()
+    return changes
+
+
+TRACKED = ["number", "head_name", "address", "phone", "members", "tags", "family_situation", "state_of_mind", "hardship_cause", "help_needed"]
+
+
+def _field_label(name: str) -> str:
+    return str(Household._meta.get_field(name).verbose_name)
+
+
+def _shown(name: str, value) -> str:
+    if name == "tags":
+        return "、".join(str(HouseholdTag(t).label) for t in value or [] if t in HouseholdTag.values)
+    if name == "phone":
+        return pii.mask_phone(value) if value else ""
+    return "" if value is None else str(value)
 
 
 def visit_cases(user: User, visit: Visit):

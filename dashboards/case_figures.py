@@ -25,10 +25,14 @@ from .tables import Summable
 class CaseFigures(Summable, rates.CaseRates):
     """The case rates (their counts and properties: grievances.rates.CaseRates) and the dashboard's tallies."""
 
-    total: int = 0
+    total: int = 0  # repeats (重复件) are counted once, in their original: not in total, only in `repeats`
     open: int = 0
     overdue: int = 0
     supervised: int = 0
+    repeats: int = 0
+    collective: int = 0  # 集体访: five people or more
+    skipped_level: int = 0  # 越级访
+    abnormal: int = 0  # 非正常访
 
 
 def scoped_cases(user, scope: Scope):
@@ -39,11 +43,16 @@ def scoped_cases(user, scope: Scope):
 
 def _aggregates(today: datetime.date) -> dict:
     """The counts behind CaseFigures as aggregate expressions: the tallies, and the rates' own (grievances.rates)."""
+    once, marks = rates.COUNTED_ONCE, {name: condition for name, (_label, condition) in rates.MARKS.items()}
     return {
-        "total": Count("pk"),
-        "open": Count("pk", filter=Q(status__in=Case.OPEN_STATUSES)),
-        "overdue": Count("pk", filter=Case.overdue_q(today)),
-        "supervised": Count("pk", filter=Q(supervised=True)),
+        "total": Count("pk", filter=once),
+        "open": Count("pk", filter=Q(status__in=Case.OPEN_STATUSES) & once),
+        "overdue": Count("pk", filter=Case.overdue_q(today) & once),
+        "supervised": Count("pk", filter=Q(supervised=True) & once),
+        "repeats": Count("pk", filter=marks["repeat"]),
+        "collective": Count("pk", filter=marks["collective"]),
+        "skipped_level": Count("pk", filter=marks["skipped_level"]),
+        "abnormal": Count("pk", filter=marks["abnormal"]),
         **rates.counts(today),
     }
 
@@ -88,7 +97,7 @@ def breakdown(cases) -> Breakdown:
     """Grouped on the case's own columns (a join to the category names makes PostgreSQL expect a group
     per case and sort on disk); the few names are read after. A few hundred rows come back."""
     tallies = Breakdown(Counter(), Counter(), Counter(), Counter(), {})
-    for row in cases.order_by().values("status", "type", "category", "level").annotate(n=Count("pk")):
+    for row in cases.filter(rates.COUNTED_ONCE).order_by().values("status", "type", "category", "level").annotate(n=Count("pk")):
         tallies.status[row["status"]] += row["n"]
         tallies.type[row["type"]] += row["n"]
         tallies.category[row["category"]] += row["n"]

@@ -39,7 +39,7 @@ from .county_accounts import (
 )
 from .county_cases import build_case_work
 from .county_fieldwork import build_campaigns, build_fabrications, build_field_work, build_teams
-from .county_households import build_households
+from .county_households import build_household_history, build_households
 from .county_regions import TOWNSHIPS, build_regions, build_units
 
 DEMO_PASSWORD = "Xiaxiang@2026"
@@ -97,6 +97,7 @@ def build(today: date | None = None, robot_url: str = DEFAULT_ROBOT_URL,
         build_teams(rng, closed, villages[1::5][:20], units, first_cadre=101)
         build_field_work(rng, active, today or timezone.localdate())
         build_fabrications(active, today or timezone.localdate())
+        build_household_history(User.objects.get(username=DEMO_CADRE_USERNAME))
         township_handlers = build_township_handlers(rng, units, password)
         build_case_work(rng, township_handlers)
     rollups.refresh(full=True)  # the dashboards read the rollups: bring them up to date with the new rows

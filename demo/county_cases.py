@@ -5,6 +5,7 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Region, User
@@ -61,6 +62,36 @@ def build_case_work(rng: random.Random, township_handlers: list[User]) -> None:
             run(at)
             if name == fate:
                 break
+    _build_repeats_and_marks(random.Random(2027), intake, villages, categories, now)
+
+
+def _build_repeats_and_marks(rng: random.Random, intake: User, villages: list[Region], categories: dict, now: datetime) -> None:
+    """What the petition office sees of repeats (重复件) and marks: a petitioner who came back about the same matter
+    (linked as the repeat), online submissions waiting to be accepted — one of them matching an open case by phone
+    and words, so its page shows the match — and cases marked 越级访 and 非正常访. Its own random sequence, so the
+    120 cases above stay as they were."""
+    first = Case.objects.filter(status=Case.Status.REGISTERED, source=Case.Source.IN_PERSON).exclude(petitioner_phone="").order_by("registered_at").first()
+    if first is None:
+        return
+    case_services.case_register(
+        actor=intake, type=first.type, source=Case.Source.PHONE, summary=f"{first.summary}，上次反映后还没有答复", category=first.category,
+        petitioner_name=first.petitioner_name, petitioner_phone=first.petitioner_phone, village_id=first.village_id,
+        repeat_of=first, now=now - timedelta(hours=5),
+    )
+    online = [(first.summary + "，请尽快处理", first.petitioner_name, first.petitioner_phone, first.village_id),
+              ("村里自来水停了三天，老人孩子用水困难", person_name(rng), phone(rng), rng.choice(villages).code),
+              ("申请危房改造，房子漏雨墙体开裂", person_name(rng), phone(rng), rng.choice(villages).code)]
+    for hours, (summary, name, number, village) in enumerate(online, start=1):
+        with transaction.atomic():
+            case_services.register(registered_by=None, type=Case.Type.LIVELIHOOD, source=Case.Source.ONLINE, summary=summary,
+                                   petitioner_name=name, petitioner_phone=number, village_id=village, now=now - timedelta(hours=hours))
+    summary, kind, category = OFFICE_MATTERS[0]
+    for marks in ({"skipped_level": True, "head_count": 7}, {"abnormal": True}):
+        case_services.case_register(
+            actor=intake, type=kind, source=Case.Source.IN_PERSON, summary=f"{summary}（到市里反映）", category=categories[category],
+            petitioner_name=person_name(rng), petitioner_phone=phone(rng), village_id=rng.choice(villages).code,
+            now=now - timedelta(days=rng.randrange(1, 10)), **marks,
+        )
 
 
 def _plan(rng: random.Random, case_id: int, kind: str, *, intake: User, handler: User, leader: User,

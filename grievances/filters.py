@@ -43,6 +43,7 @@ class CaseFilter(django_filters.FilterSet):
     due_within = django_filters.CharFilter(label=_("Due within"), validators=[RegexValidator(r"\A[0-9]{1,3}\Z")])  # days
     q = django_filters.CharFilter(label=_("Search cases"))
     counted = django_filters.ChoiceFilter(label=_("Counted in"), choices=list(rates.BASES.items()))
+    mark = django_filters.ChoiceFilter(label=_("Marked"), choices=[(name, label) for name, (label, _q) in rates.MARKS.items()])
     date_from = _date_filter(_("Registered from"))
     date_to = _date_filter(_("Registered to"))
 
@@ -60,6 +61,7 @@ class CaseFilter(django_filters.FilterSet):
             category=values.get("category", ""), level=values.get("level", ""), source=values.get("source", ""),
             region=values.get("region", ""), due_within=values.get("due_within", ""), search=values.get("q", ""),
             registered_from=values.get("date_from"), registered_to=values.get("date_to"), counted=values.get("counted", ""),
+            mark=values.get("mark", ""),
         )
 
     @property

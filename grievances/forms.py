@@ -2,9 +2,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Unit, User, phone_validator
+from accounts.regions import prefix_of
 from accounts.roles import Role
-from core.forms import StyledFormMixin
+from core import pii
+from core.forms import MultipleFileField, StyledFormMixin
 
+from . import online
 from .models import Case, CaseCategory, MediationSession, NotificationPreference
 from .workflow import INTAKE_UNIT_KINDS
 
@@ -15,9 +18,13 @@ class CaseRegisterForm(StyledFormMixin, forms.ModelForm):
     village = forms.ModelChoiceField(label=_("Village"), queryset=Region.objects.none())
     petitioner_phone = forms.CharField(label=_("Petitioner's phone"), max_length=11, required=False, validators=[phone_validator])
 
+    petitioner_id_number = forms.CharField(label=_("Petitioner's ID number (optional)"), max_length=18, required=False,
+                                           help_text=_("Kept only as a keyed hash, to recognise the same petitioner."))
+
     class Meta:
         model = Case
-        fields = ["type", "source", "category", "summary", "petitioner_name", "petitioner_phone", "head_count", "village"]
+        fields = ["type", "source", "category", "summary", "petitioner_name", "petitioner_phone", "petitioner_id_number", "head_count",
+                  "skipped_level", "abnormal", "village"]
         widgets = {"summary": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, user: User, **kwargs):
@@ -32,6 +39,24 @@ class CaseRegisterForm(StyledFormMixin, forms.ModelForm):
         self.fields["village"].queryset = villages
         self.fields["village"].label_from_instance = lambda v: f"{v.parent.name} · {v.name}"
         self.fields["head_count"].help_text = _("Five or more people make a collective petition (集体访).")
+
+    def clean_petitioner_id_number(self):
+        value = pii.normalise_id_number(self.cleaned_data["petitioner_id_number"])
+        if value and not pii.is_valid_id_number(value):
+            raise forms.ValidationError(_("This is not a valid 18-digit ID number."))
+        return value
+
+
+class RepeatChoiceForm(forms.Form):
+    """The registrar's answer when the case looks like one registered before (grievances/repeats.py): link it as the
+    repeat of one of the matches shown, or register it as a new matter."""
+
+    repeat_of = forms.TypedChoiceField(coerce=int, required=False, widget=forms.RadioSelect)
+
+    def __init__(self, *args, matches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["repeat_of"].choices = [("", _("A new matter: register it")), *[(m.case.pk, m.case.number) for m in matches]]
+        self.fields["repeat_of"].empty_value = None
 
 
 class NoteForm(StyledFormMixin, forms.Form):
@@ -139,6 +164,37 @@ class SelfRatingForm(StyledFormMixin, forms.Form):
                             widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
     satisfaction = forms.ChoiceField(label=_("Your rating"), choices=Case.Satisfaction.choices, widget=forms.RadioSelect)
     comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OnlineSubmissionForm(StyledFormMixin, forms.Form):
+    """网上信访: what a petitioner fills in on the public form (grievances/online.py), the village from its county's list."""
+
+    type = forms.ChoiceField(label=_("What is it?"), choices=[(t.value, t.label) for t in online.TYPES], widget=forms.RadioSelect,
+                             initial=Case.Type.LIVELIHOOD)
+    county = forms.ChoiceField(label=_("County / district"))
+    village = forms.ChoiceField(label=_("Village / community"))
+    summary = forms.CharField(label=_("What you ask for"), min_length=10, max_length=2000, widget=forms.Textarea(attrs={"rows": 5}),
+                              help_text=_("What happened, where, and what you would like done."))
+    petitioner_name = forms.CharField(label=_("Your name"), max_length=50)
+    phone = forms.CharField(label=_("Your mobile number"), max_length=11, validators=[phone_validator],
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}))
+    code = forms.RegexField(label=_("Code from the text message"), regex=r"^\d{6}$", max_length=6,
+                            error_messages={"invalid": _("Enter the 6 digits of the code.")},
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+    photos = MultipleFileField(label=_("Photos (JPEG or PNG, up to 3, 5 MB each, optional)"), required=False)
+
+    def __init__(self, *args, county: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        counties = list(Region.objects.filter(level=Region.Level.COUNTY).order_by("code").values_list("code", "name"))
+        self.fields["county"].choices = [("", _("Choose…")), *counties]
+        county = county or (counties[0][0] if len(counties) == 1 else "")
+        self.initial.setdefault("county", county)
+        groups: dict[str, list] = {}
+        if county in dict(counties):
+            villages = Region.objects.villages().filter(code__startswith=prefix_of(county)).select_related("parent").order_by("code")
+            for village in villages:
+                groups.setdefault(village.parent.name, []).append((village.code, village.name))
+        self.fields["village"].choices = [("", _("Choose…")), *groups.items()]
 
 
 class CallbackForm(StyledFormMixin, forms.Form):

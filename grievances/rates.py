@@ -9,6 +9,8 @@ Each rate is a share from 0 to 1, or None when nothing is counted yet (shown as 
   ratings (the lookup page), apart from those staff recorded;
 - 调解成功率 mediation_success: disputes with an agreement / disputes mediated;
 - 小事不出村 village_share: resolved at village level / resolved.
+
+A repeat (重复件, grievances/repeats.py) is in none of the counts: its original is (COUNTED_ONCE).
 """
 
 import datetime
@@ -22,12 +24,23 @@ from core.numbers import share
 
 from .models import Case
 
+COUNTED_ONCE = Q(duplicate_of=None)  # a repeat (重复件) is counted in its original's figures, not again
+
+# The marks a case dashboard counts, and the case list's `mark` filter that opens each count.
+MARKS = {
+    "counted_once": (_("Counted once (repeats left out)"), COUNTED_ONCE),
+    "collective": (_("Collective (集体访, 5 people or more)"), Q(head_count__gte=Case.COLLECTIVE_HEAD_COUNT) & COUNTED_ONCE),
+    "skipped_level": (_("Skipped a level (越级访)"), Q(skipped_level=True) & COUNTED_ONCE),
+    "abnormal": (_("Irregular (非正常访)"), Q(abnormal=True) & COUNTED_ONCE),
+    "repeat": (_("Repeats (重复件)"), ~COUNTED_ONCE),
+}
+
 
 def conditions(today: datetime.date) -> dict[str, Q]:
     """What puts a case in each count behind CaseRates (the case list's `counted` filter lists one of them)."""
     answered = Q(responded_at__isnull=False)
     resolved = Q(status__in=Case.RESOLVED_STATUSES)
-    return {
+    return {name: condition & COUNTED_ONCE for name, condition in {
         "due_for_answer": answered | Q(status=Case.Status.REGISTERED, accept_due__lt=today),
         "answered_on_time": answered & Q(responded_at__date__lte=F("accept_due")),
         "accepted": Q(status__in=Case.ACCEPTED_STATUSES),
@@ -41,7 +54,7 @@ def conditions(today: datetime.date) -> dict[str, Q]:
         "mediated": Q(was_mediated=True),
         "mediation_agreed": Q(mediation_agreed=True),
         "village_resolved": resolved & Q(level=Case.Level.VILLAGE),
-    }
+    }.items()}
 
 
 # The cases each rate divides by, as the case list's `counted` filter offers them: a figure that says how many
@@ -61,6 +74,7 @@ def counts(today: datetime.date) -> dict:
     """The counts behind CaseRates as aggregate expressions, for aggregate() or a grouped annotate().
     The cases must be one row each (no join to a many-valued relation)."""
     return {name: Count("pk", filter=condition) for name, condition in conditions(today).items()}
+
 
 
 @dataclass

@@ -14,7 +14,7 @@ from accounts.regions import prefix_of
 from accounts.roles import Role
 
 from .models import Case, CaseEvent, Reminder
-from .rates import BASES, CaseRates, conditions, rates_of
+from .rates import BASES, MARKS, CaseRates, conditions, rates_of
 from .workflow import INTAKE_UNIT_KINDS
 
 TABS = ["all", "mine", "unit", "led", "supervised", "overdue"]
@@ -22,7 +22,7 @@ TABS = ["all", "mine", "unit", "led", "supervised", "overdue"]
 
 def case_list(user, *, tab: str = "all", status: str = "", type: str = "", category: str = "", level: str = "", source: str = "",
               region: str = "", due_within: str = "", search: str = "", registered_from: datetime.date | None = None,
-              registered_to: datetime.date | None = None, counted: str = "", today: datetime.date | None = None):
+              registered_to: datetime.date | None = None, counted: str = "", mark: str = "", today: datetime.date | None = None):
     """The cases the user may see, narrowed by the list's tab and filters (the dashboard links here with
     region and registration dates, and the list keeps them)."""
     today = today or timezone.localdate()
@@ -62,6 +62,8 @@ def case_list(user, *, tab: str = "all", status: str = "", type: str = "", categ
         cases = cases.filter(Q(number__icontains=search) | Q(petitioner_name__icontains=search))
     if counted in BASES:
         cases = cases.filter(conditions(today)[counted])
+    if mark in MARKS:
+        cases = cases.filter(MARKS[mark][1])
     return cases.order_by("-registered_at", "-pk")
 
 
@@ -73,7 +75,7 @@ def start_of(day: datetime.date) -> datetime.datetime:
 def case_for(user, pk: int) -> Case:
     return get_object_or_404(
         Case.objects.visible_to(user).select_related(
-            "village__parent", "category", "unit", "pending_unit", "leader", "supervising_leader", "registered_by", "parent", "household"
+            "village__parent", "category", "unit", "pending_unit", "leader", "supervising_leader", "registered_by", "parent", "household", "duplicate_of"
         ),
         pk=pk,
     )

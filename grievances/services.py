@@ -14,13 +14,13 @@ from accounts import audit
 from accounts.models import Unit, User
 from accounts.regions import prefix_of
 from accounts.roles import Role
-from core import uploads
+from core import pii, uploads
 
-from . import deadlines, workflow
+from . import deadlines, repeats, workflow
 from .models import Case, CaseCategory, CaseEvent, CaseEventAttachment, CaseNumberCounter, MediationSession
 from .notices import notice_plan
 
-PETITIONER = "信访人（查询页）"  # the audit trail's name for the petitioner (no account): an event with no actor
+PETITIONER = "信访人本人"  # the audit trail's name for the petitioner (no account; the lookup page, online submission): an event with no actor
 
 DEFAULT_CATEGORY = "其他"
 LEVEL_UP = {Case.Level.VILLAGE: Case.Level.TOWNSHIP, Case.Level.TOWNSHIP: Case.Level.COUNTY}
@@ -44,17 +44,17 @@ def next_case_number(year: int) -> str:
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
-def check_attachment(upload) -> str:
-    """The type of an uploaded document, read from its bytes: PDF, JPEG or PNG, at most 10 MB."""
-    content_type = uploads.sniffed_type(upload, uploads.DOCUMENTS)
+def check_attachment(upload, kinds=uploads.DOCUMENTS) -> str:
+    """The type of an uploaded document, read from its bytes: PDF, JPEG or PNG (or the `kinds` given), at most 10 MB."""
+    content_type = uploads.sniffed_type(upload, kinds)
     if content_type is None:
-        raise ValidationError(_("Attach a PDF, JPEG or PNG file."))
+        raise ValidationError(_("Attach a PDF, JPEG or PNG file.") if kinds == uploads.DOCUMENTS else _("Attach JPEG or PNG photos."))
     if upload.size > MAX_ATTACHMENT_BYTES:
         raise ValidationError(_("The attachment is larger than 10 MB."))
     return content_type
 
 
-def record_event(case: Case, actor: User, action: CaseEvent.Action, before: str, note: str = "", *, at=None, attachment=None, **data) -> None:
+def record_event(case: Case, actor: User, action: CaseEvent.Action, before: str, note: str = "", *, at=None, attachment=None, **data) -> CaseEvent:
     """The move on the case's timeline, in the audit trail, and the text it owes the petitioner (notices.py)."""
     event = CaseEvent.objects.create(
         case=case, actor=actor, action=action, from_status=before, to_status=case.status, note=note, data=data, at=at or timezone.now()
@@ -63,10 +63,15 @@ def record_event(case: Case, actor: User, action: CaseEvent.Action, before: str,
     audit.record(audit.Action.CASE, actor=actor, actor_name="" if actor else PETITIONER, obj=case,
                  summary=f"{case.number} {action}: {before} → {case.status}")
     if attachment is not None:
-        content_type = check_attachment(attachment)
-        name = attachment.name[:200]
-        attachment.name = uploads.stored_name(content_type)  # never the client's name on disk
-        CaseEventAttachment.objects.create(event=event, file=attachment, name=name, content_type=content_type, size=attachment.size)
+        attach(event, attachment, check_attachment(attachment))
+    return event
+
+
+def attach(event: CaseEvent, upload, content_type: str) -> CaseEventAttachment:
+    """Keep a checked upload (check_attachment) with its timeline entry, under a name of our own."""
+    name = upload.name[:200]
+    upload.name = uploads.stored_name(content_type)  # never the client's name on disk
+    return CaseEventAttachment.objects.create(event=event, file=upload, name=name, content_type=content_type, size=upload.size)
 
 
 def _default_category() -> CaseCategory:
@@ -75,26 +80,75 @@ def _default_category() -> CaseCategory:
 
 @transaction.atomic
 def case_register(*, actor, type: str, source: str, summary: str, petitioner_name: str, village_id: str,
-                  petitioner_phone: str = "", head_count: int = 1, household=None, visit=None,
-                  category: CaseCategory | None = None, now=None, **extra) -> Case:
+                  petitioner_phone: str = "", petitioner_id_number: str = "", head_count: int = 1, household=None, visit=None,
+                  category: CaseCategory | None = None, repeat_of: Case | None = None, now=None, **extra) -> Case:
     """Register a case (登记): its number, and the acceptance and remit-objection limits from the day received.
 
-    Petition offices and townships register for their villages; a cadre registers the demands of a visit."""
+    Petition offices and townships register for their villages; a cadre registers the demands of a visit.
+    `repeat_of` links it at once as a repeat (重复件) of a case the registrar was shown (grievances/repeats.py).
+    The same petitioner's matter already concluded after 复核 is refused (第35条) — except a visit's demand,
+    which is kept, linked to that case as its repeat, so that the visit is never lost."""
     if not (actor.is_superuser or workflow.is_intake_for(actor, village_id) or (visit is not None and visit.cadre_id == actor.pk)):
         raise PermissionDenied(_("You may not register cases for this village."))
+    id_hash = pii.lookup_hash(pii.normalise_id_number(petitioner_id_number)) if petitioner_id_number.strip() else ""
+    if repeat_of is None:
+        done = repeats.concluded(repeats.find(Case.objects.all(), village_id=village_id, summary=summary, phone=petitioner_phone,
+                                              id_hash=id_hash, household_id=household.pk if household else None, now=now))
+        if done and visit is None:
+            raise ValidationError(REFUSED_AFTER_RE_REVIEW % {"number": done.case.number})
+        repeat_of = done.case if done else None
+    case = register(
+        registered_by=actor, type=type, source=source, summary=summary, petitioner_name=petitioner_name, village_id=village_id,
+        petitioner_phone=petitioner_phone, petitioner_id_hash=id_hash, head_count=head_count, household=household, visit=visit,
+        category=category, now=now, **extra,
+    )
+    if repeat_of is not None:
+        _link_repeat(case, repeat_of, actor, now=case.registered_at)
+    return case
+
+
+REFUSED_AFTER_RE_REVIEW = _("This matter was concluded after a re-review (复核) as %(number)s and is not accepted again (《信访工作条例》第35条).")
+
+
+def register(*, registered_by: User | None, category: CaseCategory | None = None, now=None, head_count: int = 1, **fields) -> Case:
+    """The registration itself, once the door checked who may register (case_register; online.case_submit with no
+    one: the petitioner). Must run inside a transaction."""
     now = now or timezone.now()
     received = timezone.localtime(now).date()
     category = category or _default_category()
     objection = deadlines.add_working_days(received, category.objection_working_days)
     case = Case.objects.create(
-        number=next_case_number(received.year), type=type, source=source, summary=summary, category=category,
-        petitioner_name=petitioner_name, petitioner_phone=petitioner_phone, head_count=head_count,
-        village_id=village_id, household=household, visit=visit, registered_by=actor, registered_at=now,
+        number=next_case_number(received.year), category=category, head_count=head_count, registered_by=registered_by, registered_at=now,
         accept_due=received + datetime.timedelta(days=category.accept_days),
-        objection_due=objection.due, objection_due_provisional=objection.provisional,
-        **extra,
+        objection_due=objection.due, objection_due_provisional=objection.provisional, **fields,
     )
-    record_event(case, actor, A.REGISTER, "", at=now, head_count=head_count)
+    record_event(case, registered_by, A.REGISTER, "", at=now, head_count=head_count)
+    return case
+
+
+def _link_repeat(case: Case, original: Case, actor: User | None, *, now) -> None:
+    """The case joins the original as its repeat: closed at once, counted once (grievances/rates.py), on both timelines."""
+    original = original.duplicate_of or original  # to an original, never to another repeat
+    before = case.status
+    case.duplicate_of, case.status, case.closed_at = original, Case.Status.CLOSED, now
+    case.save(update_fields=["duplicate_of", "status", "closed_at"])
+    record_event(case, actor, A.LINK_REPEAT, before, original.number, at=now, original=original.number)
+    record_event(original, actor, A.REPEAT_RECEIVED, original.status, case.number, at=now, repeat=case.number)
+
+
+@transaction.atomic
+def case_link_repeat(*, actor: User, case_id: int, original_id: int, now=None) -> Case:
+    """The intake office links a registered case (online, or from a visit) to the case it repeats, shown on its page."""
+    now = now or timezone.now()
+    case = _lock(case_id)
+    if not (actor.is_superuser or workflow.is_intake(actor, case)):
+        raise PermissionDenied(_("Repeats are linked by the petition office of the case."))
+    if case.status != Case.Status.REGISTERED or case.duplicate_of_id:
+        raise ValidationError(_("Only a case not yet accepted can be linked as a repeat."))
+    original = Case.objects.visible_to(actor).filter(pk=original_id).exclude(pk=case.pk).first()
+    if original is None:
+        raise ValidationError(_("Choose one of the cases shown."))
+    _link_repeat(case, original, actor, now=now)
     return case
 
 
@@ -283,7 +337,7 @@ def case_accept_transfer(*, actor, case_id: int, note: str = "", now=None, attac
 def case_request_review(*, actor, case_id: int, note: str = "", now=None) -> Case:
     """复查/复核: a linked case with its own clock, requested within the limit after the reply; none after 复核.
     Registered by the petition office, or asked for by the petitioner on the lookup page (actor None): then it is
-    registered in the name of whoever registered the case."""
+    registered in the name of whoever registered the case (no one for a case submitted online)."""
     now = now or timezone.now()
     case = _lock(case_id)
     if actor is not None and not workflow.is_intake(actor, case) and not actor.is_superuser:
@@ -297,10 +351,11 @@ def case_request_review(*, actor, case_id: int, note: str = "", now=None) -> Cas
     deadline = timezone.localtime(case.resolved_at).date() + datetime.timedelta(days=case.category.review_days)
     if timezone.localtime(now).date() > deadline:
         raise ValidationError(_("The time to request a review ended on %(date)s.") % {"date": deadline})
-    review = case_register(
-        actor=actor or case.registered_by, type=case.type, source=case.source, summary=case.summary, petitioner_name=case.petitioner_name,
-        village_id=case.village_id, petitioner_phone=case.petitioner_phone, head_count=case.head_count,
-        household=case.household, category=case.category, now=now, parent=case, stage=NEXT_STAGE[case.stage],
+    review = register(
+        registered_by=actor or case.registered_by, type=case.type, source=case.source, summary=case.summary,
+        petitioner_name=case.petitioner_name, village_id=case.village_id, petitioner_phone=case.petitioner_phone,
+        petitioner_id_hash=case.petitioner_id_hash, head_count=case.head_count, household=case.household, category=case.category,
+        now=now, parent=case, stage=NEXT_STAGE[case.stage],
     )
     record_event(case, actor, A.REQUEST_REVIEW, case.status, note, at=now, review=review.number)
     return review

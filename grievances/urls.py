@@ -17,6 +17,7 @@ urlpatterns = [
     path("rectification/export.xlsx", views.rectification_ledger, {"export": True}, name="rectification-export"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/review/", views.case_request_review, name="review"),
+    path("<int:pk>/repeat/", views.case_link_repeat, name="link-repeat"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.case_attachment, name="attachment"),
     path("<int:pk>/<str:action>/", views.case_move, name="move"),
     path("<int:pk>/<str:action>/confirm/", views.case_confirm_move, name="confirm-move"),

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,14 +15,24 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.exports import personal_data_export, workbook_response
-from accounts.models import Region
+from accounts.models import Region, phone_validator
+from core import pii
 from core.pii import mask_phone
 from core.ratelimit import Backoff, client_ip
 from core.views import attempt, page
 
-from . import deadlines, notifications, petitioner, rates, selectors, services, workflow
+from . import deadlines, notifications, online, petitioner, rates, repeats, selectors, services, workflow
 from .filters import TABS, CaseFilter
-from .forms import CallbackForm, CaseRegisterForm, LookupForm, NotificationPreferenceForm, SelfRatingForm, move_form
+from .forms import (
+    CallbackForm,
+    CaseRegisterForm,
+    LookupForm,
+    NotificationPreferenceForm,
+    OnlineSubmissionForm,
+    RepeatChoiceForm,
+    SelfRatingForm,
+    move_form,
+)
 from .models import Case, CaseCategory, CaseEventAttachment, Reminder
 
 
@@ -36,10 +46,11 @@ def _filtered(request):
 @permission_required("grievances.view_case", raise_exception=True)
 def case_list(request):
     cases, values = _filtered(request)
-    kept = {name: values[name] for name in ("region", "source", "date_from", "date_to", "counted") if values[name]}
+    kept = {name: values[name] for name in ("region", "source", "date_from", "date_to", "counted", "mark") if values[name]}
     return render(request, "grievances/case_list.html", {
         "page": page(request, cases), "filters": values, "kept": kept, "kept_query": urlencode(kept),
         "source_label": dict(Case.Source.choices).get(values["source"], values["source"]), "counted_label": rates.BASES.get(values["counted"], ""),
+        "mark_label": rates.MARKS[values["mark"]][0] if values["mark"] else "",
         "region": Region.objects.visible_to(request.user).filter(code=values["region"]).first() if values["region"] else None, "today": timezone.localdate(), "rates": selectors.rates(cases),
         "statuses": Case.Status.choices, "types": Case.Type.choices, "levels": Case.Level.choices,
         "categories": CaseCategory.objects.filter(is_active=True), "tabs": TABS,
@@ -71,13 +82,31 @@ def _case_workbook(request, purpose: str):
 @require_http_methods(["GET", "POST"])
 @permission_required("grievances.add_case", raise_exception=True)
 def case_register(request):
+    """登记, in two steps when the matter looks like one registered before (grievances/repeats.py): the matches are
+    shown with links, and the registrar links the case as a repeat of one of them or registers it as new."""
     form = CaseRegisterForm(request.POST or None, user=request.user)
+    context = {"form": form}
     if request.method == "POST" and form.is_valid():
         data = {**form.cleaned_data, "village_id": form.cleaned_data.pop("village").code}
-        case = services.case_register(actor=request.user, **data)
-        messages.success(request, _("Registered as %(number)s.") % {"number": case.number})
-        return redirect("grievances:detail", pk=case.pk)
-    return render(request, "grievances/case_register.html", {"form": form})
+        matches = _repeat_matches(request.user, data)
+        choice = RepeatChoiceForm(request.POST if "repeat_step" in request.POST else None, matches=matches)
+        if matches and not choice.is_valid():
+            return render(request, "grievances/case_register.html", {**context, "matches": matches, "choice": choice})
+        repeat_of = next((m.case for m in matches if m.case.pk == choice.cleaned_data["repeat_of"]), None) if matches else None
+        done, case = attempt(request, lambda: services.case_register(actor=request.user, repeat_of=repeat_of, **data))
+        if done:
+            messages.success(request, (_("Registered as %(number)s, a repeat of %(original)s.") % {"number": case.number, "original": repeat_of.number})
+                             if repeat_of else _("Registered as %(number)s.") % {"number": case.number})
+            return redirect("grievances:detail", pk=case.pk)
+        context.update(matches=matches, choice=choice)
+    return render(request, "grievances/case_register.html", context)
+
+
+def _repeat_matches(user, data: dict) -> list:
+    """The cases, among those the registrar sees, that the new one may repeat."""
+    id_number = data.get("petitioner_id_number", "")
+    return repeats.find(Case.objects.visible_to(user), village_id=data["village_id"], summary=data["summary"],
+                        phone=data.get("petitioner_phone", ""), id_hash=pii.lookup_hash(id_number) if id_number else "")
 
 
 @require_GET
@@ -92,7 +121,26 @@ def case_detail(request, pk):
         "case": case, "moves": moves, "timeline": selectors.timeline(case), "handlers": case.handlers.all(),
         "due_kind": due[0] if due else None, "due_date": due[1] if due else None, "days_left": case.days_left(),
         "articles": deadlines.ARTICLES, "reviews": case.reviews.all(), "mediations": case.mediations.all(),
+        "matches": _possible_repeats(request.user, case), "repeats": case.duplicates.all(),
     })
+
+
+def _possible_repeats(user, case: Case) -> list:
+    """For the intake office, while a case (online, or from a visit) awaits acceptance: the cases it may repeat."""
+    if case.status != Case.Status.REGISTERED or case.duplicate_of_id or not (user.is_superuser or workflow.is_intake(user, case)):
+        return []
+    return repeats.find(Case.objects.visible_to(user), village_id=case.village_id, summary=case.summary, phone=case.petitioner_phone,
+                        id_hash=case.petitioner_id_hash, household_id=case.household_id, exclude=case.pk)
+
+
+@require_POST
+@permission_required("grievances.change_case", raise_exception=True)
+def case_link_repeat(request, pk):
+    case = selectors.case_for(request.user, pk)
+    original = request.POST.get("original", "")
+    attempt(request, lambda: services.case_link_repeat(actor=request.user, case_id=case.pk, original_id=int(original) if original.isdigit() else 0),
+            _("Linked as a repeat."))
+    return redirect("grievances:detail", pk=case.pk)
 
 
 LEVELS = dict(Case.Level.choices)
@@ -185,7 +233,7 @@ def _known_numbers(request) -> list[str]:
 @require_http_methods(["GET", "POST"])
 def lookup(request):
     """A petitioner follows their case: number + last 4 phone digits; the same answer for every miss."""
-    form = LookupForm(request.POST or None)
+    form = LookupForm(request.POST or None, initial={"number": request.GET.get("number", "")[:20]})  # the texts' link carries it
     context = {"form": form}
     if request.method == "POST":
         address = client_ip(request)
@@ -251,6 +299,67 @@ def _lookup_answer(request, form, context, address: str, number: str):
         LOOKUP_NUMBER_BACKOFF.failure(number)
         context["notice"] = _("No case matches this number and these digits.")
     return render(request, "grievances/lookup.html", context)
+
+
+SUBMITTED_SALT = "grievances.online.submitted"
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def submit(request):
+    """网上信访: the public form (grievances/online.py). "Text me a code" sends the code and shows the form again as
+    filled in (static/js/submit.js does it without reloading, so chosen photos stay); the submission needs the code."""
+    county = (request.POST.get("county") or request.GET.get("county", ""))[:12]
+    action = request.POST.get("action", "")
+    form = OnlineSubmissionForm(request.POST if action == "submit" else None, request.FILES if action == "submit" else None, county=county,
+                                initial=request.POST.dict() if action == "code" else None)
+    context = {"form": form}
+    if action == "code":
+        error = _send_submission_code(request)
+        context["code_error"], context["code_sent"] = " ".join(error.messages) if error else "", error is None
+    elif action == "submit" and form.is_valid():
+        data = {**form.cleaned_data}
+        data.pop("county")
+        try:
+            case = online.case_submit(village_id=data.pop("village"), address=client_ip(request), **data)
+        except ValidationError as error:
+            context["error"], context["status"] = " ".join(error.messages), 429 if isinstance(error, online.TooOften) else 200
+        else:
+            return redirect(f"{reverse('submitted')}?{urlencode({'n': signing.dumps(case.number, salt=SUBMITTED_SALT)})}")
+    return render(request, "grievances/submit.html", context, status=context.get("status", 200))
+
+
+def _send_submission_code(request) -> ValidationError | None:
+    """Text the code to the phone of the form; what went wrong, if anything."""
+    phone = request.POST.get("phone", "").strip()
+    if not phone_validator.regex.fullmatch(phone):
+        return ValidationError(phone_validator.message)
+    try:
+        online.submission_code_send(phone=phone, address=client_ip(request))
+    except ValidationError as error:
+        return error
+    return None
+
+
+@login_not_required
+@require_POST
+def submit_code(request):
+    """The code for the public form, asked for by static/js/submit.js: a JSON answer, the form stays as it is."""
+    error = _send_submission_code(request)
+    if error is None:
+        return JsonResponse({"sent": True, "message": _("A code was texted to your phone; it is valid for 10 minutes.")})
+    return JsonResponse({"sent": False, "message": " ".join(error.messages)}, status=429 if isinstance(error, online.TooOften) else 400)
+
+
+@login_not_required
+@require_GET
+def submitted(request):
+    """After a submission: the case number (signed into the address, so a reload shows it again and nothing else)."""
+    try:
+        number = signing.loads(request.GET.get("n", ""), salt=SUBMITTED_SALT, max_age=24 * 3600)
+    except signing.BadSignature:
+        return redirect("submit")
+    return render(request, "grievances/submitted.html", {"number": number})
 
 
 @require_http_methods(["GET", "POST"])

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",  # two-factor login for administrators and supervisors
     "pgtrigger",  # the audit log's append-only trigger
+    "simple_history",  # a household's profile history (campaigns.models.Household.history)
     "outreach",
     "accounts",
     "campaigns",

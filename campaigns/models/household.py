@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Region, phone_validator
 from accounts.scoping import ScopedQuerySet
@@ -71,6 +72,12 @@ class Household(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = HouseholdQuerySet.as_manager()
+    # Who changed which profile field, when (django-simple-history): every save through the services
+    # (services.fieldwork._household_write names the actor). Not the ID number, kept encrypted apart.
+    history = HistoricalRecords(
+        excluded_fields=["id_number_cipher", "id_number_hash", "created_at", "updated_at", "version"],
+        cascade_delete_history=True,
+    )
 
     class Meta:
         verbose_name = _("household")

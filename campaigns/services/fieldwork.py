@@ -226,6 +226,8 @@ def _household_write(*, actor: User, village_code: str, data: dict, household_id
         household = Household.objects.select_for_update().get(pk=household_id, village_id=village_code)
         if base_version is not None and base_version != household.version:
             raise ValidationError(_("Someone else saved this household after you opened the form. Check what it says now and edit again."))
+        if not household.history.exists():  # made by an import or before the history began: its state before this first edit
+            Household.history.bulk_history_create([household], default_date=household.updated_at)
         household.version += 1
     else:
         household = Household(village_id=village_code)
@@ -237,6 +239,7 @@ def _household_write(*, actor: User, village_code: str, data: dict, household_id
     if id_number and pii.lookup_hash(id_number) != household.id_number_hash:
         household.set_id_number(id_number)
     household.full_clean(exclude=["id_number_cipher", "id_number_hash"])
+    household._history_user = actor  # the profile history's "who" (Household.history)
     try:
         with transaction.atomic():
             household.save()

@@ -106,6 +106,7 @@ def household_detail(request, pk):
         "duplicates": (Household.objects.visible_to(request.user).sharing_id_number_with(household).select_related("village")
                        if request.user.has_perm("campaigns.reveal_id_number") else []),
         "visits": selectors.household_visits(request.user, household),
+        "whole": selectors.household_whole(request.user, household),
         "conflicts": selectors.open_conflicts(request.user, household),
     })
 

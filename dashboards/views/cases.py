@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from core.numbers import percent
+from grievances import rates
 from grievances.models import Case
 
 from .. import case_figures as dashboard
@@ -35,7 +36,7 @@ def _case_region_table(scope, rows, totals) -> Table:
 
         return [
             Cell(region.name if region else _("Total"), f"{here}?{scope.query(region=code)}" if region else ""),
-            Cell(f.total, listed(f.total)), Cell(f.open, listed(f.open, status="open")),
+            Cell(f.total, listed(f.total, mark="counted_once")), Cell(f.open, listed(f.open, status="open")),
             Cell(f.overdue, listed(f.overdue, tab="overdue")), Cell(f.supervised, listed(f.supervised, tab="supervised")),
             Cell(f.on_time_acceptance, percent=True), Cell(f.resolution, percent=True), Cell(f.on_time_resolution, percent=True),
             Cell(f.satisfaction, percent=True), Cell(f.self_satisfaction, listed(f.self_evaluated, counted="self_evaluated"), percent=True),
@@ -55,6 +56,15 @@ def _tally_table(key, title, header, counter, label, scope, filter_name) -> Tabl
         url = f"{cases}?{scope.query(**{filter_name: value})}" if value else ""
         rows.append([Cell(label(value) or _("None")), Cell(count, url)])
     return Table(key, title, [header, _("Cases")], rows=rows)
+
+
+def _marks_table(totals, scope) -> Table:
+    """集体访, 越级访, 非正常访 and 重复件: how many of the scope's cases carry each mark, each opening its list."""
+    cases = reverse("grievances:list")
+    counts = {"collective": totals.collective, "skipped_level": totals.skipped_level, "abnormal": totals.abnormal, "repeat": totals.repeats}
+    return Table("marks", _("Marked cases"), [_("Mark"), _("Cases")], rows=[
+        [Cell(str(rates.MARKS[name][0])), Cell(count, f"{cases}?{scope.query(mark=name)}" if count else "")] for name, count in counts.items()
+    ], note=_("A repeat (重复件) is counted once, in its original: it is in no other figure of this page."))
 
 
 def _case_list_table(key, title, sample, more_url, today) -> Table:
@@ -95,6 +105,7 @@ def case_dashboard(request):
         _tally_table("type", _("By type"), _("Type"), tallies.type, lambda v: str(Case.Type(v).label), scope, "type"),
         _tally_table("category", _("By category"), _("Category"), tallies.category, tallies.category_names.get, scope, "category"),
         _tally_table("level", _("By handling level"), _("Handling level"), tallies.level, lambda v: str(Case.Level(v).label), scope, "level"),
+        _marks_table(totals, scope),
         Table("weeks", _("Opened and closed per week"), [_("Week of"), _("Opened"), _("Closed")],
               rows=[[Cell(monday), Cell(opened), Cell(closed)] for monday, opened, closed in trend]),
         _case_list_table("overdue", _("Overdue"), dashboard.case_sample(cases, Case.overdue_q(today)),
@@ -106,7 +117,7 @@ def case_dashboard(request):
         return download
     return render(request, "dashboards/cases.html", {
         "scope": scope, "form": form, "tables": {table.key: table for table in tables},
-        "tallies": [table for table in tables if table.key in {"status", "type", "category", "level"}],
+        "tallies": [table for table in tables if table.key in {"status", "type", "category", "level", "marks"}],
         "headline": [
             (_("Cases"), totals.total), (_("Open"), totals.open), (_("Overdue"), totals.overdue), (_("Supervised"), totals.supervised),
             (_("Answered on time"), percent(totals.on_time_acceptance)), (_("Resolution rate"), percent(totals.resolution)),

@@ -127,7 +127,15 @@ class Case(models.Model):
     summary = models.TextField(_("what is asked"))
     petitioner_name = models.CharField(_("petitioner"), max_length=50)
     petitioner_phone = models.CharField(_("petitioner's phone"), max_length=11, blank=True)
+    petitioner_id_hash = models.CharField(_("petitioner's ID number lookup hash"), max_length=64, blank=True, editable=False)
     head_count = models.PositiveSmallIntegerField(_("people"), default=1)
+    # 越级访 and 非正常访, marked by the registrar; 集体访 is five people or more (is_collective).
+    skipped_level = models.BooleanField(_("skipped a level (越级访)"), default=False)
+    abnormal = models.BooleanField(_("irregular petition (非正常访)"), default=False)
+    # 重复件: the same matter as a case already registered, linked to it and counted once (grievances/repeats.py).
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("repeat of"), null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
     village = models.ForeignKey(Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+")
     household = models.ForeignKey(
         "campaigns.Household", verbose_name=_("household"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
@@ -149,7 +157,9 @@ class Case(models.Model):
     supervising_leader = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("supervising leader"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="+")
+    # None: submitted online by the petitioner themself (grievances/online.py).
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
     accept_due = models.DateField(_("accept by"), null=True, blank=True)
     objection_due = models.DateField(_("object to the remit by"), null=True, blank=True)
@@ -193,15 +203,20 @@ class Case(models.Model):
             models.Index(fields=["status", "accept_due"], name="case_status_accept_due"),
             models.Index(fields=["status", "resolve_due"], name="case_status_resolve_due"),
             models.Index(fields=["registered_at"], condition=Q(supervised=True), name="case_supervised"),
+            # Repeat detection (grievances/repeats.py): the same petitioner by phone or ID number. The similar summary
+            # is found by a pg_trgm index on PostgreSQL (migration 0019).
+            models.Index(fields=["petitioner_phone"], condition=~Q(petitioner_phone=""), name="case_petitioner_phone"),
+            models.Index(fields=["petitioner_id_hash"], condition=~Q(petitioner_id_hash=""), name="case_petitioner_id"),
         ]
 
     def __str__(self):
         return self.number
 
+    COLLECTIVE_HEAD_COUNT = 5  # 集体访: five people or more
+
     @property
     def is_collective(self) -> bool:
-        """集体访: five people or more."""
-        return self.head_count >= 5
+        return self.head_count >= self.COLLECTIVE_HEAD_COUNT
 
     @classmethod
     def running_limit_q(cls, lookup: str, day: datetime.date) -> Q:
@@ -274,6 +289,8 @@ class CaseEvent(models.Model):
         REQUEST_REVIEW = "request_review", _("Review requested")
         RECOMPUTE_LIMITS = "recompute_limits", _("Time limit recounted")
         CALLBACK = "callback", _("Call back (回访)")
+        LINK_REPEAT = "link_repeat", _("Linked as a repeat (重复件)")
+        REPEAT_RECEIVED = "repeat_received", _("Repeat received (重复件)")
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
     # None: the petitioner, on the public lookup page (their rating, their request for a review).

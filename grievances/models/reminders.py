@@ -305,3 +305,21 @@ class LookupCode(models.Model):
 
     def __str__(self):
         return f"{self.case} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SubmissionCode(models.Model):
+    """A one-time code texted to a phone that submits a matter online (grievances/online.py): proves the phone."""
+
+    phone_hash = models.CharField(_("phone lookup hash"), max_length=64, db_index=True)
+    code_hash = models.CharField(_("code (keyed hash)"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("submission code")
+        verbose_name_plural = _("submission codes")
+
+    def __str__(self):
+        return f"{self.phone_hash[:8]} {self.created_at:%Y-%m-%d %H:%M}"

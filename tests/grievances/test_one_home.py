@@ -97,7 +97,7 @@ def test_the_type_of_case_is_the_first_reason_given(case):
 
 def test_every_move_records_an_action_of_its_own_with_its_label():
     assert set(workflow.MOVES) <= set(CaseEvent.Action.values)
-    assert set(CaseEvent.Action.values) - set(workflow.MOVES) == {"register", "request_review", "recompute_limits", "callback"}  # callback: the 回访 queue (views.callbacks)
+    assert set(CaseEvent.Action.values) - set(workflow.MOVES) == {"register", "request_review", "recompute_limits", "callback", "link_repeat", "repeat_received"}  # callback: the 回访 queue (views.callbacks); the repeats: grievances/repeats.py
     assert set(services.MOVE_SERVICES) == set(workflow.MOVES)
     for action, move in workflow.MOVES.items():
         assert move.label == CaseEvent.Action(action).label
