@@ -58,13 +58,13 @@ TEST_DATES ?= 2027-02-10 2027-10-08 2030-06-30
 # Left out of the dates: pages that only count and list rows (their dates are relative to NOW already), the
 # picker's 600-household county, which is about size, not the calendar, the fifty cases registered at once
 # (fifty connections: two runs of it at the same moment would pass PostgreSQL's 100), the demo built twice to
-# compare the builds (the date runs build it once, for its content), and the SMS providers (no calendar in them).
+# compare the builds (the date runs build it once, for its content), and the SMS providers and online form (no calendar in them).
 DATE_SENSITIVE ?= tests/campaigns tests/grievances tests/test_rankings.py tests/test_isolation.py tests/test_seed_demo.py \
 	--ignore=tests/campaigns/test_dashboard_drilldowns.py --ignore=tests/campaigns/test_flag_pages.py \
 	--deselect=tests/campaigns/test_household_picker.py::test_seed_demo_sizes_villages_like_a_county_and_the_picker_reaches_every_household \
 	--deselect=tests/grievances/test_properties.py::test_fifty_cases_registered_at_once_get_fifty_numbers \
 	--deselect=tests/test_seed_demo.py::test_the_demo_is_the_same_county_every_time --deselect=tests/test_seed_demo.py::test_seeding_twice_changes_nothing \
-	--ignore=tests/grievances/test_sms.py
+	--ignore=tests/grievances/test_sms.py --ignore=tests/grievances/test_online.py
 
 # ruff (pyproject.toml [tool.ruff]) and the layering contracts (pyproject.toml [tool.importlinter]).
 lint: install

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import audit
 from accounts.models import Unit, User
@@ -107,7 +108,7 @@ def case_register(*, actor, type: str, source: str, summary: str, petitioner_nam
     return case
 
 
-REFUSED_AFTER_RE_REVIEW = _("This matter was concluded after a re-review (复核) as %(number)s and is not accepted again (《信访工作条例》第35条).")
+REFUSED_AFTER_RE_REVIEW = gettext_lazy("This matter was concluded after a re-review (复核) as %(number)s and is not accepted again (《信访工作条例》第35条).")
 
 
 def register(*, registered_by: User | None, category: CaseCategory | None = None, now=None, head_count: int = 1, **fields) -> Case:

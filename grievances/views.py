@@ -19,7 +19,7 @@ from accounts.models import Region, phone_validator
 from core import pii
 from core.pii import mask_phone
 from core.ratelimit import Backoff, client_ip
-from core.views import attempt, page
+from core.views import attempt, confirm, id_param, page
 
 from . import deadlines, notifications, online, petitioner, rates, repeats, selectors, services, workflow
 from .filters import TABS, CaseFilter
@@ -133,13 +133,18 @@ def _possible_repeats(user, case: Case) -> list:
                         id_hash=case.petitioner_id_hash, household_id=case.household_id, exclude=case.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @permission_required("grievances.change_case", raise_exception=True)
 def case_link_repeat(request, pk):
+    """Link the case as a repeat of one its page showed, after asking: the case is closed by it, for good."""
     case = selectors.case_for(request.user, pk)
-    original = request.POST.get("original", "")
-    attempt(request, lambda: services.case_link_repeat(actor=request.user, case_id=case.pk, original_id=int(original) if original.isdigit() else 0),
-            _("Linked as a repeat."))
+    original = get_object_or_404(Case.objects.visible_to(request.user), pk=id_param(request, "original") or 0)
+    if request.method == "GET":
+        return confirm(request, title=_("Link as a repeat"), danger=True, button=_("Link as its repeat"),
+                       cancel_url=reverse("grievances:detail", args=[case.pk]),
+                       message=_("%(case)s becomes a repeat of %(original)s: it is closed now and counted once, in %(original)s. "
+                                 "This cannot be undone.") % {"case": case.number, "original": original.number})
+    attempt(request, lambda: services.case_link_repeat(actor=request.user, case_id=case.pk, original_id=original.pk), _("Linked as a repeat."))
     return redirect("grievances:detail", pk=case.pk)
 
 

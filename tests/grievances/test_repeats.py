@@ -110,7 +110,7 @@ def test_a_matter_concluded_after_re_review_is_refused_through_every_door(intake
     cases_before = Case.objects.count()
 
     # Staff: refused, with the number of the concluded case; as a repeat it may be kept.
-    with pytest.raises(ValidationError, match=re_review.number):
+    with pytest.raises(ValidationError, match=f"已经复核终结（{re_review.number}）"):
         register(intake, regions["village_a"], summary=LAND_RETOLD, now=later)
     assert Case.objects.count() == cases_before
     kept = register(intake, regions["village_a"], summary=LAND_RETOLD, now=later, repeat_of=re_review)
@@ -128,7 +128,7 @@ def test_a_matter_concluded_after_re_review_is_refused_through_every_door(intake
     assert (from_visit.duplicate_of_id, from_visit.status) == (re_review.pk, Case.Status.CLOSED)
 
     # Online: refused, nothing registered, the petitioner told why (tests/grievances/test_online.py sends the code).
-    with pytest.raises(ValidationError, match="复核"):
+    with pytest.raises(ValidationError, match="不再受理"):
         online.case_submit(type=Case.Type.PETITION, petitioner_name="王建国", phone="13812345678", code="000000",
                            village_id=regions["village_a"].code, summary=LAND_RETOLD, address="203.0.113.9", now=later)
     assert not Case.objects.filter(source=Case.Source.ONLINE).exists()
@@ -164,6 +164,34 @@ def test_a_repeat_is_counted_once_in_the_rates_and_the_marks_are_counted(client,
     assert (figures.on_time_acceptance, figures.resolution, figures.satisfaction) == (0.5, 1.0, 1.0)
 
     client.force_login(supervisor)
+    page = client.get(reverse("dashboards:cases"), {"region": regions["township_a"].code, "date_from": (TODAY - 30 * DAY).isoformat(),
+                                                     "date_to": (TODAY + 10 * DAY).isoformat()}).content.decode()
+    marks = page[page.index('data-testid="table-marks"'):]
+    assert "越级访" in marks and "mark=repeat" in marks and "mark=abnormal" in marks
     listed = client.get(reverse("grievances:list"), {"mark": "repeat"}).content.decode()
     assert listed.count('data-testid="case-row"') == 1
     assert client.get(reverse("grievances:list"), {"mark": "counted_once"}).content.decode().count('data-testid="case-row"') == 3
+
+
+def test_an_online_case_shows_its_matches_on_its_page_and_is_linked_after_asking(client, intake, supervisor, regions):
+    original = register(intake, regions["village_a"])
+    submitted = services.register(registered_by=None, type="livelihood", source=Case.Source.ONLINE, summary=LAND_RETOLD,
+                                  petitioner_name="王建国", petitioner_phone="13812345678", village_id=regions["village_a"].code)
+    client.force_login(intake)
+    page = client.get(reverse("grievances:detail", args=[submitted.pk])).content.decode()
+    link = f"{reverse('grievances:link-repeat', args=[submitted.pk])}?original={original.pk}"
+    assert 'data-testid="repeats"' in page and original.number in page and link.replace("&", "&amp;") in page
+
+    asked = client.get(link).content.decode()
+    assert "不能撤销" in asked and original.number in asked
+    submitted.refresh_from_db()
+    assert submitted.status == Case.Status.REGISTERED  # asking writes nothing
+    client.post(link)
+    submitted.refresh_from_db()
+    assert (submitted.duplicate_of, submitted.status) == (original, Case.Status.CLOSED)
+    assert 'data-testid="repeat-of"' in client.get(reverse("grievances:detail", args=[submitted.pk])).content.decode()
+
+    client.force_login(supervisor)  # sees the cases, but repeats are the petition office's to link
+    fresh = services.register(registered_by=None, type="livelihood", source=Case.Source.ONLINE, summary=LAND_RETOLD,
+                              petitioner_name="王建国", petitioner_phone="13812345678", village_id=regions["village_a"].code)
+    assert 'data-testid="repeats"' not in client.get(reverse("grievances:detail", args=[fresh.pk])).content.decode()
