@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Make sure what the test suite talks to is there: PostgreSQL and Redis answering on
-# loopback, and Debian's Chromium with a Chinese font for the browser tests.
+# Make sure what the test suite talks to is there: PostgreSQL (and its streaming replica) and Redis answering
+# on loopback, and Debian's Chromium with a Chinese font for the browser tests.
 # Reuses running servers, starts installed ones, installs missing ones with apt-get (as root).
 set -euo pipefail
 : "${DATABASE_URL:?}" "${REDIS_URL:?}"
@@ -91,3 +91,5 @@ ensure_tools() {
 ensure_postgres
 ensure_redis
 ensure_tools
+# The streaming replica of that PostgreSQL (tests/test_replica.py), when REPLICA_DATABASE_URL names one.
+if [ -n "${REPLICA_DATABASE_URL:-}" ]; then PY="$PY" bash "$(dirname "$0")/replica.sh" start; fi

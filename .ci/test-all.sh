@@ -18,9 +18,10 @@ half() {  # name, database, Redis db, pytest arguments…
   DATABASE_URL="${DATABASE_URL%/*}/$database" REDIS_URL="${REDIS_URL%/*}/$redis_db" \
     .venv/bin/python -m pytest -q -p no:cacheprovider --durations=10 -m "not browser and not wall_clock" "$@" > "$logs/$name.log" 2>&1
 }
-# The admin walk (about 90 s) goes with the first half, which otherwise finishes minutes before the second.
-half cases-and-field-work "${DATABASE_URL##*/}" "${REDIS_URL##*/}" tests/campaigns tests/grievances tests/test_admin_attack.py & first=$!
-half the-rest "${DATABASE_URL##*/}_rest" 5 tests --ignore=tests/campaigns --ignore=tests/grievances --ignore=tests/test_admin_attack.py & second=$!
+# The admin walk (about 90 s) and the replica tests go with the first half, which otherwise finishes minutes before the second.
+first_half=(tests/campaigns tests/grievances tests/test_admin_attack.py tests/test_replica.py)
+half cases-and-field-work "${DATABASE_URL##*/}" "${REDIS_URL##*/}" "${first_half[@]}" & first=$!
+half the-rest "${DATABASE_URL##*/}_rest" 5 tests "${first_half[@]/#/--ignore=}" & second=$!
 bash .ci/test-dates.sh "$@" & dates=$!
 failed=0
 for run in "cases-and-field-work $first" "the-rest $second"; do

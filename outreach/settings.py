@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
+    # Inside the session middleware: the session's own save is not a write that pins the browser to the primary.
+    "core.replica.ReplicaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
@@ -115,6 +117,7 @@ TEMPLATES = [
                 "grievances.context_processors.holiday_calendar",
                 "outreach.context_processors.celery",
                 "campaigns.context_processors.offline_app",
+                "core.replica.replica_context",
             ],
         },
     },
@@ -139,6 +142,18 @@ else:
     # JIT compilation costs ~300 ms on a dashboard's aggregates over 50k cases and saves nothing on pages this size.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica (docs/scaling.md): dashboards, rankings, their lists and exports read there (core/replica.py).
+# In tests it is the replica of the test server: the same test database, as it reaches the standby (MIRROR).
+if REPLICA_DATABASE_URL := env.str("REPLICA_DATABASE_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db_url_config(REPLICA_DATABASE_URL), "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0), "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"options": "-c jit=off", "connect_timeout": 2}, "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+REPLICA_READS = env.bool("REPLICA_READS", default=True)  # off in the test suite but for its replica tests
+REPLICA_MAX_LAG_SECONDS = env.int("REPLICA_MAX_LAG_SECONDS", default=30)  # older data than this: read the primary
+REPLICA_CHECK_SECONDS = env.int("REPLICA_CHECK_SECONDS", default=5)  # how long one check of the replica's state holds
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=60)  # after a write the browser reads the primary this long
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits) ----------------------------------------------------

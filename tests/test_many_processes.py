@@ -131,7 +131,9 @@ def register_cases(servers, username, village_code, category_id) -> list[str]:
     for n in range(CASES_PER_SESSION):
         landed, page = browser.post("/cases/new/", {
             "type": "livelihood", "source": "in_person", "category": category_id, "summary": f"{username} 第{n}件 路灯坏了",
-            "petitioner_name": "王建国", "petitioner_phone": "13812345678", "head_count": 1, "village": village_code,
+            # A petitioner each: the same phone again would be shown as a possible repeat (grievances/repeats.py) before saving.
+            "petitioner_name": "王建国", "petitioner_phone": f"139{int(username.removeprefix('intake')):04d}{n:04d}", "head_count": 1,
+            "village": village_code,
         })
         assert re.search(r"/cases/\d+/$", landed), f"registration by {username} did not land on the case: {landed}"
         numbers.append(case_number(page))
