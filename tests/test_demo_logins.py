@@ -34,7 +34,7 @@ def seeded(migration_data, live_server, settings):
     """The demo seeded as `make run` seeds it, its robots posting to the live server; returns the printed text."""
     settings.DEBUG = True  # as in `make run`: seed_demo seeds, and the robot receiver answers
     out = io.StringIO()
-    call_command("seed_demo", "--robot-url", f"{live_server.url}/demo/robot/", stdout=out)
+    call_command("seed_demo", "--robot-url", f"{live_server.url}/demo/robot/", "--no-flag-pass", stdout=out)
     return out.getvalue()
 
 

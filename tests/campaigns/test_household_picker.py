@@ -192,7 +192,7 @@ def test_seed_demo_sizes_villages_like_a_county_and_the_picker_reaches_every_hou
 
     from accounts.models import User
 
-    call_command("seed_demo", "--allow-production", "--households-per-village", "120", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", "--allow-production", "--households-per-village", "120", "--no-flag-pass", stdout=open("/dev/null", "w"))
     cadre = User.objects.get(username="gb001")
     village_code = cadre.assignments.get().target_village.village_id
     assert Household.objects.filter(village_id=village_code).count() == 120
@@ -207,4 +207,4 @@ def test_seed_demo_refuses_a_village_size_out_of_range(db):
     from django.core.management import CommandError, call_command
 
     with pytest.raises(CommandError, match="每村户数须在 20 到 2000 之间"):
-        call_command("seed_demo", "--allow-production", "--households-per-village", "5", stdout=open("/dev/null", "w"))
+        call_command("seed_demo", "--allow-production", "--households-per-village", "5", "--no-flag-pass", stdout=open("/dev/null", "w"))

@@ -18,7 +18,10 @@ class Command(BaseCommand):
             help="The running demo's robot receiver, where the demo units' group robots post (a loopback address only). "
                  "Default: %(default)s",
         )
-
+        parser.add_argument(
+            "--no-flag-pass", action="store_true",
+            help="Leave the fabrication flags to the nightly pass instead of running it now (a quicker build).",
+        )
         parser.add_argument(
             "--households-per-village", type=int, default=county.HOUSEHOLDS_PER_VILLAGE, metavar="N",
             help="Households in each of the 100 villages: %(default)s for a quick demo, ~600 like a real county "
@@ -33,7 +36,8 @@ class Command(BaseCommand):
         low, high = county.HOUSEHOLDS_PER_VILLAGE_RANGE
         if not low <= options["households_per_village"] <= high:
             raise CommandError(_("Households per village must be between %(low)s and %(high)s.") % {"low": low, "high": high})
-        rows = county.build(robot_url=options["robot_url"], households_per_village=options["households_per_village"])
+        rows = county.build(robot_url=options["robot_url"], households_per_village=options["households_per_village"],
+                            flag_pass=not options["no_flag_pass"])
         self.stdout.write(self.style.SUCCESS(_("Demo county ready. Demo logins (password %(password)s):") % {"password": county.DEMO_PASSWORD}))
         for role, username, who in county.login_table(rows):
             self.stdout.write(f"  {username:<10} {role}  {who}")
