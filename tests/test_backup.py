@@ -64,6 +64,7 @@ def delete_case(case: Case) -> None:
     case.delete()
 
 
+@pytest.mark.demo_build
 @pytest.mark.django_db(transaction=True)
 def test_a_seeded_database_and_its_photos_come_back_from_a_backup(media, tmp_path, web_role, migration_data):
     county.build(today=TODAY, flag_pass=False)

@@ -17,7 +17,7 @@ from demo import county
 from grievances import reminders
 from grievances.models import Delivery, UnitWebhook
 
-pytestmark = pytest.mark.django_db(transaction=True)  # the robot receiver is a live server in another thread
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.demo_build]  # the robot receiver is a live server in another thread
 
 
 def usernames(label: str) -> list[str]:

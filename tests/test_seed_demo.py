@@ -15,6 +15,8 @@ from demo import county
 from grievances.models import Case, CaseEvent, MediationSession
 from tests.clock import TODAY
 
+pytestmark = pytest.mark.demo_build
+
 TABLES = [
     "accounts_region", "accounts_unit", "accounts_user", "accounts_user_groups", "campaigns_campaign", "campaigns_household",
     "campaigns_targetvillage", "campaigns_assignment", "campaigns_campaignevent", "campaigns_visit", "campaigns_checkin",
