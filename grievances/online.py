@@ -24,7 +24,7 @@ from core import pii, ratelimit, uploads
 from . import repeats, services, sms
 from .models import Case, SmsTemplate, SubmissionCode
 
-CODE_MINUTES, CODE_TRIES = 10, 5
+CODE_MINUTES = 10  # and five wrong tries (OneTimeCode.TRIES)
 CODE_EVERY_SECONDS, CODES_A_DAY = 60, 5  # for one phone
 CODES_AN_HOUR_FROM_AN_ADDRESS = 20
 SUBMISSIONS_A_DAY, SUBMISSIONS_A_DAY_FROM_AN_ADDRESS = 3, 10
@@ -65,7 +65,7 @@ def submission_code_send(*, phone: str, address: str, now=None) -> None:
 def _latest_code(phone: str, now) -> SubmissionCode:
     """The phone's latest code, locked, while it may still be used."""
     latest = SubmissionCode.objects.select_for_update().filter(phone_hash=pii.lookup_hash(phone)).order_by("-created_at", "-pk").first()
-    if latest is None or latest.used_at or latest.expires_at < now or latest.attempts >= CODE_TRIES:
+    if latest is None or not latest.usable(now):
         raise ValidationError(_("The code has expired. Ask for a new one."))
     return latest
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from . import services, sms
 from .models import Case, CaseEvent, LookupCode, SmsTemplate
 
-CODE_MINUTES, CODE_TRIES = 10, 5  # a code lasts ten minutes and five wrong tries
+CODE_MINUTES = 10  # a code lasts ten minutes and five wrong tries (OneTimeCode.TRIES)
 CODE_EVERY_SECONDS, CODES_A_DAY = 60, 5  # a new code at most once a minute and five times a day, for a case
 
 
@@ -32,7 +32,7 @@ def can_rate(case: Case) -> bool:
 
 def has_live_code(case: Case, now=None) -> bool:
     """A code was texted and may still be used: the page asks for it with the rating."""
-    return LookupCode.objects.filter(case=case, used_at=None, expires_at__gt=now or timezone.now(), attempts__lt=CODE_TRIES).exists()
+    return LookupCode.objects.filter(case=case, used_at=None, expires_at__gt=now or timezone.now(), attempts__lt=LookupCode.TRIES).exists()
 
 
 def review_deadline(case: Case) -> datetime.date | None:
@@ -74,7 +74,7 @@ def case_self_evaluate(*, case_id: int, code: str, satisfaction: str, comment: s
         if not can_rate(case):
             raise ValidationError(_("This case cannot be rated now."))
         latest = LookupCode.objects.select_for_update().filter(case=case).order_by("-created_at", "-pk").first()
-        if latest is None or latest.used_at or latest.expires_at < now or latest.attempts >= CODE_TRIES:
+        if latest is None or not latest.usable(now):
             raise ValidationError(_("The code has expired. Ask for a new one."))
         right = hmac.compare_digest(latest.code_hash, _hash(case, code.strip()))
         if right:

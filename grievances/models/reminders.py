@@ -287,16 +287,29 @@ class SmsQuietHours(models.Model):
         return timezone.make_aware(datetime.datetime.combine(day, self.ends), local.tzinfo)
 
 
-class LookupCode(models.Model):
-    """A one-time code texted to the petitioner's phone, proving on the lookup page that they hold it (their rating).
-    Only its keyed hash is kept; it lasts minutes and a few tries (grievances/petitioner.py)."""
+class OneTimeCode(models.Model):
+    """A code texted to a phone, proving that whoever types it holds the phone: only its keyed hash is kept; it
+    lasts minutes and a few wrong tries."""
 
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="lookup_codes")
+    TRIES = 5
+
     code_hash = models.CharField(_("code (keyed hash)"), max_length=64)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))
     attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def usable(self, now) -> bool:
+        return self.used_at is None and self.expires_at >= now and self.attempts < self.TRIES
+
+
+class LookupCode(OneTimeCode):
+    """The petitioner's code on the lookup page, for their rating (grievances/petitioner.py)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="lookup_codes")
 
     class Meta:
         verbose_name = _("one-time code")
@@ -307,15 +320,10 @@ class LookupCode(models.Model):
         return f"{self.case} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class SubmissionCode(models.Model):
-    """A one-time code texted to a phone that submits a matter online (grievances/online.py): proves the phone."""
+class SubmissionCode(OneTimeCode):
+    """The code of a phone that submits a matter online (grievances/online.py)."""
 
     phone_hash = models.CharField(_("phone lookup hash"), max_length=64, db_index=True)
-    code_hash = models.CharField(_("code (keyed hash)"), max_length=64)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    expires_at = models.DateTimeField(_("expires at"))
-    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
-    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("submission code")
