@@ -85,6 +85,20 @@ def check_photos(photos) -> list[str]:
     return types
 
 
+def _check_allowed(*, phone: str, village_id: str, summary: str, address: str, now) -> None:
+    """Refused: a fourth matter today from the phone, an eleventh from the address, or a matter of the phone's that a
+    复核 concluded (第35条)."""
+    today = Case.objects.filter(source=Case.Source.ONLINE, petitioner_phone=phone, registered_at__gte=now - datetime.timedelta(days=1))
+    if today.count() >= SUBMISSIONS_A_DAY:
+        raise TooOften(_("This phone has submitted %(count)s matters today. Please wait until tomorrow, or call the petition office.")
+                       % {"count": SUBMISSIONS_A_DAY})
+    if not ratelimit.allow("online-submit", address, limit=SUBMISSIONS_A_DAY_FROM_AN_ADDRESS, window_seconds=24 * 3600):
+        raise TooOften(_("Too many matters submitted from this network today. Please try again tomorrow."))
+    done = repeats.concluded(repeats.find(Case.objects.all(), village_id=village_id, summary=summary, phone=phone, now=now))
+    if done:
+        raise ValidationError(services.REFUSED_AFTER_RE_REVIEW % {"number": done.case.number})
+
+
 def case_submit(*, type: str, petitioner_name: str, phone: str, code: str, village_id: str, summary: str, photos=(),
                 address: str, now=None) -> Case:
     """The petitioner's own submission, with the code texted to their phone: a registered case (source 网上)."""
@@ -94,21 +108,13 @@ def case_submit(*, type: str, petitioner_name: str, phone: str, code: str, villa
     if not Region.objects.villages().filter(code=village_id).exists():
         raise ValidationError(_("Choose your village from the list."))
     photo_types = check_photos(list(photos))
-    today = Case.objects.filter(source=Case.Source.ONLINE, petitioner_phone=phone, registered_at__gte=now - datetime.timedelta(days=1))
-    if today.count() >= SUBMISSIONS_A_DAY:
-        raise TooOften(_("This phone has submitted %(count)s matters today. Please wait until tomorrow, or call the petition office.")
-                              % {"count": SUBMISSIONS_A_DAY})
-    done = repeats.concluded(repeats.find(Case.objects.all(), village_id=village_id, summary=summary, phone=phone, now=now))
-    if done:
-        raise ValidationError(services.REFUSED_AFTER_RE_REVIEW % {"number": done.case.number})
     with transaction.atomic():
         latest = _latest_code(phone, now)
         right = hmac.compare_digest(latest.code_hash, _code_hash(phone, code.strip()))
-        if not right:  # the wrong try is counted (committed), and nothing else is saved
+        if not right:  # the wrong try is counted (committed), and nothing else is saved or said
             SubmissionCode.objects.filter(pk=latest.pk).update(attempts=latest.attempts + 1)
-        elif not ratelimit.allow("online-submit", address, limit=SUBMISSIONS_A_DAY_FROM_AN_ADDRESS, window_seconds=24 * 3600):
-            raise TooOften(_("Too many matters submitted from this network today. Please try again tomorrow."))
-        else:
+        else:  # only whoever holds the phone learns what its earlier matters make of this one
+            _check_allowed(phone=phone, village_id=village_id, summary=summary, address=address, now=now)
             latest.used_at = now
             latest.save(update_fields=["used_at"])
             case = services.register(

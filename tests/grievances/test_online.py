@@ -118,3 +118,20 @@ def test_the_no_script_way_sends_the_code_and_keeps_what_was_typed(client, provi
     page = client.post(SUBMIT, {**form(regions), "action": "code"}).content.decode()
     assert "验证码已发送" in page and "村口的路灯坏了三个月" in page and "赵秀英" in page
     assert provider.received[-1]["phone"] == PHONE and not Case.objects.exists()
+
+
+def test_without_the_code_nothing_is_said_of_the_phones_earlier_matters(client, provider, regions):
+    """A stranger who types someone's number and any code learns neither how many matters the phone sent today nor
+    which case a 复核 concluded: the code is checked first."""
+    client.post(CODE, {"phone": PHONE})
+    right = texted_code(provider)
+    for n in range(3):
+        with time_machine.travel(NOW + datetime.timedelta(minutes=2 * n + 2)):
+            client.post(CODE, {"phone": PHONE})
+            client.post(SUBMIT, {**form(regions, summary=f"第{n}件：村里的水渠需要清淤，请安排"), "code": texted_code(provider)})
+    assert Case.objects.count() == 3
+    wrong = f"{(int(right) + 1) % 10**6:06d}"
+    with time_machine.travel(NOW + datetime.timedelta(minutes=10)):
+        client.post(CODE, {"phone": PHONE})
+        page = client.post(SUBMIT, {**form(regions), "code": wrong})
+    assert page.status_code == 200 and "验证码不正确" in page.content.decode() and "今天已提交" not in page.content.decode()

@@ -15,9 +15,10 @@ from core import pii
 from dashboards import case_figures
 from dashboards.drilldown import Scope
 from grievances import online, repeats, services
-from grievances.models import Case, CaseEvent
+from grievances.models import Case, CaseEvent, SmsTemplate
 from tests.clock import NOW, TODAY
 from tests.factories import CampaignFactory, HouseholdFactory
+from tests.sms_providers import use_provider
 
 DAY = datetime.timedelta(days=1)
 LAND = "村东头宅基地边界纠纷，邻居建房占了我家两米地"
@@ -102,7 +103,8 @@ def _conclude_after_re_review(case, intake, unit_a, leader, handler):
     return Case.objects.get(pk=current.pk)
 
 
-def test_a_matter_concluded_after_re_review_is_refused_through_every_door(intake, regions, unit_a, leader, handler, cadre, campaign_admin):
+def test_a_matter_concluded_after_re_review_is_refused_through_every_door(intake, regions, unit_a, leader, handler, cadre, campaign_admin,
+                                                                         settings):
     household = HouseholdFactory(village=regions["village_a"], phone="13812345678", head_name="王建国")
     re_review = _conclude_after_re_review(register(intake, regions["village_a"], household=household), intake, unit_a, leader, handler)
     assert (re_review.stage, re_review.status) == (Case.Stage.RE_REVIEW, Case.Status.RESOLVED)
@@ -127,9 +129,16 @@ def test_a_matter_concluded_after_re_review_is_refused_through_every_door(intake
     from_visit = Case.objects.get(visit=visit)
     assert (from_visit.duplicate_of_id, from_visit.status) == (re_review.pk, Case.Status.CLOSED)
 
-    # Online: refused, nothing registered, the petitioner told why (tests/grievances/test_online.py sends the code).
+    # Online: with the code texted to that phone, refused, nothing registered, the petitioner told why.
+    server = use_provider(settings, "aliyun", "LTAI5tRepeats", "repeats-secret")
+    try:
+        SmsTemplate.objects.create(provider="aliyun", purpose=SmsTemplate.Purpose.CODE, code="SMS_465200009", parameters="code")
+        online.submission_code_send(phone="13812345678", address="203.0.113.9", now=later)
+        code = server.received[-1]["params"]["code"]
+    finally:
+        server.stop()
     with pytest.raises(ValidationError, match="不再受理"):
-        online.case_submit(type=Case.Type.PETITION, petitioner_name="王建国", phone="13812345678", code="000000",
+        online.case_submit(type=Case.Type.PETITION, petitioner_name="王建国", phone="13812345678", code=code,
                            village_id=regions["village_a"].code, summary=LAND_RETOLD, address="203.0.113.9", now=later)
     assert not Case.objects.filter(source=Case.Source.ONLINE).exists()
 
