@@ -41,13 +41,17 @@ echo "== phase 1 took $SECONDS s"
 echo "== phase 2: the tests that drive real servers and workers, beside those that drive Chromium"
 SECONDS=0
 # The browser tests that also run a real worker go with the browser ones: a test runs once, in one of the two.
+# The demo's login tests (three builds) follow the server tests, which finish a minute before the browser ones.
 server() {
   DATABASE_URL="${DATABASE_URL%/*}/${DATABASE_URL##*/}_servers" \
-    .venv/bin/python -m pytest -p no:cacheprovider --reuse-db --durations=15 -m "wall_clock and not browser" > "$logs/servers.log" 2>&1
+    .venv/bin/python -m pytest -p no:cacheprovider --reuse-db --durations=15 -m "wall_clock and not browser" > "$logs/servers.log" 2>&1 \
+  && DATABASE_URL="${DATABASE_URL%/*}/${DATABASE_URL##*/}_servers" \
+    .venv/bin/python -m pytest -p no:cacheprovider --reuse-db -m demo_build tests/test_demo_logins.py >> "$logs/servers.log" 2>&1
 }
 chromium() {
   DATABASE_URL="${DATABASE_URL%/*}/${DATABASE_URL##*/}_browser" REDIS_URL="${REDIS_URL%/*}/6" \
-    .venv/bin/python -m pytest -p no:cacheprovider --reuse-db --durations=15 -m "browser or demo_build" > "$logs/browser.log" 2>&1
+    .venv/bin/python -m pytest -p no:cacheprovider --reuse-db --durations=15 -m "browser or demo_build" --ignore=tests/test_demo_logins.py \
+    > "$logs/browser.log" 2>&1
 }
 server & servers=$!
 chromium & browsers=$!
