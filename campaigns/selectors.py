@@ -19,6 +19,7 @@ from grievances.models import Case
 
 from .flags import with_distance
 from .models import (
+    PHONE_EDITABLE_FIELDS,
     Assignment,
     Campaign,
     CampaignEvent,
@@ -256,7 +257,7 @@ def profile_history(household: Household) -> list[ProfileChange]:
     return changes
 
 
-TRACKED = ["number", "head_name", "address", "phone", "members", "tags", "family_situation", "state_of_mind", "hardship_cause", "help_needed"]
+TRACKED = [*PHONE_EDITABLE_FIELDS, "phone"]  # the profile fields a person edits (the ID number is kept apart)
 
 
 def _field_label(name: str) -> str:
